@@ -1,0 +1,55 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from importlib.metadata import version
+
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
+
+from api.deps import access_rules
+from api.middleware import BodyLimitMiddleware, RequestContextMiddleware
+from api.problems import install_problem_handlers
+from api.routes import audit, health, keys
+from core.db import get_engine, upgrade
+from core.logging import configure_logging
+from core.settings import Settings, get_settings
+
+ROUTERS = (health.router, keys.router, audit.router)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the app; migrations run at start-up. ``settings`` overrides ``get_settings()``."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        configure_logging(settings.log_level)
+        upgrade(get_engine(settings.resolved_database_url))
+        yield
+
+    app = FastAPI(
+        title="智策 Zhice",
+        version=version("zhice"),
+        description="销售对话 AI 副驾：合规话术建议、竞品应对、合同风险，附可审计的账本。",
+        lifespan=lifespan,
+    )
+    app.dependency_overrides[get_settings] = lambda: settings
+    for router in ROUTERS:
+        app.include_router(router)
+    install_problem_handlers(app)
+    app.add_middleware(BodyLimitMiddleware, limit=settings.max_body_bytes)
+    app.add_middleware(RequestContextMiddleware)  # added last = outermost
+    _require_access_rules(app)
+    return app
+
+
+def _require_access_rules(app: FastAPI) -> None:
+    for route in app.routes:
+        if isinstance(route, APIRoute) and len(access_rules(route)) != 1:
+            raise RuntimeError(
+                f"route {sorted(route.methods)} {route.path} must declare exactly one access rule "
+                "(a role alias from api.deps, or dependencies=[Public])"
+            )

@@ -1,0 +1,113 @@
+"""Typed dependencies for routes: settings, database, and who may call what.
+
+Every route declares its access rule through exactly one :class:`AccessRule`:
+a role alias below (``CurrentAuditor``, ``AnyRole``, …) or ``dependencies=[Public]``.
+``api.app.create_app`` refuses to build an app with a route that declares none.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.routing import APIRoute
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from audit.ledger import Actor
+from core.db import get_engine, read_session
+from core.errors import Forbidden, Unauthorized
+from core.keys import Role, authenticate
+from core.settings import Settings, get_settings
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+def _engine(settings: SettingsDep) -> Engine:
+    return get_engine(settings.resolved_database_url)
+
+
+EngineDep = Annotated[Engine, Depends(_engine)]
+
+
+def _session(engine: EngineDep) -> Iterator[Session]:
+    with read_session(engine) as session:
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(_session)]
+
+_bearer = HTTPBearer(auto_error=False, description="Authorization: Bearer <API key>（由 zhice keys create 生成）")
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The caller behind a valid key."""
+
+    key_id: str
+    name: str
+    role: Role
+
+    @property
+    def actor(self) -> Actor:
+        return Actor(key_id=self.key_id, role=self.role.value)
+
+
+class AccessRule:
+    """Base of the two access declarations a route can make."""
+
+    roles: frozenset[Role] = frozenset()
+
+
+class PublicAccess(AccessRule):
+    """Anyone may call the route (health checks only)."""
+
+    def __call__(self) -> None:
+        return None
+
+
+class RoleGuard(AccessRule):
+    """Admit a live key whose role is in ``roles``."""
+
+    def __init__(self, *roles: Role) -> None:
+        if not roles:
+            raise ValueError("a RoleGuard needs at least one role; use Public for open routes")
+        self.roles = frozenset(roles)
+
+    def __call__(
+        self,
+        request: Request,
+        session: SessionDep,
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    ) -> Principal:
+        if credentials is None:
+            raise Unauthorized("缺少 API 密钥：请在请求头加入 Authorization: Bearer <密钥>；密钥由管理员用 zhice keys create 生成。")
+        row = authenticate(session, credentials.credentials)
+        if row is None:
+            raise Unauthorized("API 密钥无效或已被吊销：请向管理员申请新的密钥。")
+        request.state.key_id = row.id
+        if row.role not in self.roles:
+            allowed = "、".join(sorted(self.roles))
+            raise Forbidden(f"角色 {row.role} 不能调用此接口（允许：{allowed}）：请换用对应角色的密钥。")
+        return Principal(key_id=row.id, name=row.name, role=Role(row.role))
+
+
+Public = Depends(PublicAccess())
+AnyRole = Annotated[Principal, Depends(RoleGuard(*Role))]
+CurrentAdmin = Annotated[Principal, Depends(RoleGuard(Role.admin))]
+CurrentAuditor = Annotated[Principal, Depends(RoleGuard(Role.auditor))]
+
+
+def access_rules(route: APIRoute) -> list[AccessRule]:
+    """Every access declaration a route depends on, however deep."""
+    found: list[AccessRule] = []
+    pending = [route.dependant]
+    while pending:
+        dependant = pending.pop()
+        if isinstance(dependant.call, AccessRule):
+            found.append(dependant.call)
+        pending.extend(dependant.dependencies)
+    return found

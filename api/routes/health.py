@@ -1,0 +1,28 @@
+"""Liveness and readiness for load balancers; no auth."""
+
+from fastapi import APIRouter
+from sqlalchemy import text
+
+from api.deps import EngineDep, Public
+from core.db import current_revision
+from core.errors import Unavailable
+
+router = APIRouter(tags=["health"], dependencies=[Public])
+
+
+@router.get("/healthz")
+def healthz() -> dict[str, str]:
+    """The process is up."""
+    return {"status": "ok"}
+
+
+@router.get("/readyz")
+def readyz(engine: EngineDep) -> dict[str, str]:
+    """The database answers and carries the schema."""
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        revision = current_revision(engine)
+    except Exception as exc:  # any driver error means: not ready
+        raise Unavailable(f"数据库不可用（{type(exc).__name__}）：请检查 ZHICE_DATABASE_URL 与数据库状态。") from exc
+    return {"status": "ready", "schema": revision or "none"}

@@ -1,0 +1,56 @@
+"""`zhice audit …`: verify the chain, export a date range for outside verification."""
+
+from __future__ import annotations
+
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from audit.chain import VerifyResult
+from audit.export import export_jsonl, local_day_bounds
+from audit.verify import verify_jsonl, verify_ledger
+from core.cli_context import console, load_settings, migrated_engine
+from core.db import read_session
+
+audit_app = typer.Typer(help="The audit ledger.", no_args_is_help=True)
+
+
+def _report(result: VerifyResult, what: str) -> None:
+    if result.ok:
+        console.print(f"[green]OK[/]: {what}: {result.events} events chain correctly; head hash {result.head_hash}")
+        return
+    console.print(f"[red]BROKEN[/]: {what}: first bad seq {result.first_bad_seq}: {result.reason}")
+    raise typer.Exit(1)
+
+
+@audit_app.command("verify")
+def verify(
+    file: Annotated[Path | None, typer.Option(help="Verify a JSONL export instead of the database.")] = None,
+    from_genesis: Annotated[bool, typer.Option(help="With --file: the export must start at seq 1.")] = False,
+) -> None:
+    """Walk the chain; exit 1 and name the first bad seq if it is broken."""
+    if file is not None:
+        _report(verify_jsonl(file, from_genesis=from_genesis), str(file))
+        return
+    with read_session(migrated_engine()) as session:
+        _report(verify_ledger(session), "ledger")
+
+
+@audit_app.command("export")
+def export(
+    from_: Annotated[datetime, typer.Option("--from", formats=["%Y-%m-%d"], help="First day (business time zone).")],
+    to: Annotated[datetime, typer.Option(formats=["%Y-%m-%d"], help="Last day, inclusive.")],
+    out: Annotated[Path | None, typer.Option(help="Output file; default standard output.")] = None,
+) -> None:
+    """Write the events of a date range as JSONL (re-verifiable: docs/ledger.md)."""
+    since, until = local_day_bounds(from_.date(), to.date(), load_settings().tz)
+    with read_session(migrated_engine()) as session:
+        if out is None:
+            written = export_jsonl(session, sys.stdout, since=since, until=until)
+        else:
+            with out.open("w", encoding="utf-8") as handle:
+                written = export_jsonl(session, handle, since=since, until=until)
+    console.print(f"exported {written} events from {from_:%Y-%m-%d} to {to:%Y-%m-%d} ({load_settings().timezone})")

@@ -1,0 +1,169 @@
+"""The append-only, hash-chained audit ledger: :func:`append` and queries, nothing else.
+
+Appends serialize on the chain head so that threads, processes and several
+service instances never fork the chain or skip a seq: on PostgreSQL with a
+transaction-scoped advisory lock (held until the caller's commit), on SQLite
+with the database write lock that :func:`core.db.write_session` takes at
+``BEGIN IMMEDIATE``. The primary key on ``seq`` is the last line of defence.
+Triggers in the database refuse UPDATE and DELETE (see the migrations).
+
+Callers pass desensitized content only: the ledger stores what it is given.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import BigInteger, Column, DateTime, String, Text, text
+from sqlmodel import Field, Session, SQLModel, func, select
+
+from audit.chain import GENESIS_HASH, canonical_json, compute_hash, format_ts
+from core.db import is_write_session
+from core.errors import LedgerError
+
+_BATCH = 1000
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who caused an event: an API key (id and role), or an operator at the CLI."""
+
+    key_id: str | None
+    role: str | None
+
+
+CLI_ADMIN = Actor(key_id=None, role="admin")
+
+
+class LedgerEventBase(SQLModel):
+    kind: str = Field(sa_column=Column(String(64), nullable=False, index=True))
+    actor_key_id: str | None = Field(default=None, sa_column=Column(String(32)))
+    actor_role: str | None = Field(default=None, sa_column=Column(String(16)))
+    request_id: str | None = Field(default=None, sa_column=Column(String(64), index=True))
+    suggestion_id: str | None = Field(default=None, sa_column=Column(String(64), index=True))
+
+
+class LedgerEvent(LedgerEventBase, table=True):
+    """One row of the chain. ``payload`` holds canonical JSON text, hashed as is."""
+
+    __tablename__ = "ledger_event"
+
+    seq: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    ts: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False, index=True))
+    payload: str = Field(sa_column=Column(Text, nullable=False))
+    prev_hash: str = Field(sa_column=Column(String(64), nullable=False))
+    hash: str = Field(sa_column=Column(String(64), nullable=False, unique=True))
+
+    def record(self) -> dict[str, Any]:
+        """The event as exported and hashed: ts as a string, payload as its canonical text."""
+        return {
+            "seq": self.seq,
+            "ts": format_ts(self.ts),
+            "kind": self.kind,
+            "actor_key_id": self.actor_key_id,
+            "actor_role": self.actor_role,
+            "request_id": self.request_id,
+            "suggestion_id": self.suggestion_id,
+            "payload": self.payload,
+            "prev_hash": self.prev_hash,
+            "hash": self.hash,
+        }
+
+
+class LedgerEventPublic(LedgerEventBase):
+    seq: int
+    ts: datetime
+    payload: dict[str, Any]
+    prev_hash: str
+    hash: str
+
+    @classmethod
+    def of(cls, event: LedgerEvent) -> LedgerEventPublic:
+        fields = event.model_dump(exclude={"payload", "ts"})
+        return cls(**fields, ts=_as_utc(event.ts), payload=json.loads(event.payload))
+
+
+def append(
+    session: Session,
+    kind: str,
+    payload: dict[str, Any],
+    *,
+    actor: Actor,
+    request_id: str | None = None,
+    suggestion_id: str | None = None,
+) -> LedgerEvent:
+    """Append one event inside the caller's write transaction and return it.
+
+    The event becomes durable when the caller commits; if the caller rolls
+    back, no seq is consumed. Must be called inside :func:`core.db.write_session`.
+    """
+    if not is_write_session(session):
+        raise LedgerError("ledger.append needs a session from core.db.write_session()")
+    try:
+        payload_text = canonical_json(payload)
+    except (TypeError, ValueError) as exc:
+        raise LedgerError(f"ledger payload for {kind!r} is not plain JSON: {exc}") from exc
+    _lock_head(session)
+    last = head(session)
+    now = datetime.now(UTC)
+    event = LedgerEvent(
+        seq=last.seq + 1 if last else 1,
+        # ts never goes backwards along the chain, whatever the instances' clocks say
+        ts=max(now, _as_utc(last.ts)) if last else now,
+        kind=kind,
+        actor_key_id=actor.key_id,
+        actor_role=actor.role,
+        request_id=request_id,
+        suggestion_id=suggestion_id,
+        payload=payload_text,
+        prev_hash=last.hash if last else GENESIS_HASH,
+        hash="",
+    )
+    event.hash = compute_hash(event.record())
+    session.add(event)
+    session.flush()
+    return event
+
+
+def _lock_head(session: Session) -> None:
+    if session.get_bind().dialect.name == "postgresql":
+        session.exec(text("SELECT pg_advisory_xact_lock(hashtext(current_schema() || '.ledger_event'))"))
+
+
+def _as_utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def head(session: Session) -> LedgerEvent | None:
+    """The last event of the chain, or None when the ledger is empty."""
+    return session.exec(select(LedgerEvent).order_by(LedgerEvent.seq.desc()).limit(1)).first()
+
+
+def count(session: Session) -> int:
+    return session.exec(select(func.count()).select_from(LedgerEvent)).one()
+
+
+def get(session: Session, seq: int) -> LedgerEvent | None:
+    return session.get(LedgerEvent, seq)
+
+
+def events(
+    session: Session,
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    kinds: list[str] | None = None,
+) -> Iterator[LedgerEvent]:
+    """Events in seq order, ``since <= ts < until``, streamed in batches."""
+    statement = select(LedgerEvent).order_by(LedgerEvent.seq)
+    if since is not None:
+        statement = statement.where(LedgerEvent.ts >= _as_utc(since))
+    if until is not None:
+        statement = statement.where(LedgerEvent.ts < _as_utc(until))
+    if kinds:
+        statement = statement.where(LedgerEvent.kind.in_(kinds))
+    yield from session.exec(statement.execution_options(yield_per=_BATCH))

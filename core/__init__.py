@@ -1,0 +1,1 @@
+"""Settings, database, errors, logging, keys and the `zhice` command line."""

@@ -1,0 +1,116 @@
+"""Database engine, sessions and migrations.
+
+SQLite (WAL, the embedded default) and PostgreSQL (psycopg 3, for several
+instances) behave alike to callers:
+
+* :func:`read_session` for reads;
+* :func:`write_session` for anything that writes. On SQLite it starts the
+  transaction with ``BEGIN IMMEDIATE`` so that read-then-write work (the ledger
+  reads its head, then appends) never fails to upgrade its lock under
+  concurrency; PostgreSQL needs nothing special here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import lru_cache
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, event, text
+from sqlalchemy.engine import make_url
+from sqlmodel import Session, create_engine
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+_WRITE_OPTION = "zhice_write"
+
+
+def is_sqlite(engine: Engine) -> bool:
+    return engine.dialect.name == "sqlite"
+
+
+@lru_cache(maxsize=8)
+def get_engine(url: str) -> Engine:
+    """One engine per URL and process; SQLite gets WAL and explicit transactions."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return create_engine(url, pool_pre_ping=True)
+    if parsed.database and parsed.database != ":memory:":
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(
+        url, connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
+    )
+    _configure_sqlite(engine)
+    return engine
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    # SQLAlchemy's documented recipe: let SQLAlchemy, not pysqlite, emit BEGIN,
+    # so that write transactions can say BEGIN IMMEDIATE.
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA synchronous=FULL")  # an audit ledger must survive power loss
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection) -> None:
+        write = connection.get_execution_options().get(_WRITE_OPTION, False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+@contextmanager
+def read_session(engine: Engine) -> Iterator[Session]:
+    """A session for reads; anything it writes is rolled back unless committed."""
+    with Session(engine) as session:
+        yield session
+
+
+@contextmanager
+def write_session(engine: Engine) -> Iterator[Session]:
+    """A session whose transaction commits on success and rolls back on error."""
+    with Session(engine.execution_options(**{_WRITE_OPTION: True})) as session:
+        session.info[_WRITE_OPTION] = True
+        with session.begin():
+            yield session
+
+
+def is_write_session(session: Session) -> bool:
+    return bool(session.info.get(_WRITE_OPTION))
+
+
+def alembic_config(engine: Engine) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.attributes["engine"] = engine
+    return config
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Apply migrations up to ``revision``; safe when several instances start at once."""
+    if is_sqlite(engine):
+        command.upgrade(alembic_config(engine), revision)
+        return
+    with engine.connect() as lock_connection:
+        # Instances starting together take turns; the lock dies with the session.
+        lock_connection.execute(text("SELECT pg_advisory_lock(hashtext('zhice.migrations'))"))
+        try:
+            command.upgrade(alembic_config(engine), revision)
+        finally:
+            lock_connection.execute(text("SELECT pg_advisory_unlock(hashtext('zhice.migrations'))"))
+            lock_connection.commit()
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The migration revision the database is at, or None when it has none."""
+    from alembic.runtime.migration import MigrationContext
+
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()

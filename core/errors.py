@@ -1,0 +1,115 @@
+"""The one error hierarchy of 智策.
+
+Every error we raise on purpose derives from :class:`ZhiceError`. The API maps
+each to an RFC 9457 problem-details response with the class's ``status`` and
+``slug``; the CLI prints its message and exits non-zero. Messages are written
+for the person who has to act on them: Chinese first for what reps and other
+users see, and always saying how to fix it::
+
+    ZhiceError                      (500 internal)
+    ├── ConfigError                 settings refused at start (never reaches HTTP)
+    ├── LedgerError                 the audit ledger cannot be appended / used as asked
+    ├── Unavailable                 503 a backing service (database) does not answer
+    └── ClientError                 the caller can fix it (4xx)
+        ├── BadRequest              400 malformed body (e.g. not JSON)
+        ├── Unauthorized            401 no key, unknown key or revoked key
+        ├── Forbidden               403 the key's role may not call this route
+        ├── NotFound                404 route or resource does not exist
+        ├── MethodNotAllowed        405 route exists, method does not
+        ├── Conflict                409 the resource's state forbids the change
+        ├── PayloadTooLarge         413 request body over ZHICE_MAX_BODY_BYTES
+        └── ValidationFailed        422 well-formed JSON with wrong fields or types
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class ZhiceError(Exception):
+    """Base of every deliberate error; carries an HTTP status and a stable slug."""
+
+    status: int = 500
+    slug: str = "internal"
+    title: str = "服务内部错误"
+
+    def __init__(self, detail: str, **extensions: Any) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.extensions = extensions
+
+
+class ConfigError(ZhiceError):
+    """A setting is missing or unsafe; raised before the service starts."""
+
+    slug = "config"
+    title = "配置错误"
+
+
+class LedgerError(ZhiceError):
+    """The ledger was used in a way that could fork or corrupt the chain."""
+
+    slug = "ledger"
+    title = "审计账本错误"
+
+
+class Unavailable(ZhiceError):
+    """A backing service is down; retrying later may help."""
+
+    status = 503
+    slug = "unavailable"
+    title = "服务暂不可用"
+
+
+class ClientError(ZhiceError):
+    """An error the caller can fix; always a 4xx."""
+
+    status = 400
+    slug = "bad-request"
+    title = "请求有误"
+
+
+class BadRequest(ClientError):
+    pass
+
+
+class Unauthorized(ClientError):
+    status = 401
+    slug = "unauthorized"
+    title = "未认证"
+
+
+class Forbidden(ClientError):
+    status = 403
+    slug = "forbidden"
+    title = "无权访问"
+
+
+class NotFound(ClientError):
+    status = 404
+    slug = "not-found"
+    title = "未找到"
+
+
+class MethodNotAllowed(ClientError):
+    status = 405
+    slug = "method-not-allowed"
+    title = "不支持该请求方法"
+
+
+class Conflict(ClientError):
+    status = 409
+    slug = "conflict"
+    title = "状态冲突"
+
+
+class PayloadTooLarge(ClientError):
+    status = 413
+    slug = "payload-too-large"
+    title = "请求体过大"
+
+
+class ValidationFailed(ClientError):
+    status = 422
+    slug = "validation-failed"
+    title = "请求字段有误"

@@ -1,0 +1,114 @@
+"""API keys: each carries exactly one role; only a SHA-256 of the key is stored.
+
+A key looks like ``zk_<key id>_<43 url-safe chars>`` (256 random bits), so a
+fast unsalted hash is enough: nobody can guess their way back to a key from
+its hash, and checking a key costs one indexed lookup. The public key id is
+what the ledger, logs and ``zhice keys list`` show.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import UTC, datetime
+from enum import StrEnum
+
+from sqlalchemy import Column, DateTime, String
+from sqlmodel import Field, Session, SQLModel, select
+
+from audit import ledger
+from core.errors import NotFound
+
+KEY_PREFIX = "zk_"
+
+
+class Role(StrEnum):
+    rep = "rep"
+    annotator = "annotator"
+    legal = "legal"
+    manager = "manager"
+    auditor = "auditor"
+    admin = "admin"
+
+
+class ApiKeyBase(SQLModel):
+    name: str = Field(sa_column=Column(String(100), nullable=False))
+    role: Role = Field(sa_column=Column(String(16), nullable=False))
+
+
+class ApiKeyCreate(ApiKeyBase):
+    name: str = Field(min_length=1, max_length=100)
+    role: Role
+
+
+class ApiKey(ApiKeyBase, table=True):
+    __tablename__ = "api_key"
+
+    id: str = Field(sa_column=Column(String(16), primary_key=True))
+    key_hash: str = Field(sa_column=Column(String(64), nullable=False, unique=True))
+    created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    revoked_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+
+    @property
+    def revoked(self) -> bool:
+        return self.revoked_at is not None
+
+
+class ApiKeyPublic(ApiKeyBase):
+    id: str
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+class ApiKeyCreated(ApiKeyPublic):
+    key: str = Field(description="The key itself; shown once, stored only as a hash.")
+
+
+def hash_key(key: str) -> str:
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+def create_key(session: Session, data: ApiKeyCreate, *, actor: ledger.Actor) -> ApiKeyCreated:
+    """Create a key in the caller's write session; the clear key is only in the result."""
+    key_id = secrets.token_hex(4)
+    key = f"{KEY_PREFIX}{key_id}_{secrets.token_urlsafe(32)}"
+    row = ApiKey(
+        id=key_id,
+        name=data.name,
+        role=data.role,
+        key_hash=hash_key(key),
+        created_at=datetime.now(UTC),
+    )
+    session.add(row)
+    session.flush()
+    ledger.append(session, "key.created", {"key_id": key_id, "role": data.role}, actor=actor)
+    return ApiKeyCreated(**ApiKeyPublic.model_validate(row).model_dump(), key=key)
+
+
+def list_keys(session: Session, *, include_revoked: bool = False) -> list[ApiKey]:
+    statement = select(ApiKey).order_by(ApiKey.created_at)
+    if not include_revoked:
+        statement = statement.where(ApiKey.revoked_at.is_(None))
+    return list(session.exec(statement))
+
+
+def revoke_key(session: Session, key_id: str, *, actor: ledger.Actor) -> ApiKey:
+    """Revoke a key at once; revoking a revoked key changes nothing."""
+    row = session.get(ApiKey, key_id)
+    if row is None:
+        raise NotFound(f"没有 id 为 {key_id!r} 的密钥：用 `zhice keys list --all` 查看现有密钥。")
+    if row.revoked_at is None:
+        row.revoked_at = datetime.now(UTC)
+        session.add(row)
+        ledger.append(session, "key.revoked", {"key_id": key_id, "role": row.role}, actor=actor)
+    return row
+
+
+def authenticate(session: Session, key: str) -> ApiKey | None:
+    """The live key matching ``key``, or None when it is unknown or revoked."""
+    if not key.startswith(KEY_PREFIX):
+        return None
+    row = session.exec(select(ApiKey).where(ApiKey.key_hash == hash_key(key))).first()
+    if row is None or row.revoked:
+        return None
+    return row

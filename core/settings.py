@@ -1,0 +1,101 @@
+"""Typed settings, read from ``ZHICE_*`` environment variables and ``.env``.
+
+Nothing is built at import time: call :func:`get_settings` (cached) where a
+setting is needed, and ``get_settings.cache_clear()`` after changing the
+environment (tests and ``zhice serve --data-dir`` do).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from core.errors import ConfigError
+
+DEV_SECRET_KEY = "zhice-development-only-secret-change-me"
+MIN_SECRET_LENGTH = 32
+
+
+class Settings(BaseSettings):
+    """Every setting of the service; the README's configuration table mirrors it."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="ZHICE_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    env: Literal["development", "production"] = Field(
+        "development", description="`production` refuses unsafe values at start."
+    )
+    data_dir: Path = Field(
+        Path(".zhice"), description="Holds the SQLite database and the Chroma folder."
+    )
+    database_url: str | None = Field(
+        None,
+        description="SQLAlchemy URL; default SQLite `zhice.db` in the data dir. "
+        "`postgresql://…` uses psycopg 3.",
+    )
+    latency_budget_ms: int = Field(
+        800, ge=50, le=60_000, description="Deadline for one suggestion request."
+    )
+    timezone: str = Field(
+        "Asia/Shanghai", description="Business time zone: quarters, days, quotas."
+    )
+    secret_key: SecretStr = Field(
+        SecretStr(DEV_SECRET_KEY),
+        description="HMAC secret (erasure fingerprints). Required, ≥ 32 chars, in production.",
+    )
+    max_body_bytes: int = Field(
+        256 * 1024, ge=1024, description="Larger request bodies get 413."
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        "INFO", description="Level of the JSON logs on stderr."
+    )
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(
+                f"unknown time zone {value!r}: use an IANA name such as Asia/Shanghai"
+            ) from exc
+        return value
+
+    @model_validator(mode="after")
+    def _refuse_unsafe_production(self) -> Settings:
+        if self.env != "production":
+            return self
+        secret = self.secret_key.get_secret_value()
+        if secret == DEV_SECRET_KEY or len(secret) < MIN_SECRET_LENGTH:
+            raise ConfigError(
+                "生产环境拒绝默认或过短的 ZHICE_SECRET_KEY。修复：设置至少 "
+                f"{MIN_SECRET_LENGTH} 个字符的随机值，例如 "
+                "`export ZHICE_SECRET_KEY=$(python -c 'import secrets; print(secrets.token_urlsafe(48))')`"
+            )
+        return self
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The database URL with the driver made explicit (psycopg 3 for PostgreSQL)."""
+        if self.database_url is None:
+            return f"sqlite:///{(self.data_dir / 'zhice.db').resolve()}"
+        for prefix in ("postgresql://", "postgres://"):
+            if self.database_url.startswith(prefix):
+                return "postgresql+psycopg://" + self.database_url[len(prefix) :]
+        return self.database_url
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process's settings, built once from the environment."""
+    return Settings()

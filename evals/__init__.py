@@ -1,0 +1,1 @@
+"""Evaluation datasets, evaluators and the `zhice eval` runner."""

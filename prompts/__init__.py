@@ -1,0 +1,1 @@
+"""Prompt templates as validated YAML data, one folder per agent, versioned."""

@@ -7,9 +7,8 @@ from contextlib import asynccontextmanager
 from importlib.metadata import version
 
 from fastapi import FastAPI
-from fastapi.routing import APIRoute
 
-from api.deps import access_rules
+from api.deps import access_rules, api_routes
 from api.middleware import BodyLimitMiddleware, RequestContextMiddleware
 from api.problems import install_problem_handlers
 from api.routes import audit, health, keys
@@ -47,8 +46,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 
 def _require_access_rules(app: FastAPI) -> None:
-    for route in app.routes:
-        if isinstance(route, APIRoute) and len(access_rules(route)) != 1:
+    for route in api_routes(app):
+        if len(access_rules(route)) != 1:
             raise RuntimeError(
                 f"route {sorted(route.methods)} {route.path} must declare exactly one access rule "
                 "(a role alias from api.deps, or dependencies=[Public])"

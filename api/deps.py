@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
-from fastapi.routing import APIRoute
+from fastapi import FastAPI
+from fastapi.routing import APIRoute, RouteContext, iter_route_contexts
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Engine
 from sqlmodel import Session
@@ -101,8 +102,13 @@ CurrentAdmin = Annotated[Principal, Depends(RoleGuard(Role.admin))]
 CurrentAuditor = Annotated[Principal, Depends(RoleGuard(Role.auditor))]
 
 
-def access_rules(route: APIRoute) -> list[AccessRule]:
-    """Every access declaration a route depends on, however deep."""
+def api_routes(app: FastAPI) -> list[RouteContext]:
+    """The app's API routes as served: included routers resolved, their dependencies merged."""
+    return [context for context in iter_route_contexts(app.routes) if isinstance(context.original_route, APIRoute)]
+
+
+def access_rules(route: RouteContext) -> list[AccessRule]:
+    """Every access declaration a served route depends on, however deep."""
     found: list[AccessRule] = []
     pending = [route.dependant]
     while pending:

@@ -10,16 +10,18 @@ import uuid
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.problems import problem_response, too_large
+from api.problems import internal_error, problem_response, too_large
 from core.logging import request_id_var
 
 REQUEST_ID_HEADER = "X-Request-ID"
 _CLIENT_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 access_log = logging.getLogger("zhice.access")
+error_log = logging.getLogger("zhice.api")
 
 
 class RequestContextMiddleware:
-    """Give every request an id (the client's ``X-Request-ID`` if sane), echo it, log the outcome."""
+    """Give every request an id (the client's ``X-Request-ID`` if sane), echo it, log the outcome,
+    and turn an unexpected exception into a 500 problem that still carries the id."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -32,7 +34,7 @@ class RequestContextMiddleware:
         request_id = offered if _CLIENT_REQUEST_ID.match(offered) else uuid.uuid4().hex
         token = request_id_var.set(request_id)
         started = time.perf_counter()
-        status = 500
+        status: int | None = None
 
         async def send_with_id(message: Message) -> None:
             nonlocal status
@@ -43,6 +45,11 @@ class RequestContextMiddleware:
 
         try:
             await self.app(scope, receive, send_with_id)
+        except Exception:
+            error_log.exception("unhandled error")
+            if status is not None:
+                raise  # the response has begun; nothing sane can be sent now
+            await problem_response(internal_error())(scope, receive, send_with_id)
         finally:
             access_log.info(
                 "request",

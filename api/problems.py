@@ -70,7 +70,7 @@ def _from_validation_error(exc: RequestValidationError) -> ZhiceError:
 
 
 def install_problem_handlers(app: FastAPI) -> None:
-    """Map every error, ours and the framework's, to problem details."""
+    """Map our errors and the framework's to problem details (unexpected ones: see api.middleware)."""
 
     @app.exception_handler(ZhiceError)
     async def _zhice(_request: Request, exc: ZhiceError) -> JSONResponse:
@@ -87,7 +87,6 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:
         return problem_response(_from_validation_error(exc))
 
-    @app.exception_handler(Exception)
-    async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled %s", type(exc).__name__)
-        return problem_response(ZhiceError("服务内部错误，已记录。请稍后重试；若持续出现，请把 request_id 告知管理员。"))
+
+def internal_error() -> ZhiceError:
+    return ZhiceError("服务内部错误，已记录。请稍后重试；若持续出现，请把 request_id 告知管理员。")

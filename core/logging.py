@@ -12,6 +12,7 @@ from contextvars import ContextVar
 
 from pythonjsonlogger.json import JsonFormatter
 
+_HANDLER_NAME = "zhice-json"
 request_id_var: ContextVar[str | None] = ContextVar("zhice_request_id", default=None)
 
 
@@ -22,22 +23,27 @@ class _RequestIdFilter(logging.Filter):
 
 
 def configure_logging(level: str = "INFO") -> None:
-    """Route the root, uvicorn and our own loggers to one JSON handler (idempotent)."""
+    """Route the root, uvicorn and our own loggers to one JSON handler; calling again replaces it."""
     handler = logging.StreamHandler(sys.stderr)
     handler.addFilter(_RequestIdFilter())
     handler.setFormatter(
         JsonFormatter(
-            "{asctime}{levelname}{name}{message}{request_id}",
+            "{levelname}{name}{message}{request_id}",
             style="{",
-            rename_fields={"asctime": "ts", "levelname": "level", "name": "logger"},
+            rename_fields={"levelname": "level", "name": "logger"},
+            timestamp="ts",  # ISO 8601, UTC
         )
     )
+    handler.set_name(_HANDLER_NAME)
     root = logging.getLogger()
-    root.handlers[:] = [handler]
+    root.handlers[:] = [h for h in root.handlers if h.get_name() != _HANDLER_NAME] + [handler]
     root.setLevel(level)
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
         logger = logging.getLogger(name)
         logger.handlers[:] = []
         logger.propagate = True
-    # our own access log replaces uvicorn's, which would log query strings
+    # our own access log replaces uvicorn's; HTTP clients log full URLs at INFO.
+    # Query strings may carry text, so none of these may log below WARNING.
     logging.getLogger("uvicorn.access").disabled = True
+    for name in ("httpx", "httpx2", "httpcore"):
+        logging.getLogger(name).setLevel(logging.WARNING)

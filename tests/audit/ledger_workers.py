@@ -1,0 +1,20 @@
+"""Worker functions for the multi-process ledger tests (importable by spawned processes)."""
+
+from __future__ import annotations
+
+from audit import ledger
+from core.db import get_engine, write_session
+
+
+def append_many(url: str, worker: int, count: int) -> int:
+    engine = get_engine(url)
+    for n in range(count):
+        with write_session(engine) as session:
+            ledger.append(
+                session,
+                "test.concurrent",
+                {"worker": worker, "n": n},
+                actor=ledger.Actor(key_id=f"w{worker}", role="system"),
+            )
+    engine.dispose()
+    return count

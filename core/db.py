@@ -75,8 +75,12 @@ def read_session(engine: Engine) -> Iterator[Session]:
 
 @contextmanager
 def write_session(engine: Engine) -> Iterator[Session]:
-    """A session whose transaction commits on success and rolls back on error."""
-    with Session(engine.execution_options(**{_WRITE_OPTION: True})) as session:
+    """A session whose transaction commits on success and rolls back on error.
+
+    Objects stay readable after the commit (``expire_on_commit=False``): they
+    hold exactly what this transaction wrote.
+    """
+    with Session(engine.execution_options(**{_WRITE_OPTION: True}), expire_on_commit=False) as session:
         session.info[_WRITE_OPTION] = True
         with session.begin():
             yield session

@@ -1,0 +1,109 @@
+"""The `zhice` command, run as a user runs it (a subprocess), on both backends."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx2
+import pytest
+
+KEY = re.compile(r"^zk_[0-9a-f]{8}_[A-Za-z0-9_-]{43}$")
+
+
+def zhice(*args: str, env: dict[str, str], check: bool = True) -> subprocess.CompletedProcess:
+    command = [sys.executable, "-c", "from core.cli import main; main()", *args]
+    done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=120, check=False)
+    if check and done.returncode != 0:
+        raise AssertionError(f"zhice {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
+    return done
+
+
+@pytest.fixture
+def env(db_url: str, tmp_path: Path) -> dict[str, str]:
+    return {**os.environ, "ZHICE_DATA_DIR": str(tmp_path / "data"), "ZHICE_DATABASE_URL": db_url, "COLUMNS": "200"}
+
+
+def test_when_keys_are_created_listed_and_revoked_then_the_cli_reports_each_step(env: dict[str, str]) -> None:
+    created = zhice("keys", "create", "--role", "auditor", "--name", "审计-周", env=env)
+    key = created.stdout.strip().splitlines()[-1]
+    assert KEY.match(key), created.stdout
+    assert created.stdout.strip() == key  # only the key goes to stdout, so $(zhice keys create …) is the key
+    key_id = key.split("_")[1]
+
+    listed = zhice("keys", "list", env=env).stdout
+    assert key_id in listed and "auditor" in listed and key not in listed
+
+    zhice("keys", "revoke", key_id, env=env)
+    assert key_id not in zhice("keys", "list", env=env).stdout
+    assert key_id in zhice("keys", "list", "--all", env=env).stdout
+
+    missing = zhice("keys", "revoke", "00000000", env=env, check=False)
+    assert missing.returncode == 1 and "zhice keys list" in missing.stderr
+
+    bad_role = zhice("keys", "create", "--role", "boss", "--name", "x", env=env, check=False)
+    assert bad_role.returncode == 2 and "boss" in bad_role.stderr
+
+
+def test_when_the_ledger_is_verified_and_exported_then_the_export_verifies_too(env: dict[str, str], tmp_path: Path) -> None:
+    for role in ("rep", "legal"):
+        zhice("keys", "create", "--role", role, "--name", role, env=env)
+    verified = zhice("audit", "verify", env=env)
+    assert "OK" in verified.stderr and "2 events" in verified.stderr
+    export = tmp_path / "q4.jsonl"
+    today = time.strftime("%Y-%m-%d")
+    zhice("audit", "export", "--from", "2026-01-01", "--to", today, "--out", str(export), env=env)
+    assert len(export.read_text(encoding="utf-8").splitlines()) == 2
+    assert "OK" in zhice("audit", "verify", "--file", str(export), "--from-genesis", env=env).stderr
+    export.write_text(export.read_text(encoding="utf-8").replace("legal", "admin"), encoding="utf-8")
+    broken = zhice("audit", "verify", "--file", str(export), env=env, check=False)
+    assert broken.returncode == 1 and "first bad seq 2" in broken.stderr
+
+
+def test_when_db_upgrade_runs_twice_then_it_is_idempotent(env: dict[str, str]) -> None:
+    assert "0001" in zhice("db", "upgrade", env=env).stderr
+    assert "0001" in zhice("db", "upgrade", env=env).stderr
+    assert zhice("db", "current", env=env).stdout.strip() == "0001"
+
+
+def test_when_production_uses_the_default_secret_then_serve_refuses_with_the_fix(tmp_path: Path) -> None:
+    env = {**os.environ, "ZHICE_ENV": "production", "ZHICE_DATA_DIR": str(tmp_path)}
+    env.pop("ZHICE_SECRET_KEY", None)
+    refused = zhice("serve", "--port", "1", env=env, check=False)
+    assert refused.returncode == 1
+    assert "ZHICE_SECRET_KEY" in refused.stderr and "Traceback" not in refused.stderr
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_when_serve_starts_on_a_fresh_data_dir_then_it_answers(tmp_path: Path) -> None:
+    port = _free_port()
+    env = {**os.environ, "COLUMNS": "200"}
+    env.pop("ZHICE_DATABASE_URL", None)
+    command = [sys.executable, "-c", "from core.cli import main; main()", "serve", "--demo", "--port", str(port), "--data-dir", str(tmp_path / "fresh")]
+    server = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                response = httpx2.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
+                break
+            except httpx2.TransportError:
+                assert server.poll() is None and time.monotonic() < deadline, server.stderr.read() if server.poll() is not None else "timeout"
+                time.sleep(0.2)
+        assert response.json() == {"status": "ok"}
+        assert httpx2.get(f"http://127.0.0.1:{port}/readyz", timeout=5).json()["schema"] == "0001"
+        assert httpx2.get(f"http://127.0.0.1:{port}/v1/audit/verify", timeout=5).status_code == 401
+        assert (tmp_path / "fresh" / "zhice.db").exists()
+    finally:
+        server.terminate()
+        server.wait(timeout=15)

@@ -1,0 +1,77 @@
+"""Settings: defaults, environment and .env, and refusal of unsafe production values."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from core.errors import ConfigError
+from core.settings import DEV_SECRET_KEY, Settings, get_settings
+
+GOOD_SECRET = "k" * 48
+
+
+@pytest.fixture(autouse=True)
+def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    for name in ("ENV", "DATA_DIR", "DATABASE_URL", "LATENCY_BUDGET_MS", "TIMEZONE", "SECRET_KEY", "MAX_BODY_BYTES", "LOG_LEVEL"):
+        monkeypatch.delenv(f"ZHICE_{name}", raising=False)
+    monkeypatch.chdir(tmp_path)  # no stray .env
+
+
+def test_when_nothing_is_set_then_embedded_defaults_apply(tmp_path: Path) -> None:
+    settings = get_settings()
+    assert settings.data_dir == Path(".zhice")
+    assert settings.resolved_database_url == f"sqlite:///{tmp_path / '.zhice' / 'zhice.db'}"
+    assert (settings.latency_budget_ms, settings.timezone, settings.max_body_bytes) == (800, "Asia/Shanghai", 262144)
+    assert settings.secret_key.get_secret_value() == DEV_SECRET_KEY
+    assert get_settings() is settings
+
+
+def test_when_the_environment_sets_values_then_they_win(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ZHICE_DATA_DIR", "/srv/zhice")
+    monkeypatch.setenv("ZHICE_LATENCY_BUDGET_MS", "650")
+    monkeypatch.setenv("ZHICE_TIMEZONE", "Asia/Hong_Kong")
+    settings = get_settings()
+    assert settings.resolved_database_url == "sqlite:////srv/zhice/zhice.db"
+    assert (settings.latency_budget_ms, settings.tz.key) == (650, "Asia/Hong_Kong")
+
+
+def test_when_a_dotenv_file_exists_then_it_is_read(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("ZHICE_LATENCY_BUDGET_MS=700\nZHICE_LOG_LEVEL=DEBUG\n", encoding="utf-8")
+    settings = get_settings()
+    assert (settings.latency_budget_ms, settings.log_level) == (700, "DEBUG")
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("postgresql://u@db:5432/zhice", "postgresql+psycopg://u@db:5432/zhice"),
+        ("postgres://u@db/zhice", "postgresql+psycopg://u@db/zhice"),
+        ("postgresql+psycopg://u@db/zhice", "postgresql+psycopg://u@db/zhice"),
+        ("sqlite:////var/lib/zhice.db", "sqlite:////var/lib/zhice.db"),
+    ],
+)
+def test_when_a_database_url_is_given_then_psycopg_3_is_used_for_postgresql(given: str, expected: str) -> None:
+    assert Settings(database_url=given).resolved_database_url == expected
+
+
+@pytest.mark.parametrize("secret", [DEV_SECRET_KEY, "short-secret"])
+def test_when_production_has_an_unsafe_secret_then_start_is_refused_with_the_fix(secret: str) -> None:
+    with pytest.raises(ConfigError, match="ZHICE_SECRET_KEY") as refused:
+        Settings(env="production", secret_key=secret)
+    assert "secrets.token_urlsafe" in refused.value.detail
+
+
+def test_when_production_has_a_strong_secret_then_it_starts() -> None:
+    assert Settings(env="production", secret_key=GOOD_SECRET).env == "production"
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("timezone", "Mars/Olympus"), ("latency_budget_ms", 0), ("max_body_bytes", 10), ("env", "staging")],
+)
+def test_when_a_value_is_invalid_then_settings_refuse_it(field: str, value: object) -> None:
+    with pytest.raises(ValidationError, match=field):
+        Settings(**{field: value})

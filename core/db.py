@@ -12,10 +12,13 @@ instances) behave alike to callers:
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from functools import lru_cache
 from pathlib import Path
+from threading import Lock
+from types import TracebackType
 
 from alembic import command
 from alembic.config import Config
@@ -30,6 +33,39 @@ _WRITE_OPTION = "zhice_write"
 
 def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
+
+
+class FairLock:
+    """A lock that admits waiters in arrival order (``threading.Lock`` does not,
+    which lets one busy thread starve the others for hundreds of milliseconds)."""
+
+    def __init__(self) -> None:
+        self._guard = Lock()
+        self._waiters: deque[Lock] = deque()
+        self._held = False
+
+    def __enter__(self) -> FairLock:
+        with self._guard:
+            if not self._held:
+                self._held = True
+                return self
+            turn = Lock()
+            turn.acquire()
+            self._waiters.append(turn)
+        turn.acquire()  # released by the holder, who hands the lock over
+        return self
+
+    def __exit__(self, *_exc: type[BaseException] | BaseException | TracebackType | None) -> None:
+        with self._guard:
+            if self._waiters:
+                self._waiters.popleft().release()
+            else:
+                self._held = False
+
+
+@lru_cache(maxsize=8)
+def _sqlite_writer_lock(url: str) -> FairLock:
+    return FairLock()
 
 
 @lru_cache(maxsize=8)
@@ -80,7 +116,10 @@ def write_session(engine: Engine) -> Iterator[Session]:
     Objects stay readable after the commit (``expire_on_commit=False``): they
     hold exactly what this transaction wrote.
     """
-    with Session(engine.execution_options(**{_WRITE_OPTION: True}), expire_on_commit=False) as session:
+    # SQLite admits one writer at a time; threads of this process queue in order
+    # instead of polling the busy handler, which sleeps up to 100 ms per retry.
+    writer_lock = _sqlite_writer_lock(str(engine.url)) if is_sqlite(engine) else nullcontext()
+    with writer_lock, Session(engine.execution_options(**{_WRITE_OPTION: True}), expire_on_commit=False) as session:
         session.info[_WRITE_OPTION] = True
         with session.begin():
             yield session

@@ -36,6 +36,7 @@ def problem_response(error: ZhiceError, headers: dict[str, str] | None = None) -
         **error.extensions,
         "request_id": request_id_var.get(),
     }
+    headers = {**error.headers, **(headers or {})}
     return JSONResponse(body, status_code=error.status, headers=headers, media_type=PROBLEM_MEDIA_TYPE)
 
 

@@ -129,26 +129,24 @@ def is_write_session(session: Session) -> bool:
     return bool(session.info.get(_WRITE_OPTION))
 
 
-def alembic_config(engine: Engine) -> Config:
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS_DIR))
-    config.attributes["engine"] = engine
-    return config
-
-
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Apply migrations up to ``revision``; safe when several instances start at once."""
-    if is_sqlite(engine):
-        command.upgrade(alembic_config(engine), revision)
-        return
-    with engine.connect() as lock_connection:
-        # Instances starting together take turns; the lock dies with the session.
-        lock_connection.execute(text("SELECT pg_advisory_lock(hashtext('zhice.migrations'))"))
+    """Apply migrations up to ``revision``; safe when several processes or instances
+    start at once (SQLite: the write lock from ``BEGIN IMMEDIATE``; PostgreSQL: an
+    advisory lock held for the duration)."""
+    with engine.connect().execution_options(**{_WRITE_OPTION: True}) as connection:
+        postgres = not is_sqlite(engine)
+        if postgres:
+            connection.execute(text("SELECT pg_advisory_lock(hashtext('zhice.migrations'))"))
+            connection.commit()
         try:
-            command.upgrade(alembic_config(engine), revision)
+            config = Config()
+            config.set_main_option("script_location", str(MIGRATIONS_DIR))
+            config.attributes["connection"] = connection
+            command.upgrade(config, revision)
         finally:
-            lock_connection.execute(text("SELECT pg_advisory_unlock(hashtext('zhice.migrations'))"))
-            lock_connection.commit()
+            if postgres:
+                connection.execute(text("SELECT pg_advisory_unlock(hashtext('zhice.migrations'))"))
+                connection.commit()
 
 
 def current_revision(engine: Engine) -> str | None:

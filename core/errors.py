@@ -32,6 +32,7 @@ class ZhiceError(Exception):
     status: int = 500
     slug: str = "internal"
     title: str = "服务内部错误"
+    headers: dict[str, str] = {}
 
     def __init__(self, detail: str, **extensions: Any) -> None:
         super().__init__(detail)
@@ -77,6 +78,7 @@ class Unauthorized(ClientError):
     status = 401
     slug = "unauthorized"
     title = "未认证"
+    headers = {"WWW-Authenticate": "Bearer"}
 
 
 class Forbidden(ClientError):

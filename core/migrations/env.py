@@ -1,4 +1,4 @@
-"""Alembic environment: runs on the engine that core.db.upgrade() hands over."""
+"""Alembic environment: runs on the connection that core.db.upgrade() hands over."""
 
 from alembic import context
 from sqlmodel import SQLModel
@@ -6,15 +6,13 @@ from sqlmodel import SQLModel
 import audit.ledger  # noqa: F401  (registers tables for autogenerate)
 import core.keys  # noqa: F401
 
-engine = context.config.attributes["engine"]
-
-with engine.connect() as connection:
-    context.configure(
-        connection=connection,
-        target_metadata=SQLModel.metadata,
-        render_as_batch=connection.dialect.name == "sqlite",
-        transactional_ddl=True,
-    )
-    with context.begin_transaction():
-        context.run_migrations()
-    connection.commit()
+connection = context.config.attributes["connection"]
+context.configure(
+    connection=connection,
+    target_metadata=SQLModel.metadata,
+    render_as_batch=connection.dialect.name == "sqlite",
+    transactional_ddl=True,
+)
+with context.begin_transaction():
+    context.run_migrations()
+connection.commit()

@@ -61,6 +61,7 @@ def test_when_routes_are_called_without_a_valid_key_then_401(client: TestClient,
         for key in (None, "zk_00000000_unknown", "not-even-our-format", revoked):
             response = _call(client, method, path, key)
             assert response.status_code == 401, (method, path, key, response.text)
+            assert response.headers["WWW-Authenticate"] == "Bearer"
             assert response.headers["content-type"].startswith("application/problem+json")
 
 

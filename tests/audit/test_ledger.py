@@ -15,7 +15,7 @@ from audit.verify import verify_ledger
 from core.db import get_engine, read_session, upgrade, write_session
 from core.errors import LedgerError
 from core.settings import Settings
-from tests.audit.ledger_workers import append_many
+from tests.workers import append_many
 
 SYSTEM = ledger.Actor(key_id=None, role="system")
 

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import threading
 import time
+from concurrent.futures import ProcessPoolExecutor
 
 from sqlalchemy import Engine, text
 
 from core.db import FairLock, current_revision, is_write_session, read_session, upgrade, write_session
+from core.settings import Settings
+from tests.workers import upgrade_fresh
 
 
 def test_when_sqlite_is_used_then_it_runs_in_wal_mode(engine: Engine) -> None:
@@ -55,3 +59,10 @@ def test_when_threads_wait_for_the_fair_lock_then_they_enter_in_arrival_order() 
 def _enter(lock: FairLock, order: list[int], n: int) -> None:
     with lock:
         order.append(n)
+
+
+def test_when_instances_start_together_on_a_fresh_database_then_each_migrates_cleanly(settings: Settings) -> None:
+    url = settings.resolved_database_url
+    start_at = time.time() + 4  # after every worker has spawned and imported
+    with ProcessPoolExecutor(max_workers=4, mp_context=multiprocessing.get_context("spawn")) as pool:
+        assert list(pool.map(upgrade_fresh, [url] * 4, [start_at] * 4)) == ["0001"] * 4

@@ -1,4 +1,4 @@
-"""Worker functions for the multi-process ledger tests (importable by spawned processes)."""
+"""Worker functions for the multi-process tests (importable by spawned processes)."""
 
 from __future__ import annotations
 
@@ -18,3 +18,17 @@ def append_many(url: str, worker: int, count: int) -> int:
             )
     engine.dispose()
     return count
+
+
+def upgrade_fresh(url: str, start_at: float) -> str | None:
+    """Migrate a fresh database, starting at the same moment as the other workers."""
+    import time
+
+    from core.db import current_revision, upgrade
+
+    engine = get_engine(url)
+    time.sleep(max(0.0, start_at - time.time()))
+    upgrade(engine)
+    revision = current_revision(engine)
+    engine.dispose()
+    return revision

@@ -11,12 +11,13 @@ from fastapi import FastAPI
 from api.deps import access_rules, api_routes
 from api.middleware import BodyLimitMiddleware, RequestContextMiddleware
 from api.problems import install_problem_handlers
-from api.routes import audit, health, keys
+from api.routes import audit, desensitize, health, keys
 from core.db import get_engine, upgrade
 from core.logging import configure_logging
 from core.settings import Settings, get_settings
+from knowledge.desensitize import get_desensitizer
 
-ROUTERS = (health.router, keys.router, audit.router)
+ROUTERS = (health.router, keys.router, desensitize.router, audit.router)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -27,6 +28,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         configure_logging(settings.log_level)
         upgrade(get_engine(settings.resolved_database_url))
+        get_desensitizer(settings.secret_key.get_secret_value())  # load LAC now, not on a rep's first request
         yield
 
     app = FastAPI(

@@ -23,6 +23,7 @@ from core.db import get_engine, read_session
 from core.errors import Forbidden, Unauthorized
 from core.keys import Role, authenticate
 from core.settings import Settings, get_settings
+from knowledge.desensitize import Desensitizer, get_desensitizer
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
@@ -40,6 +41,13 @@ def _session(engine: EngineDep) -> Iterator[Session]:
 
 
 SessionDep = Annotated[Session, Depends(_session)]
+
+
+def _desensitizer(settings: SettingsDep) -> Desensitizer:
+    return get_desensitizer(settings.secret_key.get_secret_value())
+
+
+DesensitizerDep = Annotated[Desensitizer, Depends(_desensitizer)]
 
 _bearer = HTTPBearer(auto_error=False, description="Authorization: Bearer <API key>（由 zhice keys create 生成）")
 

@@ -1,0 +1,31 @@
+"""Desensitization as a service: any role may turn text into placeholders."""
+
+from fastapi import APIRouter
+from pydantic import BaseModel, Field
+
+from api.deps import AnyRole, DesensitizerDep
+
+router = APIRouter(prefix="/v1", tags=["desensitize"])
+
+
+class DesensitizeRequest(BaseModel):
+    text: str = Field(max_length=20_000, description="原文；不会被存储或记录。")
+
+
+class EntityPublic(BaseModel):
+    type: str
+    start: int = Field(description="Offset of the value in the input text.")
+    end: int
+    placeholder: str
+
+
+class DesensitizeResponse(BaseModel):
+    text: str
+    entities: list[EntityPublic]
+
+
+@router.post("/desensitize")
+def desensitize(body: DesensitizeRequest, _caller: AnyRole, desensitizer: DesensitizerDep) -> DesensitizeResponse:
+    """Replace personal information with placeholders (<PERSON_1>, <CN_MOBILE_1>, …)."""
+    result = desensitizer.desensitize(body.text)
+    return DesensitizeResponse(text=result.text, entities=[EntityPublic(**vars(e)) for e in result.entities])

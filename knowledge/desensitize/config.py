@@ -1,0 +1,76 @@
+"""The desensitizer's configuration as validated data: recognizers.yaml and names.yaml."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+HERE = Path(__file__).parent
+
+
+class _Data(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class PatternConfig(_Data):
+    name: str
+    regex: str
+    score: float = Field(ge=0, le=1)
+
+
+class RecognizerConfig(_Data):
+    """One recognizer: a list of patterns, or a built-in kind that needs code."""
+
+    name: str
+    entity: str = Field(pattern=r"^[A-Z][A-Z_]*$")
+    kind: Literal["pattern", "lac_person", "surname_title", "street_address"] = "pattern"
+    enabled: bool = True
+    score: float = Field(0.85, ge=0, le=1, description="Score of kinds without patterns.")
+    patterns: tuple[PatternConfig, ...] = ()
+    context: tuple[str, ...] = ()
+    validator: Literal["cn_id_card", "bank_card"] | None = None
+    normalizer: Literal["cn_phone", "digits", "lower", "upper_alnum", "plate", "compact"] = "compact"
+
+    @model_validator(mode="after")
+    def _patterns_match_kind(self) -> RecognizerConfig:
+        if (self.kind == "pattern") != bool(self.patterns):
+            raise ValueError(f"{self.name}: kind 'pattern' needs patterns; other kinds take none")
+        return self
+
+
+class RecognizerSet(_Data):
+    score_threshold: float = Field(ge=0, le=1)
+    recognizers: tuple[RecognizerConfig, ...]
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> RecognizerSet:
+        names = [r.name for r in self.recognizers]
+        if len(names) != len(set(names)):
+            raise ValueError("recognizer names must be unique")
+        return self
+
+
+class NameData(_Data):
+    titles: tuple[str, ...]
+    prefixes: tuple[str, ...]
+    surnames: tuple[str, ...]
+    not_names: tuple[str, ...]
+
+
+def _load(path: Path) -> dict:
+    with path.open(encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+@lru_cache(maxsize=4)
+def load_recognizer_set(path: Path = HERE / "recognizers.yaml") -> RecognizerSet:
+    return RecognizerSet.model_validate(_load(path))
+
+
+@lru_cache(maxsize=4)
+def load_name_data(path: Path = HERE / "names.yaml") -> NameData:
+    return NameData.model_validate(_load(path))

@@ -1,0 +1,91 @@
+"""The analyzer (Presidio, our registry, the LAC engine) and the desensitizer on top of it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import regex as re
+from presidio_analyzer import AnalyzerEngine, EntityRecognizer, RecognizerRegistry
+
+from knowledge.desensitize.checks import NORMALIZERS
+from knowledge.desensitize.config import NameData, RecognizerConfig, RecognizerSet
+from knowledge.desensitize.lac_engine import LANGUAGES, LacNlpEngine
+from knowledge.desensitize.pseudonyms import Desensitized, Entity, Pseudonyms, fingerprint
+from knowledge.desensitize.recognizers import (
+    FLAGS,
+    ConfiguredPatternRecognizer,
+    LacPersonRecognizer,
+    StreetAddressRecognizer,
+    SurnameTitleRecognizer,
+)
+
+_CJK = re.compile(r"[\u3400-\u9fff]")
+
+_FACTORIES: dict[str, Callable[[RecognizerConfig, NameData, str], EntityRecognizer]] = {
+    "pattern": lambda config, _names, language: ConfiguredPatternRecognizer(config, language),
+    "lac_person": LacPersonRecognizer,
+    "surname_title": SurnameTitleRecognizer,
+    "street_address": lambda config, _names, language: StreetAddressRecognizer(config, language),
+}
+
+
+def build_analyzer(recognizers: RecognizerSet, names: NameData, nlp_engine: LacNlpEngine) -> AnalyzerEngine:
+    """An AnalyzerEngine with only our recognizers, for zh and en, on the given NLP engine."""
+    registry = RecognizerRegistry(supported_languages=list(LANGUAGES), global_regex_flags=FLAGS)
+    for language in LANGUAGES:
+        for config in recognizers.recognizers:
+            if config.enabled:
+                registry.add_recognizer(_FACTORIES[config.kind](config, names, language))
+    return AnalyzerEngine(
+        registry=registry,
+        nlp_engine=nlp_engine,
+        supported_languages=list(LANGUAGES),
+        default_score_threshold=recognizers.score_threshold,
+    )
+
+
+@dataclass(frozen=True)
+class Detection:
+    type: str
+    start: int
+    end: int
+    score: float
+
+
+class Desensitizer:
+    """Finds PII and replaces it with conversation-consistent placeholders."""
+
+    def __init__(self, analyzer: AnalyzerEngine, recognizers: RecognizerSet, secret: str) -> None:
+        self._analyzer = analyzer
+        self._secret = secret
+        self._normalizers = {
+            config.entity: NORMALIZERS[config.normalizer] for config in recognizers.recognizers if config.enabled
+        }
+
+    def detect(self, text: str) -> list[Detection]:
+        """Non-overlapping detections in reading order; overlaps go to the higher score, then the longer span."""
+        language = "zh" if _CJK.search(text) else "en"
+        found = self._analyzer.analyze(text=text, language=language)
+        ranked = sorted(found, key=lambda r: (-r.score, -(r.end - r.start), r.start))
+        kept: list[Detection] = []
+        for result in ranked:
+            if all(result.end <= k.start or result.start >= k.end for k in kept):
+                kept.append(Detection(result.entity_type, result.start, result.end, result.score))
+        return sorted(kept, key=lambda d: d.start)
+
+    def desensitize(self, text: str, pseudonyms: Pseudonyms | None = None) -> Desensitized:
+        """Replace every detected value; pass the conversation's ``pseudonyms`` to keep placeholders stable."""
+        pseudonyms = pseudonyms or Pseudonyms()
+        pieces, entities, prints = [], [], []
+        cursor = 0
+        for detection in self.detect(text):
+            original = text[detection.start : detection.end]
+            normalized = self._normalizers[detection.type](original)
+            placeholder = pseudonyms.placeholder(detection.type, normalized, original)
+            pieces += [text[cursor : detection.start], placeholder]
+            entities.append(Entity(detection.type, detection.start, detection.end, placeholder))
+            prints.append(fingerprint(normalized, self._secret))
+            cursor = detection.end
+        pieces.append(text[cursor:])
+        return Desensitized("".join(pieces), tuple(entities), tuple(dict.fromkeys(prints)))

@@ -1,0 +1,172 @@
+"""Chinese recognizers built from recognizers.yaml and names.yaml.
+
+Pattern recognizers come straight from the YAML. Three kinds need code: names
+from LAC, the surname + title rule, and street addresses (whose start is found
+by walking back from "…路88号" to a boundary such as 区 or 在).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import regex as re
+from presidio_analyzer import LocalRecognizer, Pattern, PatternRecognizer, RecognizerResult
+from presidio_analyzer.nlp_engine import NlpArtifacts
+
+from knowledge.desensitize.checks import VALIDATORS
+from knowledge.desensitize.config import NameData, RecognizerConfig
+
+FLAGS = re.DOTALL | re.MULTILINE  # case-sensitive; the YAML uses (?i:…) where needed
+_CJK = r"\u3400-\u9fff"
+
+
+def _result(config: RecognizerConfig, recognizer: LocalRecognizer, start: int, end: int) -> RecognizerResult:
+    return RecognizerResult(
+        entity_type=config.entity,
+        start=start,
+        end=end,
+        score=config.score,
+        recognition_metadata={
+            RecognizerResult.RECOGNIZER_NAME_KEY: recognizer.name,
+            RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: recognizer.id,
+        },
+    )
+
+
+class ConfiguredPatternRecognizer(PatternRecognizer):
+    """Patterns from YAML; an optional checksum validator drops matches that fail it."""
+
+    def __init__(self, config: RecognizerConfig, language: str) -> None:
+        super().__init__(
+            supported_entity=config.entity,
+            name=config.name,
+            supported_language=language,
+            patterns=[Pattern(p.name, p.regex, p.score) for p in config.patterns],
+            context=list(config.context),
+            global_regex_flags=FLAGS,
+        )
+        self._validate = VALIDATORS.get(config.validator) if config.validator else None
+
+    def validate_result(self, pattern_text: str) -> bool | None:
+        # None keeps the configured score (Presidio would raise a True to 1.0).
+        if self._validate is None or self._validate(pattern_text):
+            return None
+        return False
+
+
+class NameTrimmer:
+    """Keeps forms of address outside a name: 王总 → 王, 老周 → 周, 李娜经理 → 李娜."""
+
+    def __init__(self, names: NameData) -> None:
+        self._titles = sorted(names.titles, key=len, reverse=True)
+        self._prefixes = names.prefixes
+        self._surnames = frozenset(names.surnames)
+        self._not_names = frozenset(names.not_names)
+
+    def is_surname(self, text: str) -> bool:
+        return text in self._surnames
+
+    def trim(self, word: str) -> tuple[int, int] | None:
+        """Offsets of the name inside ``word``, or None when it is not a name."""
+        if word in self._not_names:
+            return None
+        start, end = 0, len(word)
+        for title in self._titles:
+            if word.endswith(title) and end - len(title) > start:
+                end -= len(title)
+                break
+        if end - start >= 2 and word[start] in self._prefixes and word[start + 1 : end] in self._surnames:
+            start += 1
+        return (start, end) if end > start else None
+
+
+class LacPersonRecognizer(LocalRecognizer):
+    """PERSON from the PER entities the LAC NLP engine put into the artifacts."""
+
+    def __init__(self, config: RecognizerConfig, names: NameData, language: str) -> None:
+        self._config = config
+        self._trimmer = NameTrimmer(names)
+        super().__init__(supported_entities=[config.entity], name=config.name, supported_language=language)
+
+    def load(self) -> None:
+        pass
+
+    def analyze(self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None) -> list[RecognizerResult]:
+        results = []
+        for entity in nlp_artifacts.entities if nlp_artifacts else []:
+            if entity.label_ != "PER" or not re.search(f"[{_CJK}]", entity.text):
+                continue
+            trimmed = self._trimmer.trim(entity.text)
+            if trimmed:
+                results.append(_result(self._config, self, entity.start_char + trimmed[0], entity.start_char + trimmed[1]))
+        return results
+
+
+class SurnameTitleRecognizer(LocalRecognizer):
+    """PERSON from a surname with a title (王总, 欧阳经理) or a familiar prefix (老周, 小刘).
+
+    A match must start where a LAC word starts, so 浙江总部 does not yield 江总.
+    """
+
+    def __init__(self, config: RecognizerConfig, names: NameData, language: str) -> None:
+        self._config = config
+        surnames = "|".join(sorted(names.surnames, key=len, reverse=True))
+        titles = "|".join(sorted(names.titles, key=len, reverse=True))
+        prefixes = "".join(names.prefixes)
+        self._titled = re.compile(f"(?P<prefix>[{prefixes}])?(?P<name>{surnames})(?:{titles})")
+        self._familiar = re.compile(f"(?P<prefix>[{prefixes}])(?P<name>{surnames})(?![{_CJK}])")
+        self._familiar_word = re.compile(f"[{prefixes}](?:{surnames})")
+        self._not_names = frozenset(names.not_names)
+        super().__init__(supported_entities=[config.entity], name=config.name, supported_language=language)
+
+    def load(self) -> None:
+        pass
+
+    def analyze(self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None) -> list[RecognizerResult]:
+        starts = set(nlp_artifacts.tokens_indices) if nlp_artifacts and nlp_artifacts.tokens else None
+        words = set(nlp_artifacts.tokens) if nlp_artifacts and nlp_artifacts.tokens else set()
+        results = []
+        for match in self._titled.finditer(text):
+            if starts is None or match.start() in starts:
+                results.append(_result(self._config, self, *match.span("name")))
+        for match in self._familiar.finditer(text):
+            results.append(_result(self._config, self, *match.span("name")))
+        for word in words - self._not_names:  # 老周说 is one LAC word 老周 followed by 说
+            if self._familiar_word.fullmatch(word):
+                results.extend(
+                    _result(self._config, self, m.start() + 1, m.end())
+                    for m in re.finditer(re.escape(word), text)
+                )
+        return results
+
+
+_BOUNDARY = set("市区县省镇乡村在于到至往去来从是址为近靠和与及的，。、：:；;（(）) \t\n")
+_ROAD = re.compile(
+    r"(?:大道|大街|胡同|路|街|道|巷|弄)\d{1,5}(?:[-之]\d{1,5})?号"
+    rf"(?:[{_CJK}A-Za-z]{{0,8}}?[A-Za-z0-9]{{1,5}}(?:号楼|号院|号|栋|幢|座|单元|楼|层|室|房))*"
+    rf"(?:\d{{1,5}}(?:室|房)|\d{{1,5}}(?![{_CJK}\d]))?"
+)
+_MAX_ROAD_NAME = 6
+
+
+class StreetAddressRecognizer(LocalRecognizer):
+    """CN_ADDRESS from a road, its number and any building/room part: 张江路88号3号楼1201室."""
+
+    def __init__(self, config: RecognizerConfig, language: str) -> None:
+        self._config = config
+        super().__init__(supported_entities=[config.entity], name=config.name, supported_language=language)
+
+    def load(self) -> None:
+        pass
+
+    def analyze(self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None) -> list[RecognizerResult]:
+        return [_result(self._config, self, start, end) for start, end in self._spans(text)]
+
+    @staticmethod
+    def _spans(text: str) -> Iterator[tuple[int, int]]:
+        for match in _ROAD.finditer(text):
+            start = match.start()
+            while start > 0 and match.start() - start < _MAX_ROAD_NAME and text[start - 1] not in _BOUNDARY:
+                start -= 1
+            if start < match.start():  # a road needs a name
+                yield start, match.end()

@@ -116,3 +116,11 @@ def make_key(sqlite_settings: Settings, client: TestClient) -> Callable[[Role], 
             return create_key(session, ApiKeyCreate(name=f"测试-{role}", role=role), actor=CLI_ADMIN).key
 
     return make
+
+
+@pytest.fixture(scope="session")
+def desensitizer():
+    """The real desensitizer (LAC and Presidio), built once per test session."""
+    from knowledge.desensitize import get_desensitizer
+
+    return get_desensitizer("test-secret-" + "x" * 32)

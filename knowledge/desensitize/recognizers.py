@@ -58,25 +58,22 @@ class NameTrimmer:
     """Keeps forms of address outside a name: 王总 → 王, 老周 → 周, 李娜经理 → 李娜."""
 
     def __init__(self, names: NameData) -> None:
-        self._titles = sorted(names.titles, key=len, reverse=True)
+        self._titles = names.titles
         self._prefixes = names.prefixes
         self._surnames = frozenset(names.surnames)
         self._not_names = frozenset(names.not_names)
 
-    def is_surname(self, text: str) -> bool:
-        return text in self._surnames
-
     def trim(self, word: str) -> tuple[int, int] | None:
-        """Offsets of the name inside ``word``, or None when it is not a name."""
+        """Offsets of the name inside ``word``, or None when it is not a name.
+
+        The name ends where the first title starts (LAC may tag 王总好 as one
+        person), and a familiar prefix before a surname is dropped.
+        """
         if word in self._not_names:
             return None
-        start, end = 0, len(word)
-        for title in self._titles:
-            if word.endswith(title) and end - len(title) > start:
-                end -= len(title)
-                break
-        if end - start >= 2 and word[start] in self._prefixes and word[start + 1 : end] in self._surnames:
-            start += 1
+        start = 1 if len(word) > 1 and word[0] in self._prefixes and word[1] in self._surnames else 0
+        ends = [at for title in self._titles if (at := word.find(title, start + 1)) > start]
+        end = min(ends, default=len(word))
         return (start, end) if end > start else None
 
 
@@ -97,7 +94,9 @@ class LacPersonRecognizer(LocalRecognizer):
             if entity.label_ != "PER" or not re.search(f"[{_CJK}]", entity.text):
                 continue
             trimmed = self._trimmer.trim(entity.text)
-            if trimmed:
+            # A lone character is a name only with a title or prefix around it (王总, 老周);
+            # on its own LAC also tags province abbreviations such as 粤 in a plate.
+            if trimmed and (trimmed[1] - trimmed[0] > 1 or len(entity.text) > 1):
                 results.append(_result(self._config, self, entity.start_char + trimmed[0], entity.start_char + trimmed[1]))
         return results
 
@@ -130,7 +129,8 @@ class SurnameTitleRecognizer(LocalRecognizer):
             if starts is None or match.start() in starts:
                 results.append(_result(self._config, self, *match.span("name")))
         for match in self._familiar.finditer(text):
-            results.append(_result(self._config, self, *match.span("name")))
+            if match.group(0) not in self._not_names:
+                results.append(_result(self._config, self, *match.span("name")))
         for word in words - self._not_names:  # 老周说 is one LAC word 老周 followed by 说
             if self._familiar_word.fullmatch(word):
                 results.extend(
@@ -144,7 +144,7 @@ _BOUNDARY = set("市区县省镇乡村在于到至往去来从是址为近靠和
 _ROAD = re.compile(
     r"(?:大道|大街|胡同|路|街|道|巷|弄)\d{1,5}(?:[-之]\d{1,5})?号"
     rf"(?:[{_CJK}A-Za-z]{{0,8}}?[A-Za-z0-9]{{1,5}}(?:号楼|号院|号|栋|幢|座|单元|楼|层|室|房))*"
-    rf"(?:\d{{1,5}}(?:室|房)|\d{{1,5}}(?![{_CJK}\d]))?"
+    rf"(?:\d{{1,5}}(?:室|房)|(?<=[座栋幢楼元])\d{{1,5}}|\d{{1,5}}(?![{_CJK}\d]))?"
 )
 _MAX_ROAD_NAME = 6
 

@@ -1,0 +1,67 @@
+"""Placeholders: consistent, numbered in reading order, titles outside; fingerprints; the cache."""
+
+from __future__ import annotations
+
+import re
+
+from knowledge.desensitize import Desensitizer, Pseudonyms
+from knowledge.desensitize.cache import ConversationCache
+from knowledge.desensitize.pseudonyms import fingerprint
+
+
+def test_when_a_title_follows_a_name_then_it_stays_outside_the_placeholder(desensitizer: Desensitizer) -> None:
+    assert desensitizer.desensitize("王总，合同今天能回签吗？").text == "<PERSON_1>总，合同今天能回签吗？"
+
+
+def test_when_values_repeat_in_variants_then_they_share_a_placeholder(desensitizer: Desensitizer) -> None:
+    pseudonyms = Pseudonyms()
+    first = desensitizer.desensitize("李经理手机138 0013 8000", pseudonyms)
+    second = desensitizer.desensitize("再确认下 +86 13800138000，李经理", pseudonyms)
+    assert first.text == "<PERSON_1>经理手机<CN_MOBILE_1>"
+    assert second.text == "再确认下 <CN_MOBILE_1>，<PERSON_1>经理"
+    assert first.fingerprints[1] == second.fingerprints[0]
+
+
+def test_when_several_values_appear_then_numbers_follow_reading_order(desensitizer: Desensitizer) -> None:
+    text = "张先生和黄女士，再加上张先生的同事刘娜"
+    result = desensitizer.desensitize(text)
+    assert result.text == "<PERSON_1>先生和<PERSON_2>女士，再加上<PERSON_1>先生的同事<PERSON_3>"
+    assert [e.placeholder for e in result.entities] == ["<PERSON_1>", "<PERSON_2>", "<PERSON_1>", "<PERSON_3>"]
+    assert [text[e.start : e.end] for e in result.entities] == ["张", "黄", "张", "刘娜"]
+
+
+def test_when_reidentified_then_the_rep_sees_the_original(desensitizer: Desensitizer) -> None:
+    pseudonyms = Pseudonyms()
+    text = "请王总把盖章版发到wang.jg@huaxin-tech.com"
+    masked = desensitizer.desensitize(text, pseudonyms).text
+    assert "wang.jg" not in masked
+    assert pseudonyms.reidentify(masked) == text
+    assert pseudonyms.reidentify("<PERSON_9> 未知占位符保持原样") == "<PERSON_9> 未知占位符保持原样"
+
+
+def test_when_fingerprints_are_made_then_they_hide_the_value_and_depend_on_the_secret(desensitizer: Desensitizer) -> None:
+    result = desensitizer.desensitize("身份证11010519491231002X")
+    assert len(result.fingerprints) == 1 and re.fullmatch(r"[0-9a-f]{64}", result.fingerprints[0])
+    assert result.fingerprints[0] == fingerprint("11010519491231002X", "test-secret-" + "x" * 32)
+    assert result.fingerprints[0] != fingerprint("11010519491231002X", "another-secret-" + "y" * 32)
+    assert "11010519491231002X" not in repr(result.fingerprints)
+
+
+def test_when_a_conversation_grows_then_only_new_messages_are_analysed(desensitizer: Desensitizer) -> None:
+    calls: list[str] = []
+
+    class Counting:
+        def desensitize(self, text, pseudonyms):
+            calls.append(text)
+            return desensitizer.desensitize(text, pseudonyms)
+
+    cache = ConversationCache(Counting())
+    messages = ["王总好", "我手机13800138000", "价格能再低点吗"]
+    first, _ = cache.desensitize("c1", messages)
+    second, pseudonyms = cache.desensitize("c1", [*messages, "王总，13800138000 打不通"])
+    assert calls == [*messages, "王总，13800138000 打不通"]
+    assert second[:3] == first
+    assert second[3].text == "<PERSON_1>总，<CN_MOBILE_1> 打不通"
+    assert pseudonyms.reidentify(second[3].text) == "王总，13800138000 打不通"
+    other, _ = cache.desensitize("c2", ["我手机13900139000"])
+    assert other[0].text == "我手机<CN_MOBILE_1>"

@@ -1,0 +1,93 @@
+"""Each recognizer, table-driven: what must be found (exactly that span) and what must survive."""
+
+from __future__ import annotations
+
+import pytest
+
+from knowledge.desensitize import Desensitizer
+
+FOUND = [
+    # (entity, text, the value that must be found)
+    ("CN_MOBILE", "我手机13800138000，随时打", "13800138000"),
+    ("CN_MOBILE", "电话 138 0013 8000", "138 0013 8000"),
+    ("CN_MOBILE", "打 138-0013-8000 找我", "138-0013-8000"),
+    ("CN_MOBILE", "国际拨 +86 13912345678 即可", "+86 13912345678"),
+    ("CN_MOBILE", "号码+86-139-1234-5678。", "+86-139-1234-5678"),
+    ("CN_MOBILE", "0086 15012345678是我的", "0086 15012345678"),
+    ("CN_MOBILE", "(+86)18612345678", "(+86)18612345678"),
+    ("CN_LANDLINE", "座机021-68881234转8021", "021-68881234转8021"),
+    ("CN_LANDLINE", "办公室 0755-2345 6789", "0755-2345 6789"),
+    ("CN_LANDLINE", "总机(010)82345678", "(010)82345678"),
+    ("CN_ID_CARD", "身份证号11010519491231002X请核对", "11010519491231002X"),
+    ("CN_ID_CARD", "证件 440305199001011234 ", None),  # checksum wrong: must not be an ID
+    ("EMAIL_ADDRESS", "发到zhang.wei@huaxin-tech.com，谢谢", "zhang.wei@huaxin-tech.com"),
+    ("EMAIL_ADDRESS", "邮箱:Li_Na+sales@example.com.cn。", "Li_Na+sales@example.com.cn"),
+    ("WECHAT_ID", "加我微信：zhangwei_1988", "zhangwei_1988"),
+    ("WECHAT_ID", "vx是 Lina-2024a 备注公司", "Lina-2024a"),
+    ("WECHAT_ID", "V信 abc12345", "abc12345"),
+    ("WECHAT_ID", "我的是wxid_k2j3h4g5f6", "wxid_k2j3h4g5f6"),
+    ("QQ_NUMBER", "QQ 12345678", "12345678"),
+    ("QQ_NUMBER", "扣扣：987654321", "987654321"),
+    ("CN_LICENSE_PLATE", "车牌沪A12345停在B2", "沪A12345"),
+    ("CN_LICENSE_PLATE", "新能源粤B·D12345", "粤B·D12345"),
+    ("CN_LICENSE_PLATE", "新能源京AF12345", "京AF12345"),
+    ("CN_LICENSE_PLATE", "编号京A1234", None),  # too short for a plate
+    ("CN_ADDRESS", "地址上海市浦东新区张江路88号3号楼1201室，到了打电话", "张江路88号3号楼1201室"),
+    ("CN_ADDRESS", "深圳市南山区科技园南区高新南四道18号", "高新南四道18号"),
+    ("CN_ADDRESS", "在朝阳区建国路93号万达广场B座1506见", "建国路93号万达广场B座1506"),
+    ("PERSON", "王总您好，方案发您了", "王"),
+    ("PERSON", "李经理说下周签", "李"),
+    ("PERSON", "张先生和黄女士明天到", "张"),
+    ("PERSON", "老周说可以", "周"),
+    ("PERSON", "欧阳总监在吗", "欧阳"),
+    ("PERSON", "我是华东区的李娜", "李娜"),
+    ("PERSON", "Hi Lisa, the quote is attached.", "Lisa"),
+    ("PERSON", "This is John Smith from procurement", "John Smith"),
+    ("PERSON", "Mr. Brown will sign", "Brown"),
+]
+
+SURVIVES = [
+    "X200-1380012型号的设备",
+    "HX-13800138000-B 是新款",
+    "订单号2026112800138000",
+    "SN: 13900139000A12",
+    "报价138000元，含税",
+    "¥13,800.00 一台",
+    "服务热线400-820-8820或4008208820",
+    "招行95555，工行95588",
+    "2026-11-28 交货，20261128 入库",
+    "折扣13.8%",
+    "华东区销售部和法务部",
+    "小米、华为、海尔、迈瑞医疗都在用",
+    "我们的王牌产品高端型号周一到货",
+    "小程序下单，老客户优先",
+    "PO-20261128-0042 已审批",
+]
+
+
+def _found(desensitizer: Desensitizer, text: str) -> list[tuple[str, str]]:
+    return [(d.type, text[d.start : d.end]) for d in desensitizer.detect(text)]
+
+
+@pytest.mark.parametrize(("entity", "text", "value"), FOUND, ids=[f"{e}:{t[:12]}" for e, t, _ in FOUND])
+def test_when_a_value_appears_then_exactly_it_is_found(desensitizer: Desensitizer, entity: str, text: str, value: str | None) -> None:
+    found = _found(desensitizer, text)
+    if value is None:
+        assert entity not in {t for t, _ in found}, found
+    else:
+        assert (entity, value) in found, found
+
+
+@pytest.mark.parametrize("text", SURVIVES)
+def test_when_business_strings_appear_then_they_survive(desensitizer: Desensitizer, text: str) -> None:
+    assert _found(desensitizer, text) == []
+    assert desensitizer.desensitize(text).text == text
+
+
+@pytest.mark.parametrize(
+    ("number", "is_card"),
+    [("6222 0212 3456 7890 128", True), ("6222021234567890129", False), ("4111111111111111", True), ("2026112800138000", False)],
+)
+def test_when_a_card_number_passes_luhn_and_prefix_then_it_is_a_card(desensitizer: Desensitizer, number: str, is_card: bool) -> None:
+    found = _found(desensitizer, f"卡号 {number} 户名见附件")
+    assert (("CN_BANK_CARD", number) in found) is is_card

@@ -9,7 +9,7 @@ from importlib.metadata import version
 from fastapi import FastAPI
 
 from api.deps import access_rules, api_routes
-from api.middleware import BodyLimitMiddleware, RequestContextMiddleware
+from api.middleware import AuthenticationMiddleware, BodyLimitMiddleware, RequestContextMiddleware
 from api.problems import install_problem_handlers
 from api.routes import audit, desensitize, health, keys
 from core.db import get_engine, upgrade
@@ -41,8 +41,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in ROUTERS:
         app.include_router(router)
     install_problem_handlers(app)
+    # added last = outermost: request id → authentication → body limit → routes
     app.add_middleware(BodyLimitMiddleware, limit=settings.max_body_bytes)
-    app.add_middleware(RequestContextMiddleware)  # added last = outermost
+    app.add_middleware(AuthenticationMiddleware, engine=get_engine(settings.resolved_database_url))
+    app.add_middleware(RequestContextMiddleware)
     _require_access_rules(app)
     return app
 

@@ -20,8 +20,8 @@ from sqlmodel import Session
 
 from audit.ledger import Actor
 from core.db import get_engine, read_session
-from core.errors import Forbidden, Unauthorized
-from core.keys import Role, authenticate
+from core.errors import Forbidden
+from core.keys import Role, require_live_key
 from core.settings import Settings, get_settings
 from knowledge.desensitize import Desensitizer, get_desensitizer
 
@@ -92,11 +92,9 @@ class RoleGuard(AccessRule):
         session: SessionDep,
         credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     ) -> Principal:
-        if credentials is None:
-            raise Unauthorized("缺少 API 密钥：请在请求头加入 Authorization: Bearer <密钥>；密钥由管理员用 zhice keys create 生成。")
-        row = authenticate(session, credentials.credentials)
+        row = getattr(request.state, "api_key", None)  # set by AuthenticationMiddleware on /v1/
         if row is None:
-            raise Unauthorized("API 密钥无效或已被吊销：请向管理员申请新的密钥。")
+            row = require_live_key(session, credentials.credentials if credentials else None)
         request.state.key_id = row.id
         if row.role not in self.roles:
             allowed = "、".join(sorted(self.roles))

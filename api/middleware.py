@@ -7,10 +7,15 @@ import re
 import time
 import uuid
 
+from sqlalchemy import Engine
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.problems import internal_error, problem_response, too_large
+from core.db import read_session
+from core.errors import Unauthorized
+from core.keys import ApiKey, require_live_key
 from core.logging import request_id_var
 
 REQUEST_ID_HEADER = "X-Request-ID"
@@ -64,6 +69,38 @@ class RequestContextMiddleware:
             request_id_var.reset(token)
 
 
+class AuthenticationMiddleware:
+    """Refuse a /v1/ request without a live key (401) before anything reads its body,
+    so anonymous callers learn nothing from validation errors. Roles are checked
+    per route (api.deps.RoleGuard), which reuses the key found here."""
+
+    PREFIX = "/v1/"
+
+    def __init__(self, app: ASGIApp, engine: Engine) -> None:
+        self.app = app
+        self.engine = engine
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not scope["path"].startswith(self.PREFIX):
+            await self.app(scope, receive, send)
+            return
+        header = dict(scope["headers"]).get(b"authorization", b"").decode("latin-1")
+        scheme, _, token = header.partition(" ")
+        try:
+            row = await run_in_threadpool(self._live_key, token.strip() if scheme.lower() == "bearer" else None)
+        except Unauthorized as error:
+            await problem_response(error)(scope, receive, send)
+            return
+        scope.setdefault("state", {})["api_key"] = row
+        await self.app(scope, receive, send)
+
+    def _live_key(self, token: str | None) -> ApiKey:
+        with read_session(self.engine) as session:
+            row = require_live_key(session, token)
+            session.expunge(row)
+            return row
+
+
 class BodyLimitMiddleware:
     """Refuse bodies over ``limit`` bytes with 413 problem details, whether or not
     the client announced a Content-Length; smaller bodies pass through untouched."""
@@ -78,7 +115,7 @@ class BodyLimitMiddleware:
             return
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None and declared.isdigit():
-            if int(declared) > self.limit:
+            if len(declared) > 15 or int(declared) > self.limit:
                 await problem_response(too_large(self.limit))(scope, receive, send)
                 return
             await self.app(scope, receive, send)

@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from core.errors import (
@@ -19,6 +20,7 @@ from core.errors import (
     ValidationFailed,
     ZhiceError,
 )
+from api.deps import api_routes
 from core.logging import request_id_var
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -48,13 +50,23 @@ def _from_http_exception(request: Request, exc: StarletteHTTPException) -> Zhice
     if exc.status_code == 404:
         return NotFound(f"路径 {request.url.path} 不存在：请对照 /docs 中的接口列表。")
     if exc.status_code == 405:
-        allowed = exc.headers.get("Allow", "") if exc.headers else ""
-        return MethodNotAllowed(f"{request.url.path} 不支持 {request.method}；支持的方法：{allowed}。")
+        return MethodNotAllowed(f"{request.url.path} 不支持 {request.method}；支持的方法：{allowed_methods(request)}。")
     if exc.status_code == 413:
         return PayloadTooLarge("请求体过大：请缩短内容或分批提交。")
     error = ClientError(str(exc.detail)) if 400 <= exc.status_code < 500 else ZhiceError(str(exc.detail))
     error.status = exc.status_code
     return error
+
+
+def allowed_methods(request: Request) -> str:
+    """Every method some route serves at this path (Starlette names only the first route's)."""
+    methods = {
+        method
+        for route in api_routes(request.app)
+        if route.path_regex.match(request.url.path)
+        for method in route.methods
+    }
+    return ", ".join(sorted(methods))
 
 
 def _from_validation_error(exc: RequestValidationError) -> ZhiceError:
@@ -81,8 +93,14 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        headers = {"Allow": exc.headers["Allow"]} if exc.headers and "Allow" in exc.headers else None
+        headers = {"Allow": allowed_methods(request)} if exc.status_code == 405 else None
         return problem_response(_from_http_exception(request, exc), headers=headers)
+
+    @app.exception_handler(DataError)
+    async def _data(_request: Request, exc: DataError) -> JSONResponse:
+        # The database refused a value our validation let through (e.g. a NUL on PostgreSQL).
+        log.warning("database refused a value: %s", type(exc.orig).__name__)
+        return problem_response(ValidationFailed("某个字段含有数据库不接受的字符（如控制字符）：请删除后重试。"))
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -58,6 +58,7 @@ class VerifyResult:
     first_bad_seq: int | None = None
     reason: str | None = None
     head_hash: str | None = None
+    head_seq: int | None = None
 
 
 def verify_records(records: Iterable[Mapping[str, Any]], *, from_genesis: bool = True) -> VerifyResult:
@@ -83,4 +84,6 @@ def verify_records(records: Iterable[Mapping[str, Any]], *, from_genesis: bool =
         count += 1
         expected_seq = seq + 1
         prev_hash = record["hash"]
-    return VerifyResult(True, count, None, None, prev_hash if count else None)
+    if not count:
+        return VerifyResult(True, 0)
+    return VerifyResult(True, count, head_hash=prev_hash, head_seq=expected_seq - 1)

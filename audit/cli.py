@@ -11,7 +11,7 @@ import typer
 
 from audit.chain import VerifyResult
 from audit.export import export_jsonl, local_day_bounds
-from audit.verify import verify_jsonl, verify_ledger
+from audit.verify import head_matches, verify_jsonl, verify_ledger
 from core.cli_context import console, load_settings, migrated_engine
 from core.db import read_session
 
@@ -20,7 +20,7 @@ audit_app = typer.Typer(help="The audit ledger.", no_args_is_help=True)
 
 def _report(result: VerifyResult, what: str) -> None:
     if result.ok:
-        console.print(f"[green]OK[/]: {what}: {result.events} events chain correctly; head hash {result.head_hash}")
+        console.print(f"[green]OK[/]: {what}: {result.events} events chain correctly; head {result.head_seq}:{result.head_hash}")
         return
     console.print(f"[red]BROKEN[/]: {what}: first bad seq {result.first_bad_seq}: {result.reason}")
     raise typer.Exit(1)
@@ -28,8 +28,9 @@ def _report(result: VerifyResult, what: str) -> None:
 
 @audit_app.command("verify")
 def verify(
-    file: Annotated[Path | None, typer.Option(help="Verify a JSONL export instead of the database.")] = None,
+    file: Annotated[Path | None, typer.Option(exists=True, dir_okay=False, help="Verify a JSONL export instead of the database.")] = None,
     from_genesis: Annotated[bool, typer.Option(help="With --file: the export must start at seq 1.")] = False,
+    expect_head: Annotated[str | None, typer.Option(help="SEQ:HASH written down at an earlier review; must still be there.")] = None,
 ) -> None:
     """Walk the chain; exit 1 and name the first bad seq if it is broken."""
     if file is not None:
@@ -37,6 +38,12 @@ def verify(
         return
     with read_session(migrated_engine()) as session:
         _report(verify_ledger(session), "ledger")
+        if expect_head is not None:
+            seq, _, expected = expect_head.partition(":")
+            if not seq.isdigit() or not head_matches(session, int(seq), expected):
+                console.print(f"[red]BROKEN[/]: seq {seq} no longer has hash {expected}: the ledger was rewritten since")
+                raise typer.Exit(1)
+            console.print(f"[green]OK[/]: seq {seq} still has the hash recorded earlier")
 
 
 @audit_app.command("export")

@@ -1,10 +1,10 @@
 """The append-only, hash-chained audit ledger: :func:`append` and queries, nothing else.
 
 Appends serialize on the chain head so that threads, processes and several
-service instances never fork the chain or skip a seq: on PostgreSQL with a
-transaction-scoped advisory lock (held until the caller's commit), on SQLite
-with the database write lock that :func:`core.db.write_session` takes at
-``BEGIN IMMEDIATE``. The primary key on ``seq`` is the last line of defence.
+service instances never fork the chain or skip a seq: :func:`core.db.write_session`
+makes writers take turns (PostgreSQL: a transaction-scoped advisory lock;
+SQLite: ``BEGIN IMMEDIATE``), held until the caller's commit. The primary key
+on ``seq`` is the last line of defence.
 Triggers in the database refuse UPDATE and DELETE (see the migrations).
 
 Callers pass desensitized content only: the ledger stores what it is given.
@@ -18,11 +18,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, DateTime, String, Text, text
+from sqlalchemy import BigInteger, Column, String, Text
 from sqlmodel import Field, Session, SQLModel, func, select
 
 from audit.chain import GENESIS_HASH, canonical_json, compute_hash, format_ts
-from core.db import is_write_session
+from core.db import UtcDateTime, is_write_session
 from core.errors import LedgerError
 
 _BATCH = 1000
@@ -53,7 +53,7 @@ class LedgerEvent(LedgerEventBase, table=True):
     __tablename__ = "ledger_event"
 
     seq: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
-    ts: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False, index=True))
+    ts: datetime = Field(sa_column=Column(UtcDateTime, nullable=False, index=True))
     payload: str = Field(sa_column=Column(Text, nullable=False))
     prev_hash: str = Field(sa_column=Column(String(64), nullable=False))
     hash: str = Field(sa_column=Column(String(64), nullable=False, unique=True))
@@ -84,7 +84,7 @@ class LedgerEventPublic(LedgerEventBase):
     @classmethod
     def of(cls, event: LedgerEvent) -> LedgerEventPublic:
         fields = event.model_dump(exclude={"payload", "ts"})
-        return cls(**fields, ts=_as_utc(event.ts), payload=json.loads(event.payload))
+        return cls(**fields, ts=event.ts, payload=json.loads(event.payload))
 
 
 def append(
@@ -105,15 +105,15 @@ def append(
         raise LedgerError("ledger.append needs a session from core.db.write_session()")
     try:
         payload_text = canonical_json(payload)
+        payload_text.encode("utf-8")  # lone surrogates cannot be hashed
     except (TypeError, ValueError) as exc:
         raise LedgerError(f"ledger payload for {kind!r} is not plain JSON: {exc}") from exc
-    _lock_head(session)
     last = head(session)
     now = datetime.now(UTC)
     event = LedgerEvent(
         seq=last.seq + 1 if last else 1,
         # ts never goes backwards along the chain, whatever the instances' clocks say
-        ts=max(now, _as_utc(last.ts)) if last else now,
+        ts=max(now, last.ts) if last else now,
         kind=kind,
         actor_key_id=actor.key_id,
         actor_role=actor.role,
@@ -127,15 +127,6 @@ def append(
     session.add(event)
     session.flush()
     return event
-
-
-def _lock_head(session: Session) -> None:
-    if session.get_bind().dialect.name == "postgresql":
-        session.exec(text("SELECT pg_advisory_xact_lock(hashtext(current_schema() || '.ledger_event'))"))
-
-
-def _as_utc(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def head(session: Session) -> LedgerEvent | None:
@@ -161,9 +152,9 @@ def events(
     """Events in seq order, ``since <= ts < until``, streamed in batches."""
     statement = select(LedgerEvent).order_by(LedgerEvent.seq)
     if since is not None:
-        statement = statement.where(LedgerEvent.ts >= _as_utc(since))
+        statement = statement.where(LedgerEvent.ts >= since)
     if until is not None:
-        statement = statement.where(LedgerEvent.ts < _as_utc(until))
+        statement = statement.where(LedgerEvent.ts < until)
     if kinds:
         statement = statement.where(LedgerEvent.kind.in_(kinds))
     yield from session.exec(statement.execution_options(yield_per=_BATCH))

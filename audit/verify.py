@@ -7,16 +7,50 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from audit import ledger
 from audit.chain import HASHED_FIELDS, VerifyResult, verify_records
+from audit.ledger import LedgerEvent
 from core.errors import BadRequest
 
 
 def verify_ledger(session: Session) -> VerifyResult:
-    """Walk the whole ledger from seq 1; report the first seq where it breaks."""
-    return verify_records(event.record() for event in ledger.events(session))
+    """Walk the whole ledger from seq 1; report the first seq where it breaks,
+    including a row so damaged that it cannot even be read."""
+    try:
+        return verify_records(event.record() for event in ledger.events(session))
+    except (ValueError, TypeError):  # e.g. a ts edited into something that is not a time
+        session.rollback()
+        session.expunge_all()
+        return _verify_row_by_row(session)
+
+
+def _verify_row_by_row(session: Session) -> VerifyResult:
+    """The slow path, only for a damaged ledger: load each row alone to find the unreadable one."""
+    unreadable: list[int] = []
+
+    def records() -> Iterator[dict[str, Any]]:
+        for seq in session.exec(select(LedgerEvent.seq).order_by(LedgerEvent.seq)).all():
+            try:
+                event = session.exec(select(LedgerEvent).where(LedgerEvent.seq == seq)).one()
+            except (ValueError, TypeError):
+                unreadable.append(seq)
+                return
+            yield event.record()
+            session.expunge(event)
+
+    result = verify_records(records())
+    if result.ok and unreadable:
+        seq = unreadable[0]
+        return VerifyResult(False, result.events, seq, f"seq {seq}: the row cannot be read (a field was altered)")
+    return result
+
+
+def head_matches(session: Session, seq: int, expected_hash: str) -> bool:
+    """Whether event ``seq`` still carries the hash an auditor wrote down earlier."""
+    event = ledger.get(session, seq)
+    return event is not None and event.hash == expected_hash
 
 
 class MalformedExport(BadRequest):

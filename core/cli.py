@@ -8,7 +8,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
+from sqlalchemy.exc import SQLAlchemyError
 from rich.table import Table
 
 from audit.cli import audit_app
@@ -102,4 +104,14 @@ def main() -> None:
         app()
     except ZhiceError as exc:
         console.print(f"[red]{exc.title}[/]: {exc.detail}")
+        sys.exit(1)
+    except ValidationError as exc:
+        reasons = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        console.print(f"[red]输入有误[/]: {reasons}")
+        sys.exit(1)
+    except SQLAlchemyError as exc:
+        console.print(f"[red]数据库错误[/]: {type(exc).__name__}: {str(exc).splitlines()[0]}。请检查 ZHICE_DATABASE_URL 与数据库状态。")
+        sys.exit(1)
+    except OSError as exc:
+        console.print(f"[red]文件或系统错误[/]: {exc}")
         sys.exit(1)

@@ -4,10 +4,12 @@ SQLite (WAL, the embedded default) and PostgreSQL (psycopg 3, for several
 instances) behave alike to callers:
 
 * :func:`read_session` for reads;
-* :func:`write_session` for anything that writes. On SQLite it starts the
-  transaction with ``BEGIN IMMEDIATE`` so that read-then-write work (the ledger
-  reads its head, then appends) never fails to upgrade its lock under
-  concurrency; PostgreSQL needs nothing special here.
+* :func:`write_session` for anything that writes. Write transactions take
+  turns: SQLite starts them with ``BEGIN IMMEDIATE`` (and threads of one
+  process queue on a fair lock), PostgreSQL takes a transaction-scoped advisory
+  lock first thing. So read-then-write work (the ledger reads its head, then
+  appends) never forks, and no transaction waits for the ledger while holding
+  row locks another one needs. Write sessions do not nest.
 """
 
 from __future__ import annotations
@@ -22,7 +24,10 @@ from types import TracebackType
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, event, text
+from datetime import UTC, datetime
+
+from sqlalchemy import DateTime, Engine, event, text
+from sqlalchemy.types import TypeDecorator
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, create_engine
 
@@ -63,7 +68,27 @@ class FairLock:
                 self._held = False
 
 
-@lru_cache(maxsize=8)
+class UtcDateTime(TypeDecorator[datetime]):
+    """A timezone-aware UTC datetime on every backend (SQLite stores none, PostgreSQL
+    answers in the server's zone); naive values are refused on the way in."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("UtcDateTime needs an aware datetime")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+@lru_cache(maxsize=None)  # never evicted: a lock must outlive every session holding it
 def _sqlite_writer_lock(url: str) -> FairLock:
     return FairLock()
 
@@ -122,6 +147,10 @@ def write_session(engine: Engine) -> Iterator[Session]:
     with writer_lock, Session(engine.execution_options(**{_WRITE_OPTION: True}), expire_on_commit=False) as session:
         session.info[_WRITE_OPTION] = True
         with session.begin():
+            if not is_sqlite(engine):
+                # Like SQLite's BEGIN IMMEDIATE: take the writers' lock first, so a
+                # transaction never holds row locks while it waits for the ledger head.
+                session.exec(text("SELECT pg_advisory_xact_lock(hashtext(current_schema() || '.writers'))"))
             yield session
 
 

@@ -1,6 +1,6 @@
 """API keys: each carries exactly one role; only a SHA-256 of the key is stored.
 
-A key looks like ``zk_<key id>_<43 url-safe chars>`` (256 random bits), so a
+A key looks like ``zk_<12 hex key id>_<43 url-safe chars>`` (256 random bits), so a
 fast unsalted hash is enough: nobody can guess their way back to a key from
 its hash, and checking a key costs one indexed lookup. The public key id is
 what the ledger, logs and ``zhice keys list`` show.
@@ -13,11 +13,13 @@ import secrets
 from datetime import UTC, datetime
 from enum import StrEnum
 
-from sqlalchemy import Column, DateTime, String
+from sqlalchemy import Column, String
+from pydantic import field_validator
 from sqlmodel import Field, Session, SQLModel, select
 
 from audit import ledger
-from core.errors import NotFound
+from core.db import UtcDateTime
+from core.errors import NotFound, Unauthorized
 
 KEY_PREFIX = "zk_"
 
@@ -37,8 +39,15 @@ class ApiKeyBase(SQLModel):
 
 
 class ApiKeyCreate(ApiKeyBase):
-    name: str = Field(min_length=1, max_length=100)
+    name: str = Field(min_length=1, max_length=100, description="No control characters.")
     role: Role
+
+    @field_validator("name")
+    @classmethod
+    def _printable(cls, value: str) -> str:
+        if any(ord(char) < 32 or ord(char) == 127 for char in value):
+            raise ValueError("name must not contain control characters")
+        return value
 
 
 class ApiKey(ApiKeyBase, table=True):
@@ -46,8 +55,8 @@ class ApiKey(ApiKeyBase, table=True):
 
     id: str = Field(sa_column=Column(String(16), primary_key=True))
     key_hash: str = Field(sa_column=Column(String(64), nullable=False, unique=True))
-    created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
-    revoked_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    created_at: datetime = Field(sa_column=Column(UtcDateTime, nullable=False))
+    revoked_at: datetime | None = Field(default=None, sa_column=Column(UtcDateTime))
 
     @property
     def revoked(self) -> bool:
@@ -70,7 +79,7 @@ def hash_key(key: str) -> str:
 
 def create_key(session: Session, data: ApiKeyCreate, *, actor: ledger.Actor) -> ApiKeyCreated:
     """Create a key in the caller's write session; the clear key is only in the result."""
-    key_id = secrets.token_hex(4)
+    key_id = secrets.token_hex(6)
     key = f"{KEY_PREFIX}{key_id}_{secrets.token_urlsafe(32)}"
     row = ApiKey(
         id=key_id,
@@ -94,7 +103,7 @@ def list_keys(session: Session, *, include_revoked: bool = False) -> list[ApiKey
 
 def revoke_key(session: Session, key_id: str, *, actor: ledger.Actor) -> ApiKey:
     """Revoke a key at once; revoking a revoked key changes nothing."""
-    row = session.get(ApiKey, key_id)
+    row = session.get(ApiKey, key_id, with_for_update=True)
     if row is None:
         raise NotFound(f"没有 id 为 {key_id!r} 的密钥：用 `zhice keys list --all` 查看现有密钥。")
     if row.revoked_at is None:
@@ -111,4 +120,14 @@ def authenticate(session: Session, key: str) -> ApiKey | None:
     row = session.exec(select(ApiKey).where(ApiKey.key_hash == hash_key(key))).first()
     if row is None or row.revoked:
         return None
+    return row
+
+
+def require_live_key(session: Session, token: str | None) -> ApiKey:
+    """The live key for a bearer ``token``; Unauthorized (401) with the fix otherwise."""
+    if not token:
+        raise Unauthorized("缺少 API 密钥：请在请求头加入 Authorization: Bearer <密钥>；密钥由管理员用 zhice keys create 生成。")
+    row = authenticate(session, token)
+    if row is None:
+        raise Unauthorized("API 密钥无效或已被吊销：请向管理员申请新的密钥。")
     return row

@@ -78,6 +78,8 @@ class Settings(BaseSettings):
                 f"{MIN_SECRET_LENGTH} 个字符的随机值，例如 "
                 "`export ZHICE_SECRET_KEY=$(python -c 'import secrets; print(secrets.token_urlsafe(48))')`"
             )
+        if self.log_level == "DEBUG":
+            raise ConfigError("生产环境拒绝 ZHICE_LOG_LEVEL=DEBUG（调试日志可能带出业务内容）。修复：设为 INFO 或更高。")
         return self
 
     @property

@@ -37,7 +37,11 @@ def _postgres_unavailable() -> str | None:
 
 
 @pytest.fixture(autouse=True)
-def _fresh_settings_cache() -> Iterator[None]:
+def _isolated_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
+    """No test reads the developer's ZHICE_* variables or .env: it could write into a real database."""
+    for name in [n for n in os.environ if n.startswith("ZHICE_") and not n.startswith("ZHICE_TEST_")]:
+        monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)
     get_settings.cache_clear()
     yield
     get_settings.cache_clear()

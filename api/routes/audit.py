@@ -15,6 +15,7 @@ class VerifyPublic(BaseModel):
     first_bad_seq: int | None
     reason: str | None
     head_hash: str | None
+    head_seq: int | None
 
 
 @router.get("/verify")

@@ -11,12 +11,14 @@ router = APIRouter(tags=["health"], dependencies=[Public])
 
 
 @router.get("/healthz")
+@router.head("/healthz", include_in_schema=False)
 def healthz() -> dict[str, str]:
     """The process is up."""
     return {"status": "ok"}
 
 
 @router.get("/readyz")
+@router.head("/readyz", include_in_schema=False)
 def readyz(engine: EngineDep) -> dict[str, str]:
     """The database answers and carries the schema."""
     try:

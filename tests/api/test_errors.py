@@ -63,14 +63,29 @@ def test_when_the_body_is_over_the_limit_then_413_and_service_keeps_serving(clie
     assert small.status_code == 201
 
 
-def test_when_the_route_is_unknown_then_404(client: TestClient) -> None:
-    _is_problem(client.get("/v1/nothing-here"), 404)
+def test_when_the_route_is_unknown_then_404_for_callers_with_a_key(client: TestClient, admin: dict) -> None:
+    _is_problem(client.get("/v1/nothing-here", headers=admin), 404)
+    _is_problem(client.get("/nothing-here"), 404)
+    _is_problem(client.get("/v1/nothing-here"), 401)  # anonymous callers cannot map the API
 
 
-def test_when_the_method_is_wrong_then_405_with_allow(client: TestClient) -> None:
+def test_when_an_anonymous_body_is_broken_then_401_comes_first(client: TestClient) -> None:
+    response = client.post("/v1/keys", content=b"{broken", headers={"Content-Type": "application/json"})
+    _is_problem(response, 401)
+
+
+def test_when_the_method_is_wrong_then_405_with_every_allowed_method(client: TestClient, admin: dict) -> None:
     response = client.delete("/healthz")
     _is_problem(response, 405)
-    assert "GET" in response.headers["Allow"]
+    assert response.headers["Allow"] == "GET, HEAD"
+    response = client.put("/v1/keys", headers=admin)
+    _is_problem(response, 405)
+    assert response.headers["Allow"] == "GET, POST"
+    assert client.head("/healthz").status_code == 200
+
+
+def test_when_a_name_holds_a_control_character_then_422(client: TestClient, admin: dict) -> None:
+    _is_problem(client.post("/v1/keys", json={"name": "a\u0000b", "role": "rep"}, headers=admin), 422)
 
 
 def test_when_a_route_fails_unexpectedly_then_500_problem_without_internals(client: TestClient) -> None:

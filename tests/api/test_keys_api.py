@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 
 from fastapi.testclient import TestClient
@@ -33,7 +34,10 @@ def test_when_an_admin_creates_a_key_then_it_works_once_and_is_stored_only_hashe
     assert all("key" not in k and "key_hash" not in k for k in listed)
     with get_engine(sqlite_settings.resolved_database_url).connect() as connection:
         rows = connection.execute(text("SELECT * FROM api_key")).all()
+        stored = connection.execute(text("SELECT key_hash FROM api_key WHERE id = :id"), {"id": body["id"]}).scalar_one()
     assert body["key"] not in repr(rows)
+    assert stored == hashlib.sha256(body["key"].encode()).hexdigest()
+    assert body["key"] not in client.get("/v1/keys", headers=_auth(admin)).text
 
 
 def test_when_a_key_is_revoked_then_it_is_refused_and_both_steps_are_in_the_ledger(

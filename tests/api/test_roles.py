@@ -76,6 +76,6 @@ def test_when_each_role_calls_each_route_then_only_declared_roles_pass(
         for role, key in keys.items():
             status = _call(client, method, path, key).status_code
             if role in rule.roles:
-                assert status not in (401, 403), (method, path, role, status)
+                assert status not in (401, 403) and status < 500, (method, path, role, status)
             else:
                 assert status == 403, (method, path, role, status)

@@ -135,3 +135,15 @@ def test_when_8_processes_append_200_each_then_1600_events_chain_without_gaps(en
     assert Counter(e.actor_key_id for e in events) == {f"w{w}": 200 for w in range(8)}
     per_worker = {(ledger.LedgerEventPublic.of(e).payload["worker"], ledger.LedgerEventPublic.of(e).payload["n"]) for e in events}
     assert len(per_worker) == 1600
+
+
+def test_when_a_row_is_damaged_beyond_reading_then_verify_names_it(engine: Engine) -> None:
+    _append(engine, 5)
+    _drop_guards(engine)
+    with engine.begin() as connection:
+        if engine.dialect.name == "sqlite":
+            connection.exec_driver_sql("UPDATE ledger_event SET ts = 'garbage' WHERE seq = 3")
+        else:  # PostgreSQL refuses garbage in a timestamptz; break the payload's JSON instead
+            connection.exec_driver_sql("UPDATE ledger_event SET payload = '{not json' WHERE seq = 3")
+    result = _verify(engine)
+    assert (result.ok, result.first_bad_seq) == (False, 3)

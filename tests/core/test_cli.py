@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx2
 import pytest
 
-KEY = re.compile(r"^zk_[0-9a-f]{8}_[A-Za-z0-9_-]{43}$")
+KEY = re.compile(r"^zk_[0-9a-f]{12}_[A-Za-z0-9_-]{43}$")
 
 
 def zhice(*args: str, env: dict[str, str], check: bool = True) -> subprocess.CompletedProcess:
@@ -55,6 +55,10 @@ def test_when_the_ledger_is_verified_and_exported_then_the_export_verifies_too(e
         zhice("keys", "create", "--role", role, "--name", role, env=env)
     verified = zhice("audit", "verify", env=env)
     assert "OK" in verified.stderr and "2 events" in verified.stderr
+    head = re.search(r"head (\d+:[0-9a-f]{64})", verified.stderr).group(1)
+    assert zhice("audit", "verify", "--expect-head", head, env=env).returncode == 0
+    rewritten = zhice("audit", "verify", "--expect-head", head[:-4] + "0000", env=env, check=False)
+    assert rewritten.returncode == 1 and "rewritten" in rewritten.stderr
     export = tmp_path / "q4.jsonl"
     today = time.strftime("%Y-%m-%d")
     zhice("audit", "export", "--from", "2026-01-01", "--to", today, "--out", str(export), env=env)

@@ -13,13 +13,6 @@ from core.settings import DEV_SECRET_KEY, Settings, get_settings
 GOOD_SECRET = "k" * 48
 
 
-@pytest.fixture(autouse=True)
-def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    for name in ("ENV", "DATA_DIR", "DATABASE_URL", "LATENCY_BUDGET_MS", "TIMEZONE", "SECRET_KEY", "MAX_BODY_BYTES", "LOG_LEVEL"):
-        monkeypatch.delenv(f"ZHICE_{name}", raising=False)
-    monkeypatch.chdir(tmp_path)  # no stray .env
-
-
 def test_when_nothing_is_set_then_embedded_defaults_apply(tmp_path: Path) -> None:
     settings = get_settings()
     assert settings.data_dir == Path(".zhice")
@@ -66,6 +59,11 @@ def test_when_production_has_an_unsafe_secret_then_start_is_refused_with_the_fix
 
 def test_when_production_has_a_strong_secret_then_it_starts() -> None:
     assert Settings(env="production", secret_key=GOOD_SECRET).env == "production"
+
+
+def test_when_production_logs_at_debug_then_start_is_refused() -> None:
+    with pytest.raises(ConfigError, match="ZHICE_LOG_LEVEL"):
+        Settings(env="production", secret_key=GOOD_SECRET, log_level="DEBUG")
 
 
 @pytest.mark.parametrize(

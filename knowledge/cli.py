@@ -9,8 +9,6 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from core.cli_context import console, load_settings
-from knowledge.desensitize import get_desensitizer
-from knowledge.desensitize.files import count_records, desensitize_file
 
 
 def desensitize_command(
@@ -20,6 +18,10 @@ def desensitize_command(
     conversation_field: Annotated[str, typer.Option(help="Records with the same value share placeholders.")] = "conversation_id",
 ) -> None:
     """Replace personal information in each record; malformed records are reported and skipped."""
+    # Imported here: Presidio and LAC take a second to load, which other commands need not pay.
+    from knowledge.desensitize import get_desensitizer
+    from knowledge.desensitize.files import count_records, desensitize_file
+
     target = out or file.with_name(f"{file.stem}.desensitized{file.suffix}")
     desensitizer = get_desensitizer(load_settings().secret_key.get_secret_value())
     columns = (TextColumn("脱敏"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())

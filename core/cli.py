@@ -20,6 +20,7 @@ from core.db import current_revision, get_engine, read_session, write_session
 from core.errors import ZhiceError
 from core.keys import ApiKeyCreate, Role, create_key, list_keys, revoke_key
 from core.settings import get_settings
+from evals.cli import eval_app
 from knowledge.cli import desensitize_command
 
 app = typer.Typer(help="智策 (Zhice): AI co-pilot for B2B sales reps.", no_args_is_help=True, pretty_exceptions_enable=False)
@@ -29,6 +30,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(keys_app, name="keys")
 app.add_typer(audit_app, name="audit")
 app.command("desensitize")(desensitize_command)
+app.add_typer(eval_app, name="eval")
 
 
 @app.command()

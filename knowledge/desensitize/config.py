@@ -27,7 +27,7 @@ class RecognizerConfig(_Data):
 
     name: str
     entity: str = Field(pattern=r"^[A-Z][A-Z_]*$")
-    kind: Literal["pattern", "lac_person", "surname_title", "street_address"] = "pattern"
+    kind: Literal["pattern", "lac_person", "surname_title", "english_given_name", "street_address"] = "pattern"
     enabled: bool = True
     score: float = Field(0.85, ge=0, le=1, description="Score of kinds without patterns.")
     patterns: tuple[PatternConfig, ...] = ()
@@ -59,6 +59,7 @@ class NameData(_Data):
     prefixes: tuple[str, ...]
     surnames: tuple[str, ...]
     not_names: tuple[str, ...]
+    english_given_names: tuple[str, ...]
 
 
 def _load(path: Path) -> dict:

@@ -15,6 +15,7 @@ from knowledge.desensitize.pseudonyms import Desensitized, Entity, Pseudonyms, f
 from knowledge.desensitize.recognizers import (
     FLAGS,
     ConfiguredPatternRecognizer,
+    EnglishGivenNameRecognizer,
     LacPersonRecognizer,
     StreetAddressRecognizer,
     SurnameTitleRecognizer,
@@ -26,6 +27,7 @@ _FACTORIES: dict[str, Callable[[RecognizerConfig, NameData, str], EntityRecogniz
     "pattern": lambda config, _names, language: ConfiguredPatternRecognizer(config, language),
     "lac_person": LacPersonRecognizer,
     "surname_title": SurnameTitleRecognizer,
+    "english_given_name": EnglishGivenNameRecognizer,
     "street_address": lambda config, _names, language: StreetAddressRecognizer(config, language),
 }
 

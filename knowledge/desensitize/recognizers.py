@@ -104,7 +104,8 @@ class LacPersonRecognizer(LocalRecognizer):
 class SurnameTitleRecognizer(LocalRecognizer):
     """PERSON from a surname with a title (王总, 欧阳经理) or a familiar prefix (老周, 小刘).
 
-    A match must start where a LAC word starts, so 浙江总部 does not yield 江总.
+    A match must start where a LAC word starts, and with a one-character
+    title end where one ends, so 浙江总部 does not yield 江总, nor 施工队 施工.
     """
 
     def __init__(self, config: RecognizerConfig, names: NameData, language: str) -> None:
@@ -112,7 +113,7 @@ class SurnameTitleRecognizer(LocalRecognizer):
         surnames = "|".join(sorted(names.surnames, key=len, reverse=True))
         titles = "|".join(sorted(names.titles, key=len, reverse=True))
         prefixes = "".join(names.prefixes)
-        self._titled = re.compile(f"(?P<prefix>[{prefixes}])?(?P<name>{surnames})(?:{titles})")
+        self._titled = re.compile(f"(?P<prefix>[{prefixes}])?(?P<name>{surnames})(?P<title>{titles})")
         self._familiar = re.compile(f"(?P<prefix>[{prefixes}])(?P<name>{surnames})(?![{_CJK}])")
         self._familiar_word = re.compile(f"[{prefixes}](?:{surnames})")
         self._not_names = frozenset(names.not_names)
@@ -122,11 +123,15 @@ class SurnameTitleRecognizer(LocalRecognizer):
         pass
 
     def analyze(self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None) -> list[RecognizerResult]:
-        starts = set(nlp_artifacts.tokens_indices) if nlp_artifacts and nlp_artifacts.tokens else None
-        words = set(nlp_artifacts.tokens) if nlp_artifacts and nlp_artifacts.tokens else set()
+        tokens = nlp_artifacts.tokens if nlp_artifacts and nlp_artifacts.tokens else []
+        starts = set(nlp_artifacts.tokens_indices) if tokens else None
+        ends = {start + len(token) for start, token in zip(nlp_artifacts.tokens_indices, tokens, strict=True)} if tokens else None
+        words = set(tokens)
         results = []
         for match in self._titled.finditer(text):
-            if starts is None or match.start() in starts:
+            # one-character titles (工, 总) also start words (施工队), so they must end a word
+            whole = len(match.group("title")) > 1 or match.end() in ends
+            if starts is None or (match.start() in starts and whole):
                 results.append(_result(self._config, self, *match.span("name")))
         for match in self._familiar.finditer(text):
             if match.group(0) not in self._not_names:
@@ -140,10 +145,25 @@ class SurnameTitleRecognizer(LocalRecognizer):
         return results
 
 
-_BOUNDARY = set("市区县省镇乡村在于到至往去来从是址为近靠和与及的，。、：:；;（(）) \t\n")
+class EnglishGivenNameRecognizer(PatternRecognizer):
+    """PERSON from a common English given name, with the capitalized surname after it if any."""
+
+    def __init__(self, config: RecognizerConfig, names: NameData, language: str) -> None:
+        given = "|".join(sorted(set(names.english_given_names), key=len, reverse=True))
+        regex = rf"(?<![A-Za-z])(?:{given})(?:\s(?!(?:{given})(?![a-z]))[A-Z][a-z]{{1,20}})?(?![A-Za-z])"
+        super().__init__(
+            supported_entity=config.entity,
+            name=config.name,
+            supported_language=language,
+            patterns=[Pattern("given_name", regex, config.score)],
+            global_regex_flags=FLAGS,
+        )
+
+
+_BOUNDARY = set("市区县省镇在于到至往去来从是址为近靠和与及的，。、：:；;（(）) \t\n")
 _ROAD = re.compile(
-    r"(?:大道|大街|胡同|路|街|道|巷|弄)\d{1,5}(?:[-之]\d{1,5})?号"
-    rf"(?:[{_CJK}A-Za-z]{{0,8}}?[A-Za-z0-9]{{1,5}}(?:号楼|号院|号|栋|幢|座|单元|楼|层|室|房))*"
+    r"(?:大道|大街|胡同|路|街|道|巷|弄)(?:[东南西北中]段)?\d{1,5}(?:(?:弄|巷|号院)\d{1,5})?(?:[-之]\d{1,5})?号"
+    rf"(?:[{_CJK}A-Za-z]{{0,8}}?[A-Za-z0-9]{{1,5}}(?:号楼|号院|号厂房|号仓库|号车间|号库|号|栋|幢|座|单元|楼|层|室|房))*"
     rf"(?:\d{{1,5}}(?:室|房)|(?<=[座栋幢楼元])\d{{1,5}}|\d{{1,5}}(?![{_CJK}\d]))?"
 )
 _MAX_ROAD_NAME = 6

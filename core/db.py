@@ -14,6 +14,8 @@ instances) behave alike to callers:
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
@@ -115,8 +117,8 @@ def _configure_sqlite(engine: Engine) -> None:
     def _on_connect(dbapi_connection, _record) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        _ensure_wal(cursor)
         cursor.execute("PRAGMA synchronous=FULL")  # an audit ledger must survive power loss
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
@@ -125,6 +127,20 @@ def _configure_sqlite(engine: Engine) -> None:
     def _on_begin(connection) -> None:
         write = connection.get_execution_options().get(_WRITE_OPTION, False)
         connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+def _ensure_wal(cursor) -> None:
+    """Switch the database file to WAL once (it stays so). The switch needs the file
+    to itself and does not wait on the busy handler, so processes that open a new
+    database together retry for a while instead of failing."""
+    deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_MS / 1000
+    while cursor.execute("PRAGMA journal_mode").fetchone()[0].lower() not in ("wal", "memory"):
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+        except sqlite3.OperationalError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
 
 
 @contextmanager

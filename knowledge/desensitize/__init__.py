@@ -4,23 +4,20 @@
     result = desensitize("王总，我手机 138 0013 8000")
     result.text        # "<PERSON_1>总，我手机 <CN_MOBILE_1>"
 
-Fully offline: our own recognizer registry and a LAC-based NLP engine; the
-public-suffix list that Presidio's URL/email code would fetch is switched off
-before Presidio is imported.
+Fully offline: our own recognizer registry and a LAC-based NLP engine whose
+weights ship in the wheel. Presidio's predefined recognizers are never loaded:
+its default NLP engine downloads a spaCy model, and its email and URL
+recognizers fetch the public-suffix list through tldextract.
 """
 
 from __future__ import annotations
 
-import os
+from functools import lru_cache
 
-os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
-
-from functools import lru_cache  # noqa: E402
-
-from knowledge.desensitize.config import load_name_data, load_recognizer_set  # noqa: E402
-from knowledge.desensitize.engine import Desensitizer, build_analyzer  # noqa: E402
-from knowledge.desensitize.lac_engine import LacNlpEngine  # noqa: E402
-from knowledge.desensitize.pseudonyms import Desensitized, Entity, Pseudonyms  # noqa: E402
+from knowledge.desensitize.config import load_name_data, load_recognizer_set
+from knowledge.desensitize.engine import Desensitizer, build_analyzer
+from knowledge.desensitize.lac_engine import LacNlpEngine
+from knowledge.desensitize.pseudonyms import Desensitized, Entity, Pseudonyms
 
 __all__ = ["Desensitized", "Desensitizer", "Entity", "Pseudonyms", "desensitize", "get_desensitizer"]
 

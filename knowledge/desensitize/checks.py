@@ -36,7 +36,10 @@ def luhn(digits: str) -> bool:
 
 
 def bank_card(value: str) -> bool:
+    """Luhn and a known issuer prefix; an 18-digit value that is a valid resident ID is an ID."""
     digits = re.sub(r"\D", "", value)
+    if len(digits) == 18 and cn_id_card(digits):
+        return False
     return 16 <= len(digits) <= 19 and bool(_CARD_PREFIX.match(digits)) and luhn(digits)
 
 

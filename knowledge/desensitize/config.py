@@ -58,8 +58,12 @@ class NameData(_Data):
     titles: tuple[str, ...]
     prefixes: tuple[str, ...]
     surnames: tuple[str, ...]
+    compound_surnames: tuple[str, ...]
+    introducers: tuple[str, ...]
+    name_blockers: tuple[str, ...]
     not_names: tuple[str, ...]
     english_given_names: tuple[str, ...]
+    pinyin_surnames: tuple[str, ...]
 
 
 def _load(path: Path) -> dict:

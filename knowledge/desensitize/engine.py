@@ -55,6 +55,17 @@ class Detection:
     score: float
 
 
+def _merge_same_type(detections: list[Detection]) -> list[Detection]:
+    merged: list[Detection] = []
+    for detection in sorted(detections, key=lambda d: (d.type, d.start)):
+        last = merged[-1] if merged else None
+        if last and last.type == detection.type and detection.start < last.end:
+            merged[-1] = Detection(last.type, last.start, max(last.end, detection.end), max(last.score, detection.score))
+        else:
+            merged.append(detection)
+    return merged
+
+
 class Desensitizer:
     """Finds PII and replaces it with conversation-consistent placeholders."""
 
@@ -66,14 +77,18 @@ class Desensitizer:
         }
 
     def detect(self, text: str) -> list[Detection]:
-        """Non-overlapping detections in reading order; overlaps go to the higher score, then the longer span."""
+        """Non-overlapping detections in reading order.
+
+        Overlapping detections of one type merge into their union (上官 and 婉清
+        make 上官婉清); between types the higher score wins, then the longer span.
+        """
         language = "zh" if _CJK.search(text) else "en"
-        found = self._analyzer.analyze(text=text, language=language)
-        ranked = sorted(found, key=lambda r: (-r.score, -(r.end - r.start), r.start))
+        found = [Detection(r.entity_type, r.start, r.end, r.score) for r in self._analyzer.analyze(text=text, language=language)]
+        ranked = sorted(_merge_same_type(found), key=lambda d: (-d.score, -(d.end - d.start), d.start))
         kept: list[Detection] = []
-        for result in ranked:
-            if all(result.end <= k.start or result.start >= k.end for k in kept):
-                kept.append(Detection(result.entity_type, result.start, result.end, result.score))
+        for detection in ranked:
+            if all(detection.end <= k.start or detection.start >= k.end for k in kept):
+                kept.append(detection)
         return sorted(kept, key=lambda d: d.start)
 
     def desensitize(self, text: str, pseudonyms: Pseudonyms | None = None) -> Desensitized:

@@ -83,6 +83,8 @@ class LacPersonRecognizer(LocalRecognizer):
     def __init__(self, config: RecognizerConfig, names: NameData, language: str) -> None:
         self._config = config
         self._trimmer = NameTrimmer(names)
+        self._blockers = tuple(names.name_blockers)
+        self._surnames = frozenset(name for name in names.surnames if len(name) == 1)
         super().__init__(supported_entities=[config.entity], name=config.name, supported_language=language)
 
     def load(self) -> None:
@@ -93,16 +95,25 @@ class LacPersonRecognizer(LocalRecognizer):
         for entity in nlp_artifacts.entities if nlp_artifacts else []:
             if entity.label_ != "PER" or not re.search(f"[{_CJK}]", entity.text):
                 continue
+            start = entity.start_char
+            if text[max(0, start - 2) : start + 1].endswith(self._blockers):
+                continue  # 上周发的: LAC read 周发 as a name
             trimmed = self._trimmer.trim(entity.text)
             # A lone character is a name only with a title or prefix around it (王总, 老周);
             # on its own LAC also tags province abbreviations such as 粤 in a plate.
-            if trimmed and (trimmed[1] - trimmed[0] > 1 or len(entity.text) > 1):
-                results.append(_result(self._config, self, entity.start_char + trimmed[0], entity.start_char + trimmed[1]))
+            if not trimmed or (trimmed[1] - trimmed[0] == 1 and len(entity.text) == 1):
+                continue
+            begin, end = start + trimmed[0], start + trimmed[1]
+            # LAC sometimes leaves a rare surname outside (仝|雨桐): take it back in
+            if trimmed[0] == 0 and begin > 0 and text[begin - 1] in self._surnames and entity.text[0] not in self._surnames:
+                begin -= 1
+            results.append(_result(self._config, self, begin, end))
         return results
 
 
 class SurnameTitleRecognizer(LocalRecognizer):
-    """PERSON from a surname with a title (王总, 欧阳经理) or a familiar prefix (老周, 小刘).
+    """PERSON from a surname with a title (王总, 欧阳经理), a familiar prefix (老周, 小刘),
+    a stated surname (我姓岑), or a compound surname with its given name (上官婉清).
 
     A match must start where a LAC word starts, and with a one-character
     title end where one ends, so 浙江总部 does not yield 江总, nor 施工队 施工.
@@ -116,7 +127,12 @@ class SurnameTitleRecognizer(LocalRecognizer):
         self._titled = re.compile(f"(?P<prefix>[{prefixes}])?(?P<name>{surnames})(?P<title>{titles})")
         self._familiar = re.compile(f"(?P<prefix>[{prefixes}])(?P<name>{surnames})(?![{_CJK}])")
         self._familiar_word = re.compile(f"[{prefixes}](?:{surnames})")
+        # 我姓岑 / 免贵姓王: a surname stated as such
+        self._stated = re.compile(f"(?<=姓)(?P<name>{surnames})")
+        compound = "|".join(names.compound_surnames)
+        self._compound_full = re.compile(f"(?P<name>(?:{compound})[{_CJK}]{{1,2}}?)(?=[^{_CJK}]|$|(?:{titles}))")
         self._not_names = frozenset(names.not_names)
+        self._introducers = tuple(names.introducers)
         super().__init__(supported_entities=[config.entity], name=config.name, supported_language=language)
 
     def load(self) -> None:
@@ -129,13 +145,18 @@ class SurnameTitleRecognizer(LocalRecognizer):
         words = set(tokens)
         results = []
         for match in self._titled.finditer(text):
+            if match.group(0) in self._not_names:
+                continue
             # one-character titles (工, 总) also start words (施工队), so they must end a word
             whole = len(match.group("title")) > 1 or match.end() in ends
-            if starts is None or (match.start() in starts and whole):
+            introduced = match.start() == 0 or text[: match.start()].endswith(self._introducers) or not re.match(f"[{_CJK}]", text[match.start() - 1])
+            if starts is None or ((match.start() in starts or introduced) and whole):
                 results.append(_result(self._config, self, *match.span("name")))
         for match in self._familiar.finditer(text):
             if match.group(0) not in self._not_names:
                 results.append(_result(self._config, self, *match.span("name")))
+        for pattern in (self._stated, self._compound_full):
+            results.extend(_result(self._config, self, *m.span("name")) for m in pattern.finditer(text))
         for word in words - self._not_names:  # 老周说 is one LAC word 老周 followed by 说
             if self._familiar_word.fullmatch(word):
                 results.extend(
@@ -145,17 +166,29 @@ class SurnameTitleRecognizer(LocalRecognizer):
         return results
 
 
+# One pinyin syllable (initial + final); a given name is one or two of them, which
+# keeps title-case English (Long Term, Fan Speed) from passing for Li Wei.
+_PINYIN_SYLLABLE = (
+    r"(?:zh|ch|sh|[bpmfdtnlgkhjqxrzcsyw])?"
+    r"(?:iang|iong|uang|ang|eng|ing|ong|ian|iao|uai|uan|ai|ei|ao|ou|an|en|in|un|ia|ie|iu|ua|uo|ui|ue|ve|er|a|o|e|i|u|v)"
+)
+
+
 class EnglishGivenNameRecognizer(PatternRecognizer):
-    """PERSON from a common English given name, with the capitalized surname after it if any."""
+    """PERSON from a common English given name with the capitalized surname after it if any
+    (Kevin, Emily Chen), or from a pinyin surname with a given name (Li Wei)."""
 
     def __init__(self, config: RecognizerConfig, names: NameData, language: str) -> None:
         given = "|".join(sorted(set(names.english_given_names), key=len, reverse=True))
-        regex = rf"(?<![A-Za-z])(?:{given})(?:\s(?!(?:{given})(?![a-z]))[A-Z][a-z]{{1,20}})?(?![A-Za-z])"
+        pinyin = "|".join(sorted(set(names.pinyin_surnames), key=len, reverse=True))
+        given_first = rf"(?<![A-Za-z])(?:{given})(?:\s(?!(?:{given})(?![a-z]))[A-Z][a-zà-öø-ÿ]{{1,20}})?(?![A-Za-zà-öø-ÿ])"
+        syllables = rf"(?i:{_PINYIN_SYLLABLE}){{1,2}}"
+        pinyin_first = rf"(?<![A-Za-z])(?:{pinyin})\s(?=[A-Z][a-z])(?:{syllables})(?:-(?:{syllables}))?(?![A-Za-z])"
         super().__init__(
             supported_entity=config.entity,
             name=config.name,
             supported_language=language,
-            patterns=[Pattern("given_name", regex, config.score)],
+            patterns=[Pattern("given_name", given_first, config.score), Pattern("pinyin_name", pinyin_first, config.score)],
             global_regex_flags=FLAGS,
         )
 
@@ -163,7 +196,7 @@ class EnglishGivenNameRecognizer(PatternRecognizer):
 _BOUNDARY = set("市区县省镇在于到至往去来从是址为近靠和与及的，。、：:；;（(）) \t\n")
 _ROAD = re.compile(
     r"(?:大道|大街|胡同|路|街|道|巷|弄)(?:[东南西北中]段)?\d{1,5}(?:(?:弄|巷|号院)\d{1,5})?(?:[-之]\d{1,5})?号"
-    rf"(?:[{_CJK}A-Za-z]{{0,8}}?[A-Za-z0-9]{{1,5}}(?:号楼|号院|号厂房|号仓库|号车间|号库|号|栋|幢|座|单元|楼|层|室|房))*"
+    rf"(?:[{_CJK}A-Za-z]{{0,8}}?[A-Za-z0-9]{{1,5}}(?:号楼|号院|号厂房|号仓库|号车间|号库|号|栋|幢|座|单元|楼|层|室|房|区))*"
     rf"(?:\d{{1,5}}(?:室|房)|(?<=[座栋幢楼元])\d{{1,5}}|\d{{1,5}}(?![{_CJK}\d]))?"
 )
 _MAX_ROAD_NAME = 6

@@ -44,6 +44,20 @@ FOUND = [
     ("PERSON", "Hi Lisa, the quote is attached.", "Lisa"),
     ("PERSON", "This is John Smith from procurement", "John Smith"),
     ("PERSON", "Mr. Brown will sign", "Brown"),
+    ("PERSON", "Kevin from our Shanghai office", "Kevin"),
+    ("PERSON", "our engineer Li Wei will visit", "Li Wei"),
+    ("PERSON", "你好，我姓岑，做监护仪的", "岑"),
+    ("PERSON", "值班：周三上官婉清，周四覃海洋", "上官婉清"),
+    ("WECHAT_ID", "or WeChat: liwei_labtech.", "liwei_labtech"),
+    ("WECHAT_ID", "Her assistant's WeChat is olan_assist2024.", "olan_assist2024"),
+    ("CN_ID_CARD", "开户名晏东升，身份证420106198302147314，农行", "420106198302147314"),
+    ("CN_LANDLINE", "办公室电话 02168881234", "02168881234"),
+    ("PERSON", "我是曲经理，请回电", "曲"),
+    ("PERSON", "司机门师傅下午到", "门"),
+    ("PERSON", "记录人：仝雨桐", "仝雨桐"),
+    ("PERSON", "Contact: Hannah Müller, Sales", "Hannah Müller"),
+    ("CN_ADDRESS", "成都市高新区天府大道1700号环球中心W6区1402室。", "天府大道1700号环球中心W6区1402室"),
+    ("WECHAT_ID", "加个人微信吧：chenruo_med。", "chenruo_med"),
 ]
 
 SURVIVES = [
@@ -62,6 +76,13 @@ SURVIVES = [
     "我们的王牌产品高端型号周一到货",
     "小程序下单，老客户优先",
     "PO-20261128-0042 已审批",
+    "续航72小时，王者级别",
+    "施工队明天进场",
+    "Long Term contract, Fan Speed 3",
+    "发票代码044032100111，发票号码31728864",
+    "你们上周发的那批玻璃又碎了",
+    "部门经理审批后，由孙公司结算",
+    "小麦收割机共计36台",
 ]
 
 

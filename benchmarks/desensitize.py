@@ -37,8 +37,8 @@ STARTUP = (
 
 
 def chat_messages(count: int) -> list[str]:
-    """About-80-character messages: eval lines joined until they reach 70 characters."""
-    lines = [case.text for case in load_cases()]
+    """About-80-character messages: dev eval lines joined until they reach 70 characters."""
+    lines = [case.text for case in load_cases(split="dev")]
     messages, index = [], 0
     while len(messages) < count:
         message = lines[index % len(lines)]

@@ -21,6 +21,10 @@ from knowledge.desensitize.engine import Desensitizer
 
 DATASET = Path(__file__).parent / "datasets" / "pii_zh.jsonl"
 SPLITS = ("dev", "heldout")
+PATTERN_ENTITIES = (
+    "CN_MOBILE", "CN_LANDLINE", "CN_ID_CARD", "CN_BANK_CARD", "EMAIL_ADDRESS",
+    "WECHAT_ID", "QQ_NUMBER", "CN_LICENSE_PLATE", "CN_ADDRESS",
+)
 
 
 class GoldSpan(BaseModel):
@@ -134,6 +138,7 @@ def report_json(report: PiiReport) -> str:
             "cases": report.cases,
             "entities": entities,
             "overall": {"precision": round(total.precision, 4), "recall": round(total.recall, 4)},
+            "pattern_entities_recall": round(report.overall(PATTERN_ENTITIES).recall, 4),
             "leak_rate": round(report.leak_rate, 4),
         },
         ensure_ascii=False,

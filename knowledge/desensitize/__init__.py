@@ -25,9 +25,8 @@ __all__ = ["Desensitized", "Desensitizer", "Entity", "Pseudonyms", "desensitize"
 @lru_cache(maxsize=4)
 def get_desensitizer(secret: str) -> Desensitizer:
     """The process's desensitizer for ``secret`` (LAC and the analyzer are built once)."""
-    recognizers = load_recognizer_set()
-    analyzer = build_analyzer(recognizers, load_name_data(), _nlp_engine())
-    return Desensitizer(analyzer, recognizers, secret)
+    recognizers, names = load_recognizer_set(), load_name_data()
+    return Desensitizer(build_analyzer(recognizers, names, _nlp_engine()), recognizers, names, secret)
 
 
 @lru_cache(maxsize=1)

@@ -7,6 +7,7 @@ only, and expire ``ttl_seconds`` after the conversation was last used; nothing h
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from threading import Lock
@@ -17,10 +18,13 @@ from knowledge.desensitize.engine import Desensitizer
 from knowledge.desensitize.pseudonyms import Desensitized, Pseudonyms
 
 
+MESSAGES_KEPT = 64  # a suggest request looks at the last 20; keep a margin, not the whole history
+
+
 @dataclass
 class _Conversation:
     pseudonyms: Pseudonyms = field(default_factory=Pseudonyms)
-    done: dict[str, Desensitized] = field(default_factory=dict)
+    done: OrderedDict[str, Desensitized] = field(default_factory=OrderedDict)
     lock: Lock = field(default_factory=Lock)
 
 
@@ -32,19 +36,27 @@ class ConversationCache:
         self._conversations: TTLCache[str, _Conversation] = TTLCache(max_conversations, ttl_seconds)
         self._lock = Lock()
 
-    def _conversation(self, conversation_id: str) -> _Conversation:
+    def _conversation(self, key: tuple[str, str]) -> _Conversation:
         with self._lock:
-            conversation = self._conversations.get(conversation_id) or _Conversation()
-            self._conversations[conversation_id] = conversation  # (re)starts its time to live
+            conversation = self._conversations.get(key) or _Conversation()
+            self._conversations[key] = conversation  # (re)starts its time to live
             return conversation
 
-    def desensitize(self, conversation_id: str, texts: Sequence[str]) -> tuple[list[Desensitized], Pseudonyms]:
-        """Results in the order given, and the conversation's pseudonyms for re-identification."""
-        conversation = self._conversation(conversation_id)
+    def desensitize(self, owner: str, conversation_id: str, texts: Sequence[str]) -> tuple[list[Desensitized], Pseudonyms]:
+        """Results in the order given, and the conversation's pseudonyms for re-identification.
+
+        ``owner`` (the caller's key id, say) scopes the conversation id: another
+        caller who sends the same id never sees these values. Placeholders are
+        numbered in the order messages are first seen, which is reading order
+        as long as a conversation only grows at its end.
+        """
+        conversation = self._conversation((owner, conversation_id))
         with conversation.lock:
             results = []
             for text in texts:
-                if text not in conversation.done:
-                    conversation.done[text] = self._desensitizer.desensitize(text, conversation.pseudonyms)
-                results.append(conversation.done[text])
+                result = conversation.done.pop(text, None) or self._desensitizer.desensitize(text, conversation.pseudonyms)
+                conversation.done[text] = result  # most recently used last
+                results.append(result)
+            while len(conversation.done) > MESSAGES_KEPT:
+                conversation.done.popitem(last=False)
             return results, conversation.pseudonyms

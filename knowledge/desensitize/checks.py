@@ -13,8 +13,8 @@ _CARD_PREFIX = re.compile(r"^(?:62|4|5[1-5]|2[2-7]|35|3[47])")
 
 
 def cn_id_card(value: str) -> bool:
-    """GB 11643-1999: 17 digits, a real birth date, and the check character."""
-    chars = value.upper()
+    """GB 11643-1999: 17 digits, a real birth date, and the check character (separators ignored)."""
+    chars = re.sub(r"[^0-9A-Za-z]", "", value).upper()
     if len(chars) != 18 or not chars[:17].isdigit():
         return False
     try:
@@ -54,8 +54,19 @@ def _cn_phone(value: str) -> str:
     return digits
 
 
+def _cn_landline(value: str) -> str:
+    """0 + area code + number, whether written 021-…, (021)… or +86 21 …."""
+    digits = re.sub(r"\D", "", value)
+    for country in ("0086", "86"):
+        if value.lstrip().startswith(("+86", "0086", "(+86)")) and digits.startswith(country):
+            digits = digits[len(country) :]
+            break
+    return digits if digits.startswith("0") else "0" + digits
+
+
 NORMALIZERS: dict[str, Callable[[str], str]] = {
     "cn_phone": _cn_phone,
+    "cn_landline": _cn_landline,
     "digits": lambda value: re.sub(r"\D", "", value),
     "lower": lambda value: value.strip().lower(),
     "upper_alnum": lambda value: re.sub(r"[^0-9A-Za-z]", "", value).upper(),

@@ -33,7 +33,8 @@ class RecognizerConfig(_Data):
     patterns: tuple[PatternConfig, ...] = ()
     context: tuple[str, ...] = ()
     validator: Literal["cn_id_card", "bank_card"] | None = None
-    normalizer: Literal["cn_phone", "digits", "lower", "upper_alnum", "plate", "compact"] = "compact"
+    normalizer: Literal["cn_phone", "cn_landline", "digits", "lower", "upper_alnum", "plate", "compact"] = "compact"
+    exclude_after: tuple[str, ...] = Field((), description="A match right after one of these words is not PII (订单号 …).")
 
     @model_validator(mode="after")
     def _patterns_match_kind(self) -> RecognizerConfig:
@@ -60,6 +61,7 @@ class NameData(_Data):
     surnames: tuple[str, ...]
     compound_surnames: tuple[str, ...]
     introducers: tuple[str, ...]
+    title_words: tuple[str, ...]
     name_blockers: tuple[str, ...]
     not_names: tuple[str, ...]
     english_given_names: tuple[str, ...]

@@ -10,6 +10,7 @@ from presidio_analyzer import AnalyzerEngine, EntityRecognizer, RecognizerRegist
 
 from knowledge.desensitize.checks import NORMALIZERS
 from knowledge.desensitize.config import NameData, RecognizerConfig, RecognizerSet
+from knowledge.desensitize.folding import fold
 from knowledge.desensitize.lac_engine import LANGUAGES, LacNlpEngine
 from knowledge.desensitize.pseudonyms import Desensitized, Entity, Pseudonyms, fingerprint
 from knowledge.desensitize.recognizers import (
@@ -69,27 +70,42 @@ def _merge_same_type(detections: list[Detection]) -> list[Detection]:
 class Desensitizer:
     """Finds PII and replaces it with conversation-consistent placeholders."""
 
-    def __init__(self, analyzer: AnalyzerEngine, recognizers: RecognizerSet, secret: str) -> None:
+    def __init__(self, analyzer: AnalyzerEngine, recognizers: RecognizerSet, names: NameData, secret: str) -> None:
         self._analyzer = analyzer
         self._secret = secret
+        self._bare_surnames = frozenset(names.surnames)
         self._normalizers = {
             config.entity: NORMALIZERS[config.normalizer] for config in recognizers.recognizers if config.enabled
         }
 
     def detect(self, text: str) -> list[Detection]:
-        """Non-overlapping detections in reading order.
+        """Non-overlapping detections in reading order, with offsets into ``text``.
 
-        Overlapping detections of one type merge into their union (上官 and 婉清
-        make 上官婉清); between types the higher score wins, then the longer span.
+        Detection runs on the folded text (full-width to ASCII, no zero-width
+        characters). Overlapping detections of one type merge into their union
+        (上官 and 婉清 make 上官婉清); between types the higher score wins, then
+        the longer span.
         """
-        language = "zh" if _CJK.search(text) else "en"
-        found = [Detection(r.entity_type, r.start, r.end, r.score) for r in self._analyzer.analyze(text=text, language=language)]
+        folded = fold(text)
+        language = "zh" if _CJK.search(folded.text) else "en"
+        found = []
+        for result in self._analyzer.analyze(text=folded.text, language=language):
+            start, end = folded.original_span(result.start, result.end)
+            found.append(Detection(result.entity_type, start, end, result.score))
         ranked = sorted(_merge_same_type(found), key=lambda d: (-d.score, -(d.end - d.start), d.start))
+        taken = bytearray(len(text))
         kept: list[Detection] = []
         for detection in ranked:
-            if all(detection.end <= k.start or detection.start >= k.end for k in kept):
+            if not any(taken[detection.start : detection.end]):
+                taken[detection.start : detection.end] = b"\x01" * (detection.end - detection.start)
                 kept.append(detection)
         return sorted(kept, key=lambda d: d.start)
+
+    def fingerprints_for(self, value: str) -> list[str]:
+        """Every fingerprint a stored record could carry for ``value`` (a data subject's
+        phone, ID, name …), however it was written: the value normalized by each rule."""
+        folded = fold(value).text
+        return list(dict.fromkeys(fingerprint(normalize(folded), self._secret) for normalize in self._normalizers.values()))
 
     def desensitize(self, text: str, pseudonyms: Pseudonyms | None = None) -> Desensitized:
         """Replace every detected value; pass the conversation's ``pseudonyms`` to keep placeholders stable."""
@@ -98,11 +114,13 @@ class Desensitizer:
         cursor = 0
         for detection in self.detect(text):
             original = text[detection.start : detection.end]
-            normalized = self._normalizers[detection.type](original)
+            normalized = self._normalizers[detection.type](fold(original).text)
             placeholder = pseudonyms.placeholder(detection.type, normalized, original)
             pieces += [text[cursor : detection.start], placeholder]
             entities.append(Entity(detection.type, detection.start, detection.end, placeholder))
-            prints.append(fingerprint(normalized, self._secret))
+            if not (detection.type == "PERSON" and normalized in self._bare_surnames):
+                # a bare surname (王 of 王总) would match every 王: no erasure fingerprint
+                prints.append(fingerprint(normalized, self._secret))
             cursor = detection.end
         pieces.append(text[cursor:])
         return Desensitized("".join(pieces), tuple(entities), tuple(dict.fromkeys(prints)))

@@ -43,7 +43,7 @@ class _Records:
         if missing:
             return f"field {', '.join(missing)} missing or not text"
         conversation = record.get(self._conversation_field)
-        pseudonyms = self._pseudonyms[str(conversation)] if conversation is not None else Pseudonyms()
+        pseudonyms = self._pseudonyms[str(conversation)] if conversation not in (None, "") else Pseudonyms()
         prints: list[str] = []
         for name in self._fields:
             result = self._desensitizer.desensitize(record[name], pseudonyms)
@@ -51,6 +51,14 @@ class _Records:
             prints.extend(result.fingerprints)
         record[FINGERPRINTS] = list(dict.fromkeys(prints))
         return None
+
+
+def _unwritable(value: str) -> bool:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 def count_records(source: Path) -> int:
@@ -85,19 +93,31 @@ def _jsonl(source: Path, target: Path, records: _Records, advance: Callable[[], 
     with source.open("rb") as lines, target.open("w", encoding="utf-8") as out:
         for number, raw in enumerate(lines, start=1):
             advance()
+            if not raw.strip():
+                continue  # blank lines hold no record
             problem, record = _parse_json_line(raw)
             problem = problem or records.apply(record)
-            if problem:
-                report.skipped.append(f"{source.name}:{number}: {problem}")
+            line = None if problem else _json_line(record)
+            if line is None:
+                report.skipped.append(f"{source.name}:{number}: {problem or 'text that cannot be written as UTF-8'}")
                 continue
-            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+            out.write(line)
             report.written += 1
     return report
 
 
+def _json_line(record: dict[str, Any]) -> str | None:
+    line = json.dumps(record, ensure_ascii=False) + "\n"
+    try:
+        line.encode("utf-8")  # a lone surrogate (\ud800) parses as JSON but cannot be written
+    except UnicodeEncodeError:
+        return None
+    return line
+
+
 def _parse_json_line(raw: bytes) -> tuple[str | None, dict[str, Any]]:
     try:
-        record = json.loads(raw.decode("utf-8"))
+        record = json.loads(raw.decode("utf-8-sig"))
     except UnicodeDecodeError:
         return "not UTF-8", {}
     except json.JSONDecodeError as exc:
@@ -116,11 +136,15 @@ def _csv(source: Path, target: Path, records: _Records, fields: tuple[str, ...],
             missing = [name for name in fields if name not in header]
             if missing:
                 raise BadRequest(f"{source.name} 缺少列 {', '.join(missing)}：请用 --field 指定要脱敏的列。")
-            writer = csv.DictWriter(out, fieldnames=[*header, FINGERPRINTS])
+            if len(set(header)) != len(header):
+                raise BadRequest(f"{source.name} 的表头有重名列：请先让每列名字唯一，否则同名列的内容会丢失。")
+            writer = csv.DictWriter(out, fieldnames=[*[h for h in header if h != FINGERPRINTS], FINGERPRINTS])
             writer.writeheader()
             for row in reader:
                 advance()
                 problem = "more values than columns" if None in row else records.apply(row)
+                if not problem and any(_unwritable(value) for value in row.values() if isinstance(value, str)):
+                    problem = "text that cannot be written as UTF-8"
                 if problem:
                     report.skipped.append(f"{source.name}:{reader.line_num}: {problem}")
                     continue

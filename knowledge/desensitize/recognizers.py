@@ -46,6 +46,13 @@ class ConfiguredPatternRecognizer(PatternRecognizer):
             global_regex_flags=FLAGS,
         )
         self._validate = VALIDATORS.get(config.validator) if config.validator else None
+        self._exclude_after = config.exclude_after
+
+    def analyze(self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None, regex_flags: int | None = None) -> list[RecognizerResult]:
+        results = super().analyze(text, entities, nlp_artifacts, regex_flags)
+        if not self._exclude_after:
+            return results
+        return [r for r in results if not any(word in text[max(0, r.start - 8) : r.start] for word in self._exclude_after)]
 
     def validate_result(self, pattern_text: str) -> bool | None:
         # None keeps the configured score (Presidio would raise a True to 1.0).
@@ -62,6 +69,7 @@ class NameTrimmer:
         self._prefixes = names.prefixes
         self._surnames = frozenset(names.surnames)
         self._not_names = frozenset(names.not_names)
+        self._title_words = tuple(names.title_words)
 
     def trim(self, word: str) -> tuple[int, int] | None:
         """Offsets of the name inside ``word``, or None when it is not a name.
@@ -72,9 +80,14 @@ class NameTrimmer:
         if word in self._not_names:
             return None
         start = 1 if len(word) > 1 and word[0] in self._prefixes and word[1] in self._surnames else 0
-        ends = [at for title in self._titles if (at := word.find(title, start + 1)) > start]
-        end = min(ends, default=len(word))
-        return (start, end) if end > start else None
+        cuts = [(at, title) for title in self._titles if (at := word.find(title, start + 1)) > start]
+        if not cuts:
+            return (start, len(word)) if len(word) > start else None
+        end, _title = min(cuts)
+        # LAC's 王总好 and 陆总问 are names; its 周总结 and 金总额 are words that happen to hold 总
+        if word[end:].startswith(self._title_words):
+            return None
+        return (start, end)
 
 
 class LacPersonRecognizer(LocalRecognizer):
@@ -104,6 +117,12 @@ class LacPersonRecognizer(LocalRecognizer):
             if not trimmed or (trimmed[1] - trimmed[0] == 1 and len(entity.text) == 1):
                 continue
             begin, end = start + trimmed[0], start + trimmed[1]
+            while begin < end and not text[begin].isalpha():  # LAC may glue an emoji to a name
+                begin += 1
+            while end > begin and not text[end - 1].isalpha():
+                end -= 1
+            if begin == end:
+                continue
             # LAC sometimes leaves a rare surname outside (仝|雨桐): take it back in
             if trimmed[0] == 0 and begin > 0 and text[begin - 1] in self._surnames and entity.text[0] not in self._surnames:
                 begin -= 1
@@ -132,7 +151,8 @@ class SurnameTitleRecognizer(LocalRecognizer):
         compound = "|".join(names.compound_surnames)
         self._compound_full = re.compile(f"(?P<name>(?:{compound})[{_CJK}]{{1,2}}?)(?=[^{_CJK}]|$|(?:{titles}))")
         self._not_names = frozenset(names.not_names)
-        self._introducers = tuple(names.introducers)
+        # after an introducer, or right after another titled name (王总张总你们好)
+        self._introducers = tuple(names.introducers) + tuple(names.titles)
         super().__init__(supported_entities=[config.entity], name=config.name, supported_language=language)
 
     def load(self) -> None:
@@ -144,11 +164,11 @@ class SurnameTitleRecognizer(LocalRecognizer):
         ends = {start + len(token) for start, token in zip(nlp_artifacts.tokens_indices, tokens, strict=True)} if tokens else None
         words = set(tokens)
         results = []
-        for match in self._titled.finditer(text):
-            if match.group(0) in self._not_names:
-                continue
+        titled = [m for m in self._titled.finditer(text) if m.group(0) not in self._not_names]
+        chained = {m.start() for m in titled}  # 王总张总: LAC makes one word of two titled names
+        for match in titled:
             # one-character titles (工, 总) also start words (施工队), so they must end a word
-            whole = len(match.group("title")) > 1 or match.end() in ends
+            whole = len(match.group("title")) > 1 or match.end() in ends or match.end() in chained
             introduced = match.start() == 0 or text[: match.start()].endswith(self._introducers) or not re.match(f"[{_CJK}]", text[match.start() - 1])
             if starts is None or ((match.start() in starts or introduced) and whole):
                 results.append(_result(self._config, self, *match.span("name")))
@@ -193,17 +213,23 @@ class EnglishGivenNameRecognizer(PatternRecognizer):
         )
 
 
-_BOUNDARY = set("市区县省镇在于到至往去来从是址为近靠和与及的，。、：:；;（(）) \t\n")
+_BOUNDARY = set("市区县省镇在于到至往去来从是址为近靠和与及的住们，。、：:；;（(）) \t\n")
 _ROAD = re.compile(
     r"(?:大道|大街|胡同|路|街|道|巷|弄)(?:[东南西北中]段)?\d{1,5}(?:(?:弄|巷|号院)\d{1,5})?(?:[-之]\d{1,5})?号"
     rf"(?:[{_CJK}A-Za-z]{{0,8}}?[A-Za-z0-9]{{1,5}}(?:号楼|号院|号厂房|号仓库|号车间|号库|号|栋|幢|座|单元|楼|层|室|房|区))*"
     rf"(?:\d{{1,5}}(?:室|房)|(?<=[座栋幢楼元])\d{{1,5}}|\d{{1,5}}(?![{_CJK}\d]))?"
 )
+# Homes given by their residential compound instead of a road: 幸福小区5栋1单元302室
+_COMPOUND = re.compile(
+    r"(?:小区|花园|公寓|家园|新村|苑|社区)(?:[A-Za-z]?\d{1,4}(?:号楼|栋|幢|座|期|号))+"
+    r"(?:\d{1,3}(?:单元|门))?(?:\d{1,5}(?:室|房|号)?)?"
+)
 _MAX_ROAD_NAME = 6
 
 
 class StreetAddressRecognizer(LocalRecognizer):
-    """CN_ADDRESS from a road, its number and any building/room part: 张江路88号3号楼1201室."""
+    """CN_ADDRESS from a road, its number and any building/room part (张江路88号3号楼1201室),
+    or from a residential compound with building and room (幸福小区5栋1单元302室)."""
 
     def __init__(self, config: RecognizerConfig, language: str) -> None:
         self._config = config
@@ -217,7 +243,7 @@ class StreetAddressRecognizer(LocalRecognizer):
 
     @staticmethod
     def _spans(text: str) -> Iterator[tuple[int, int]]:
-        for match in _ROAD.finditer(text):
+        for match in (*_ROAD.finditer(text), *_COMPOUND.finditer(text)):
             start = match.start()
             while start > 0 and match.start() - start < _MAX_ROAD_NAME and text[start - 1] not in _BOUNDARY:
                 start -= 1

@@ -4,14 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from evals.pii import Case, GoldSpan, evaluate, load_cases
+from evals.pii import PATTERN_ENTITIES, Case, GoldSpan, evaluate, load_cases
 from knowledge.desensitize import Desensitizer
 from knowledge.desensitize.engine import Detection
-
-PATTERN_ENTITIES = (
-    "CN_MOBILE", "CN_LANDLINE", "CN_ID_CARD", "CN_BANK_CARD", "EMAIL_ADDRESS",
-    "WECHAT_ID", "QQ_NUMBER", "CN_LICENSE_PLATE", "CN_ADDRESS",
-)
 
 
 class FixedDetector:

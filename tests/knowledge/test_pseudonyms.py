@@ -19,7 +19,7 @@ def test_when_values_repeat_in_variants_then_they_share_a_placeholder(desensitiz
     second = desensitizer.desensitize("再确认下 +86 13800138000，李经理", pseudonyms)
     assert first.text == "<PERSON_1>经理手机<CN_MOBILE_1>"
     assert second.text == "再确认下 <CN_MOBILE_1>，<PERSON_1>经理"
-    assert first.fingerprints[1] == second.fingerprints[0]
+    assert first.fingerprints == second.fingerprints  # the phone's; 李 alone would match every 李
 
 
 def test_when_several_values_appear_then_numbers_follow_reading_order(desensitizer: Desensitizer) -> None:
@@ -28,6 +28,19 @@ def test_when_several_values_appear_then_numbers_follow_reading_order(desensitiz
     assert result.text == "<PERSON_1>先生和<PERSON_2>女士，再加上<PERSON_1>先生的同事<PERSON_3>"
     assert [e.placeholder for e in result.entities] == ["<PERSON_1>", "<PERSON_2>", "<PERSON_1>", "<PERSON_3>"]
     assert [text[e.start : e.end] for e in result.entities] == ["张", "黄", "张", "刘娜"]
+
+
+def test_when_only_a_surname_is_known_then_no_erasure_fingerprint_is_kept(desensitizer: Desensitizer) -> None:
+    assert desensitizer.desensitize("王总好").fingerprints == ()
+    assert len(desensitizer.desensitize("王建国到了").fingerprints) == 1
+
+
+def test_when_a_data_subject_asks_then_every_way_their_value_was_written_is_found(desensitizer: Desensitizer) -> None:
+    candidates = set(desensitizer.fingerprints_for("+86 138-0013-8000"))
+    for written in ("我手机13800138000", "电话 138 0013 8000", "手机：１３８００１３８０００"):
+        assert set(desensitizer.desensitize(written).fingerprints) <= candidates, written
+    landline = set(desensitizer.fingerprints_for("021-62345678"))
+    assert set(desensitizer.desensitize("Tel: +86 21 6234 5678").fingerprints) <= landline
 
 
 def test_when_reidentified_then_the_rep_sees_the_original(desensitizer: Desensitizer) -> None:
@@ -57,11 +70,23 @@ def test_when_a_conversation_grows_then_only_new_messages_are_analysed(desensiti
 
     cache = ConversationCache(Counting())
     messages = ["王总好", "我手机13800138000", "价格能再低点吗"]
-    first, _ = cache.desensitize("c1", messages)
-    second, pseudonyms = cache.desensitize("c1", [*messages, "王总，13800138000 打不通"])
+    first, _ = cache.desensitize("rep-a", "c1", messages)
+    second, pseudonyms = cache.desensitize("rep-a", "c1", [*messages, "王总，13800138000 打不通"])
     assert calls == [*messages, "王总，13800138000 打不通"]
     assert second[:3] == first
     assert second[3].text == "<PERSON_1>总，<CN_MOBILE_1> 打不通"
     assert pseudonyms.reidentify(second[3].text) == "王总，13800138000 打不通"
-    other, _ = cache.desensitize("c2", ["我手机13900139000"])
+    other, _ = cache.desensitize("rep-a", "c2", ["我手机13900139000"])
     assert other[0].text == "我手机<CN_MOBILE_1>"
+    _, stranger = cache.desensitize("rep-b", "c1", ["你好"])
+    assert stranger.reidentify("<PERSON_1>总") == "<PERSON_1>总"  # another caller's c1 is another conversation
+
+
+def test_when_a_conversation_runs_long_then_the_cache_keeps_a_bounded_window(desensitizer: Desensitizer) -> None:
+    from knowledge.desensitize.cache import MESSAGES_KEPT
+
+    cache = ConversationCache(desensitizer)
+    for turn in range(MESSAGES_KEPT + 30):
+        cache.desensitize("rep", "long", [f"第{turn}条消息"])
+    conversation = cache._conversations[("rep", "long")]
+    assert len(conversation.done) == MESSAGES_KEPT

@@ -96,7 +96,7 @@ def suggest_context(messages: list[str], *, cached: bool, conversations: int = 1
             window = history[turn - 20 : turn]
             started = time.perf_counter()
             if cached:
-                cache.desensitize(f"c{conversation}", window)
+                cache.desensitize("benchmark", f"c{conversation}", window)
             else:
                 for text in window:
                     desensitizer.desensitize(text)

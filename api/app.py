@@ -11,13 +11,13 @@ from fastapi import FastAPI
 from api.deps import access_rules, api_routes
 from api.middleware import AuthenticationMiddleware, BodyLimitMiddleware, RequestContextMiddleware
 from api.problems import install_problem_handlers
-from api.routes import audit, compliance, desensitize, health, keys
+from api.routes import audit, compliance, contracts, desensitize, health, keys
 from core.db import get_engine, upgrade
 from core.logging import configure_logging
 from core.settings import Settings, get_settings
 from knowledge.desensitize import get_desensitizer
 
-ROUTERS = (health.router, keys.router, desensitize.router, compliance.router, audit.router)
+ROUTERS = (health.router, keys.router, desensitize.router, compliance.router, contracts.router, audit.router)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

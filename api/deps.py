@@ -106,6 +106,7 @@ Public = Depends(PublicAccess())
 AnyRole = Annotated[Principal, Depends(RoleGuard(*Role))]
 CurrentAdmin = Annotated[Principal, Depends(RoleGuard(Role.admin))]
 CurrentAuditor = Annotated[Principal, Depends(RoleGuard(Role.auditor))]
+RepOrLegal = Annotated[Principal, Depends(RoleGuard(Role.rep, Role.legal))]
 
 
 def api_routes(app: FastAPI) -> list[RouteContext]:

@@ -1,0 +1,57 @@
+"""The contract risk agent: the demo clause library as a table, party perspective, the API."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import yaml
+from fastapi.testclient import TestClient
+
+from agents.contract_risk import get_reviewer, split_clauses
+from core.keys import Role
+
+LIBRARY = yaml.safe_load((Path(__file__).parents[2] / "knowledge" / "demo" / "clauses.yaml").read_text(encoding="utf-8"))["clauses"]
+
+
+@pytest.mark.parametrize("clause", LIBRARY, ids=[c["id"] for c in LIBRARY])
+def test_when_a_library_clause_is_reviewed_then_its_labelled_risk_is_found(clause: dict) -> None:
+    found = {risk.type for risk in get_reviewer().review(clause["text"])}
+    if clause["risk"] == "none":
+        assert found == set()
+    else:
+        assert clause["risk"] in found
+
+
+def test_when_the_library_is_loaded_then_it_covers_every_risk_type() -> None:
+    assert len(LIBRARY) >= 40
+    rules = {rule.id for rule in get_reviewer()._rules}
+    assert {c["risk"] for c in LIBRARY} == rules | {"none"}
+
+
+def test_when_we_are_the_buyer_then_penalties_on_the_seller_are_not_our_risk() -> None:
+    clause = "乙方逾期交货的，每逾期一日按合同总价的1%支付违约金，且违约金总额不设上限。"
+    assert [r.type for r in get_reviewer().review(clause)] == ["excessive_liquidated_damages"]
+    assert get_reviewer().review(clause, our_party="甲方") == []
+
+
+def test_when_a_risk_is_found_then_it_carries_explanation_counter_clause_and_anchor() -> None:
+    (risk,) = get_reviewer().review("甲方应于合同签订后支付合同总价 30% 的定金。")
+    assert risk.type == "deposit_over_20_percent" and risk.severity == "medium"
+    assert "20%" in risk.counter_clause and "{them}" not in risk.counter_clause
+    assert [a.id for a in risk.legal_anchors] == ["cc-deposit"]
+
+
+def test_when_a_contract_is_numbered_then_it_splits_into_clauses() -> None:
+    text = "第一条 甲方有权随时解除本合同。第二条 付款：验收后30日内支付。\n3. 争议由原告所在地法院管辖；"
+    assert split_clauses(text) == ["第一条 甲方有权随时解除本合同。", "第二条 付款：验收后30日内支付。", "3. 争议由原告所在地法院管辖；"]
+
+
+def test_when_a_contract_is_reviewed_over_the_api_then_risks_come_back_in_order(client: TestClient, make_key: Callable[[Role], str]) -> None:
+    text = "甲方有权随时解除本合同。乙方应承担甲方因此遭受的全部损失，包括间接损失。争议提交甲方所在地人民法院诉讼解决。"
+    response = client.post("/v1/contracts/review", json={"text": text}, headers={"Authorization": f"Bearer {make_key(Role.legal)}"})
+    assert response.status_code == 200
+    assert [r["type"] for r in response.json()["risks"]] == ["unilateral_termination", "unlimited_liability", "unfavourable_jurisdiction"]
+    bad = client.post("/v1/contracts/review", json={"text": text, "our_party": "丙方"}, headers={"Authorization": f"Bearer {make_key(Role.rep)}"})
+    assert bad.status_code == 422

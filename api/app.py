@@ -11,17 +11,20 @@ from fastapi import FastAPI
 from api.deps import access_rules, api_routes
 from api.middleware import AuthenticationMiddleware, BodyLimitMiddleware, RequestContextMiddleware
 from api.problems import install_problem_handlers
-from api.routes import audit, compliance, contracts, desensitize, health, keys
+from api.routes import audit, compliance, contracts, desensitize, health, keys, suggest
 from core.db import get_engine, upgrade
 from core.logging import configure_logging
 from core.settings import Settings, get_settings
+from knowledge.demo_data import load_demo
 from knowledge.desensitize import get_desensitizer
+from knowledge.store import get_store
 
-ROUTERS = (health.router, keys.router, desensitize.router, compliance.router, contracts.router, audit.router)
+ROUTERS = (health.router, suggest.router, keys.router, desensitize.router, compliance.router, contracts.router, audit.router)
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    """Build the app; migrations run at start-up. ``settings`` overrides ``get_settings()``."""
+def create_app(settings: Settings | None = None, *, demo: bool = False) -> FastAPI:
+    """Build the app; migrations run at start-up, and with ``demo`` the synthetic demo
+    data is loaded into the store if it is not there yet. ``settings`` overrides ``get_settings()``."""
     settings = settings or get_settings()
 
     @asynccontextmanager
@@ -29,6 +32,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         configure_logging(settings.log_level)
         upgrade(get_engine(settings.resolved_database_url))
         get_desensitizer(settings.secret_key.get_secret_value())  # load LAC now, not on a rep's first request
+        if demo:
+            load_demo(get_store(settings))
         yield
 
     app = FastAPI(

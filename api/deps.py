@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -22,8 +23,14 @@ from audit.ledger import Actor
 from core.db import get_engine, read_session
 from core.errors import Forbidden
 from core.keys import Role, require_live_key
+from agents.compliance import get_guard
+from agents.pipeline import SuggestPipeline
+from agents.registry import get_registry
 from core.settings import Settings, get_settings
+from knowledge.catalog import load_catalog
 from knowledge.desensitize import Desensitizer, get_desensitizer
+from knowledge.desensitize.cache import ConversationCache
+from knowledge.store import get_store
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
@@ -48,6 +55,32 @@ def _desensitizer(settings: SettingsDep) -> Desensitizer:
 
 
 DesensitizerDep = Annotated[Desensitizer, Depends(_desensitizer)]
+
+
+@lru_cache(maxsize=4)
+def _pipeline_for(data_dir: str, chroma_url: str | None, embedder: str, secret: str, thresholds: tuple) -> SuggestPipeline:
+    settings = Settings(data_dir=data_dir, chroma_url=chroma_url, embedder=embedder)
+    return SuggestPipeline(
+        get_registry(),
+        get_store(settings),
+        load_catalog(),
+        get_guard(),
+        ConversationCache(get_desensitizer(secret)),
+        dict(thresholds),
+    )
+
+
+def _pipeline(settings: SettingsDep) -> SuggestPipeline:
+    return _pipeline_for(
+        str(settings.data_dir.resolve()),
+        settings.chroma_url,
+        settings.embedder,
+        settings.secret_key.get_secret_value(),
+        tuple(sorted(settings.agent_thresholds.items())),
+    )
+
+
+PipelineDep = Annotated[SuggestPipeline, Depends(_pipeline)]
 
 _bearer = HTTPBearer(auto_error=False, description="Authorization: Bearer <API key>（由 zhice keys create 生成）")
 
@@ -107,6 +140,8 @@ AnyRole = Annotated[Principal, Depends(RoleGuard(*Role))]
 CurrentAdmin = Annotated[Principal, Depends(RoleGuard(Role.admin))]
 CurrentAuditor = Annotated[Principal, Depends(RoleGuard(Role.auditor))]
 RepOrLegal = Annotated[Principal, Depends(RoleGuard(Role.rep, Role.legal))]
+CurrentRep = Annotated[Principal, Depends(RoleGuard(Role.rep))]
+RepManagerAuditor = Annotated[Principal, Depends(RoleGuard(Role.rep, Role.manager, Role.auditor))]
 
 
 def api_routes(app: FastAPI) -> list[RouteContext]:

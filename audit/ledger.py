@@ -142,6 +142,16 @@ def get(session: Session, seq: int) -> LedgerEvent | None:
     return session.get(LedgerEvent, seq)
 
 
+def find(session: Session, kind: str, *, request_id: str | None = None, suggestion_id: str | None = None) -> list[LedgerEvent]:
+    """Events of ``kind`` for a request or a suggestion, in seq order."""
+    statement = select(LedgerEvent).where(LedgerEvent.kind == kind).order_by(LedgerEvent.seq)
+    if request_id is not None:
+        statement = statement.where(LedgerEvent.request_id == request_id)
+    if suggestion_id is not None:
+        statement = statement.where(LedgerEvent.suggestion_id == suggestion_id)
+    return list(session.exec(statement))
+
+
 def events(
     session: Session,
     *,

@@ -50,10 +50,10 @@ def serve(
         get_settings.cache_clear()
     current = load_settings()
     if demo:
-        console.print("[yellow]演示模式[/]：示例数据随知识库一同提供（尚未包含）；服务照常启动。")
+        console.print("[yellow]演示模式[/]：加载合成演示数据（首次约需数秒）。")
     console.print(f"智策 listening on http://{host}:{port} (docs: /docs), data in {current.data_dir.resolve()}")
     console.print("Create a key first: [bold]zhice keys create --role rep --name 张三[/]")
-    uvicorn.run(create_app(current), host=host, port=port, log_config=None)
+    uvicorn.run(create_app(current, demo=demo), host=host, port=port, log_config=None)
 
 
 @db_app.command("upgrade")

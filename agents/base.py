@@ -1,0 +1,68 @@
+"""What an agent is: a plugin that turns a conversation into drafts.
+
+An agent declares ``name``, ``version`` and the ``scenarios`` it serves, and
+registers through the entry-point group ``zhice.agents`` (built-ins exactly
+like third-party ones, see pyproject.toml). It only ever sees desensitized text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol, runtime_checkable
+
+from knowledge.anchors import LegalAnchor
+from knowledge.catalog import Catalog
+from knowledge.store import KnowledgeStore
+
+
+@dataclass(frozen=True)
+class Turn:
+    role: str  # "customer" | "rep"
+    text: str  # desensitized
+
+
+@dataclass(frozen=True)
+class AgentContext:
+    """Everything an agent may use for one request."""
+
+    turns: tuple[Turn, ...]
+    scenario: str
+    industry: str | None
+    attributes: dict
+    store: KnowledgeStore
+    catalog: Catalog
+
+    @property
+    def customer_turns(self) -> list[str]:
+        return [turn.text for turn in self.turns if turn.role == "customer"]
+
+    @property
+    def last_customer_turn(self) -> str:
+        turns = self.customer_turns
+        return turns[-1] if turns else ""
+
+
+@dataclass(frozen=True)
+class Source:
+    snippet_id: str
+    score: float
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A suggestion before the compliance guard and ranking."""
+
+    agent: str
+    text: str
+    confidence: float
+    sources: tuple[Source, ...] = ()
+    anchors: tuple[LegalAnchor, ...] = field(default=())  # anchors the content itself rests on
+
+
+@runtime_checkable
+class Agent(Protocol):
+    name: str
+    version: str
+    scenarios: frozenset[str]
+
+    def draft(self, context: AgentContext) -> list[Draft]: ...

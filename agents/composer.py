@@ -1,0 +1,49 @@
+"""The extractive composer (default, no LLM): adapts the best retrieved replies to this
+conversation, removes near-duplicates, ranks."""
+
+from __future__ import annotations
+
+import regex as re
+
+from agents.base import Draft, Source
+from knowledge.store import Hit
+
+_VOCATIVE = re.compile(r"^<PERSON_\d+>[\p{Han}]{0,3}[，,：:！!]\s*")
+_PLACEHOLDER = re.compile(r"<PERSON_\d+>(?:总|经理|先生|女士|老师|主任|工)?")
+_OTHER_PLACEHOLDER = re.compile(r"<(?!PERSON_)[A-Z_]+_\d+>")
+DUPLICATE_OVERLAP = 0.6
+
+
+def adapt(reply: str) -> str:
+    """Someone else's reply, made fit for this conversation: no names or numbers of theirs."""
+    text = _VOCATIVE.sub("", reply.strip())
+    text = _PLACEHOLDER.sub("您", text)
+    return _OTHER_PLACEHOLDER.sub("（请补充）", text)
+
+
+def _grams(text: str) -> set[str]:
+    return {text[i : i + 3] for i in range(max(1, len(text) - 2))}
+
+
+def near_duplicate(a: str, b: str) -> bool:
+    grams_a, grams_b = _grams(a), _grams(b)
+    return len(grams_a & grams_b) / max(1, min(len(grams_a), len(grams_b))) > DUPLICATE_OVERLAP
+
+
+def confidence(hit: Hit) -> float:
+    """Similarity to the customer's words, weighted by the annotators' quality mark."""
+    quality = float(hit.metadata.get("quality", 3)) / 5
+    return round(max(0.0, min(1.0, 0.65 * hit.score + 0.35 * quality)), 3)
+
+
+def compose(agent: str, hits: list[Hit], limit: int = 3) -> list[Draft]:
+    """Up to ``limit`` distinct drafts from the hits' replies, best first."""
+    drafts: list[Draft] = []
+    for hit in sorted(hits, key=confidence, reverse=True):
+        text = adapt(hit.metadata.get("reply", hit.document))
+        if len(text) < 8 or any(near_duplicate(text, d.text) for d in drafts):
+            continue
+        drafts.append(Draft(agent=agent, text=text, confidence=confidence(hit), sources=(Source(hit.id, round(hit.score, 4)),)))
+        if len(drafts) == limit:
+            break
+    return drafts

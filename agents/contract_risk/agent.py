@@ -1,0 +1,28 @@
+"""The contract risk agent in the suggest path: risky clauses the customer raised, and what to propose."""
+
+from __future__ import annotations
+
+from agents.base import AgentContext, Draft, Source
+from agents.composer import compose
+from agents.contract_risk.detector import get_reviewer
+from agents.script_suggestion import won_examples
+
+_CONFIDENCE = {"high": 0.86, "medium": 0.78, "low": 0.7}
+
+
+class ContractRiskAgent:
+    name = "contract_risk"
+    version = "rules-1"
+    scenarios = frozenset({"contract"})
+
+    def draft(self, context: AgentContext) -> list[Draft]:
+        our_party = context.attributes.get("our_party", "乙方")
+        our_party = our_party if our_party in ("甲方", "乙方") else "乙方"
+        drafts = []
+        for turn in context.customer_turns[-3:]:
+            for risk in get_reviewer().review(turn, our_party):
+                text = f"关于“{risk.title}”：{risk.explanation}建议回复客户，提出改为：“{risk.counter_clause}”"
+                drafts.append(Draft(self.name, text, _CONFIDENCE[risk.severity], (Source(f"rule:{risk.type}", 1.0),), risk.legal_anchors))
+        if len(drafts) < 3:
+            drafts += compose(self.name, won_examples(context, "contract"), limit=3 - len(drafts))
+        return drafts

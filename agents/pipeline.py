@@ -1,0 +1,138 @@
+"""The 智策 path: desensitize → scenario → agents under one deadline → compliance → rank → chart."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from agents.base import AgentContext, Draft, Turn
+from agents.charts import comparison_chart
+from agents.competitor_response import rival_and_ours
+from agents.compliance import ComplianceGuard
+from agents.registry import AgentRegistry
+from agents.router import classify
+from knowledge.catalog import Catalog
+from knowledge.desensitize import Pseudonyms
+from knowledge.desensitize.cache import ConversationCache
+from knowledge.store import KnowledgeStore
+
+TOP = 3
+CONTEXT_WINDOW = 20
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    id: str
+    agent: str
+    agent_version: str
+    text: str  # desensitized
+    confidence: float
+    anchors: tuple[dict[str, str], ...]
+    sources: tuple[dict[str, Any], ...]
+
+
+@dataclass
+class Outcome:
+    scenario: str
+    suggestions: list[Suggestion]
+    chart: dict[str, Any] | None
+    degraded: bool
+    reasons: list[str]
+    context: list[dict[str, str]]  # desensitized turns given to the agents
+    agents: list[str]
+    interventions: list[dict[str, Any]] = field(default_factory=list)
+    pseudonyms: Pseudonyms = field(default_factory=Pseudonyms)
+
+
+class SuggestPipeline:
+    def __init__(
+        self,
+        registry: AgentRegistry,
+        store: KnowledgeStore,
+        catalog: Catalog,
+        guard: ComplianceGuard,
+        cache: ConversationCache,
+        thresholds: dict[str, float],
+    ) -> None:
+        self._registry, self._store, self._catalog = registry, store, catalog
+        self._guard, self._cache, self._thresholds = guard, cache, thresholds
+
+    @property
+    def agent_names(self) -> list[str]:
+        return self._registry.names
+
+    async def run(
+        self,
+        *,
+        owner: str,
+        conversation_id: str,
+        industry: str | None,
+        attributes: dict[str, Any],
+        messages: Sequence[tuple[str, str]],
+        agents: Sequence[str] | None,
+        budget_ms: int,
+    ) -> Outcome:
+        deadline = time.perf_counter() + budget_ms / 1000
+        window = list(messages)[-CONTEXT_WINDOW:]
+        masked, pseudonyms = await asyncio.to_thread(self._cache.desensitize, owner, conversation_id, [text for _, text in window])
+        turns = tuple(Turn(role, result.text) for (role, _), result in zip(window, masked, strict=True))
+        scenario = classify([t.text for t in turns if t.role == "customer"], self._catalog)
+        chosen = [self._registry.get(name) for name in agents] if agents else self._registry.for_scenario(scenario)
+        context = AgentContext(turns, scenario, industry, attributes, self._store, self._catalog)
+        outcome = Outcome(scenario, [], None, False, [], [{"role": t.role, "text": t.text} for t in turns], [a.name for a in chosen], pseudonyms=pseudonyms)
+
+        tasks = {asyncio.create_task(asyncio.to_thread(agent.draft, context)): agent for agent in chosen}
+        done, pending = await asyncio.wait(tasks, timeout=max(0.0, deadline - time.perf_counter())) if tasks else (set(), set())
+        drafts: list[Draft] = []
+        for task in done:
+            if task.exception() is None:
+                drafts.extend(task.result())
+            else:
+                outcome.degraded = True
+                outcome.reasons.append(f"{tasks[task].name} 出错，已跳过")
+        for task in pending:
+            outcome.degraded = True
+            outcome.reasons.append(f"{tasks[task].name} 未在 {budget_ms} ms 内完成，已跳过")
+        outcome.suggestions = self._checked_and_ranked(drafts, outcome)
+        if len(outcome.suggestions) < TOP:
+            outcome.reasons.append(f"证据不足：只有 {len(outcome.suggestions)} 条建议达到置信度阈值并通过合规检查")
+        rival, ours = rival_and_ours(context)
+        if rival and ours:
+            outcome.chart = {"title": f"{ours.name} 与 {rival.name} 对比", "vega_lite": comparison_chart(ours, rival, scenario)}
+        return outcome
+
+    def _checked_and_ranked(self, drafts: list[Draft], outcome: Outcome) -> list[Suggestion]:
+        kept: list[Suggestion] = []
+        for draft in sorted(drafts, key=lambda d: d.confidence, reverse=True):
+            enforced = self._guard.enforce(draft.text)
+            if enforced.violations:
+                outcome.interventions.append(
+                    {"agent": draft.agent, "rules": sorted({v.rule for v in enforced.violations}), "dropped": enforced.text is None}
+                )
+            if enforced.text is None or draft.confidence < self._thresholds.get(draft.agent, 0.5):
+                continue
+            anchors = [
+                {"id": a.id, "law": a.law, "article": a.article, "summary": a.summary, "rule": "content", "complies": "依据该条提出"}
+                for a in draft.anchors
+            ] + [
+                {"id": t.anchor.id, "law": t.anchor.law, "article": t.anchor.article, "summary": t.anchor.summary, "rule": t.rule, "complies": t.complies}
+                for t in self._guard.attestations(draft.agent)
+            ]
+            kept.append(
+                Suggestion(
+                    id=uuid.uuid4().hex,
+                    agent=draft.agent,
+                    agent_version=self._registry.get(draft.agent).version,
+                    text=enforced.text,
+                    confidence=draft.confidence,
+                    anchors=tuple(anchors),
+                    sources=tuple({"snippet_id": s.snippet_id, "score": s.score} for s in draft.sources),
+                )
+            )
+            if len(kept) == TOP:
+                break
+        return kept

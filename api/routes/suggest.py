@@ -1,0 +1,220 @@
+"""POST /v1/suggest, the rep's action on a suggestion, and the chart as SVG."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+import uuid
+from typing import Any, Literal
+
+from fastapi import APIRouter, Response, status
+from fastapi.concurrency import run_in_threadpool
+from pydantic import BaseModel, Field, field_validator
+
+from agents.charts import render_svg
+from api.deps import CurrentRep, DesensitizerDep, EngineDep, PipelineDep, RepManagerAuditor, SessionDep, SettingsDep
+from audit import ledger
+from audit.edits import edit_distance
+from core.db import write_session
+from core.errors import Conflict, NotFound, ValidationFailed
+from core.logging import request_id_var
+
+router = APIRouter(prefix="/v1", tags=["suggest"])
+
+
+class Customer(BaseModel):
+    id: str = Field(min_length=1, max_length=128)
+    industry: str | None = Field(None, max_length=64)
+    attributes: dict[str, Any] = Field(default_factory=dict)
+
+
+class Message(BaseModel):
+    role: Literal["customer", "rep"]
+    text: str = Field(min_length=1, max_length=4000)
+    ts: str | None = None
+
+
+class SuggestRequest(BaseModel):
+    conversation_id: str = Field(min_length=1, max_length=128)
+    customer: Customer
+    messages: list[Message] = Field(min_length=1, max_length=200)
+    agents: list[str] | None = Field(None, description="只运行这些智能体（默认按场景选择）。")
+    budget_ms: int | None = Field(None, ge=50, le=10_000, description="本次请求的时间预算（毫秒）。")
+
+    @field_validator("messages")
+    @classmethod
+    def _has_customer_turn(cls, messages: list[Message]) -> list[Message]:
+        if not any(m.role == "customer" for m in messages):
+            raise ValueError("messages must contain at least one customer turn")
+        return messages
+
+
+class AnchorPublic(BaseModel):
+    id: str
+    law: str
+    article: str
+    summary: str
+    rule: str
+    complies: str
+
+
+class SuggestionPublic(BaseModel):
+    id: str
+    agent: str
+    text: str
+    confidence: float
+    legal_anchors: list[AnchorPublic]
+    sources: list[dict[str, Any]]
+
+
+class ChartPublic(BaseModel):
+    id: str
+    title: str
+    vega_lite: dict[str, Any]
+    svg_url: str
+
+
+class SuggestResponse(BaseModel):
+    request_id: str
+    scenario: str
+    suggestions: list[SuggestionPublic]
+    chart: ChartPublic | None
+    latency_ms: int
+    degraded: bool
+    notes: list[str] = Field(description="为什么建议少于三条、哪些步骤被跳过。")
+
+
+def _pseudonymous(value: str, secret: str) -> str:
+    return hashlib.sha256(f"{secret}:{value}".encode()).hexdigest()[:16]
+
+
+@router.post("/suggest")
+async def suggest(body: SuggestRequest, rep: CurrentRep, pipeline: PipelineDep, engine: EngineDep, settings: SettingsDep) -> SuggestResponse:
+    """Three compliant reply suggestions with legal anchors, and one comparison chart."""
+    started = time.perf_counter()
+    unknown = sorted(set(body.agents or ()) - set(pipeline.agent_names))
+    if unknown:
+        raise ValidationFailed(f"未知的智能体 {', '.join(unknown)}：可选 {', '.join(pipeline.agent_names)}。")
+    outcome = await pipeline.run(
+        owner=rep.key_id,
+        conversation_id=body.conversation_id,
+        industry=body.customer.industry,
+        attributes=body.customer.attributes,
+        messages=[(m.role, m.text) for m in body.messages],
+        agents=body.agents,
+        budget_ms=body.budget_ms or settings.latency_budget_ms,
+    )
+    request_id = request_id_var.get() or uuid.uuid4().hex
+    latency_ms = round((time.perf_counter() - started) * 1000)
+    secret = settings.secret_key.get_secret_value()
+    await run_in_threadpool(_record, engine, rep, request_id, outcome, latency_ms, body, secret)
+    return SuggestResponse(
+        request_id=request_id,
+        scenario=outcome.scenario,
+        suggestions=[
+            SuggestionPublic(
+                id=s.id,
+                agent=s.agent,
+                text=outcome.pseudonyms.reidentify(s.text),
+                confidence=s.confidence,
+                legal_anchors=[AnchorPublic(**a) for a in s.anchors],
+                sources=list(s.sources),
+            )
+            for s in outcome.suggestions
+        ],
+        chart=ChartPublic(id=request_id, svg_url=f"/v1/charts/{request_id}.svg", **outcome.chart) if outcome.chart else None,
+        latency_ms=latency_ms,
+        degraded=outcome.degraded,
+        notes=outcome.reasons,
+    )
+
+
+def _record(engine, rep, request_id: str, outcome, latency_ms: int, body: SuggestRequest, secret: str) -> None:
+    """Everything shown, desensitized, in the ledger before the response leaves."""
+    with write_session(engine) as session:
+        for s in outcome.suggestions:
+            ledger.append(
+                session,
+                "suggestion.shown",
+                {
+                    "scenario": outcome.scenario,
+                    "agent": s.agent,
+                    "agent_version": s.agent_version,
+                    "text": s.text,
+                    "confidence": s.confidence,
+                    "sources": list(s.sources),
+                    "anchors": [a["id"] for a in s.anchors],
+                    "latency_ms": latency_ms,
+                },
+                actor=rep.actor,
+                request_id=request_id,
+                suggestion_id=s.id,
+            )
+        ledger.append(
+            session,
+            "suggest.response",
+            {
+                "conversation": _pseudonymous(body.conversation_id, secret),
+                "customer": _pseudonymous(body.customer.id, secret),
+                "industry": body.customer.industry,
+                "scenario": outcome.scenario,
+                "agents": outcome.agents,
+                "context": outcome.context,
+                "suggestions": [s.id for s in outcome.suggestions],
+                "interventions": outcome.interventions,
+                "chart": outcome.chart,
+                "degraded": outcome.degraded,
+                "notes": outcome.reasons,
+                "latency_ms": latency_ms,
+            },
+            actor=rep.actor,
+            request_id=request_id,
+        )
+
+
+class ActionRequest(BaseModel):
+    action: Literal["adopted", "edited", "rejected", "ignored"]
+    final_text: str | None = Field(None, max_length=4000, description="发送给客户的最终文本（edited 时必填）。")
+
+
+class ActionPublic(BaseModel):
+    event_id: int
+    suggestion_id: str
+    action: str
+    edit_distance: int | None
+
+
+@router.post("/suggestions/{suggestion_id}/action", status_code=status.HTTP_201_CREATED)
+def act(suggestion_id: str, body: ActionRequest, rep: CurrentRep, engine: EngineDep, desensitizer: DesensitizerDep) -> ActionPublic:
+    """Record what the rep did with a suggestion; once per suggestion."""
+    if body.action == "edited" and not body.final_text:
+        raise ValidationFailed("action 为 edited 时需要 final_text（发给客户的最终文本）。")
+    final = desensitizer.desensitize(body.final_text).text if body.final_text else None
+    with write_session(engine) as session:
+        shown = ledger.find(session, "suggestion.shown", suggestion_id=suggestion_id)
+        if not shown or shown[0].actor_key_id != rep.key_id:
+            raise NotFound(f"没有编号为 {suggestion_id} 的建议（或它不属于你）：请使用 /v1/suggest 返回的建议 id。")
+        if ledger.find(session, "suggestion.action", suggestion_id=suggestion_id):
+            raise Conflict("这条建议已经记录过操作；每条建议只记录一次。")
+        shown_text = ledger.LedgerEventPublic.of(shown[0]).payload["text"]
+        distance = edit_distance(shown_text, final) if final is not None else None
+        event = ledger.append(
+            session,
+            "suggestion.action",
+            {"action": body.action, "final_text": final, "edit_distance": distance},
+            actor=rep.actor,
+            request_id=shown[0].request_id,
+            suggestion_id=suggestion_id,
+        )
+        return ActionPublic(event_id=event.seq, suggestion_id=suggestion_id, action=body.action, edit_distance=distance)
+
+
+@router.get("/charts/{chart_id}.svg", response_class=Response)
+async def chart_svg(chart_id: str, _caller: RepManagerAuditor, session: SessionDep) -> Response:
+    """The chart of a suggest response, rendered offline."""
+    found = ledger.find(session, "suggest.response", request_id=chart_id)
+    chart = ledger.LedgerEventPublic.of(found[0]).payload.get("chart") if found else None
+    if chart is None:
+        raise NotFound(f"没有编号为 {chart_id} 的图表：请使用 /v1/suggest 返回的 chart.svg_url。")
+    svg = await run_in_threadpool(render_svg, chart["vega_lite"])
+    return Response(svg, media_type="image/svg+xml")

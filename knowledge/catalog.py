@@ -1,0 +1,81 @@
+"""The product catalog: our products and competitors, each fact with a source note.
+Charts and competitor comparisons draw only on this data, never on free text."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field
+
+DEMO_CATALOG = Path(__file__).parent / "demo" / "catalog.yaml"
+
+
+class _Data(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class PriceBand(_Data):
+    min: float
+    max: float
+    unit: str
+
+    @property
+    def middle(self) -> float:
+        return (self.min + self.max) / 2
+
+
+class Metric(_Data):
+    key: str
+    label: str
+    value: float
+    unit: str
+    better: Literal["higher", "lower"]
+
+
+class Product(_Data):
+    id: str
+    name: str
+    vendor: str
+    ours: bool
+    industry: str
+    aliases: tuple[str, ...] = Field(min_length=1)
+    price_band: PriceBand
+    delivery_days: int
+    warranty_months: int
+    service_coverage: str
+    metrics: tuple[Metric, ...]
+    source: str
+
+
+class Catalog(_Data):
+    products: tuple[Product, ...]
+
+    def get(self, product_id: str) -> Product:
+        for product in self.products:
+            if product.id == product_id:
+                return product
+        raise KeyError(product_id)
+
+    def ours(self, industry: str | None = None) -> list[Product]:
+        return [p for p in self.products if p.ours and (industry is None or p.industry == industry)]
+
+    def competitors(self, industry: str | None = None) -> list[Product]:
+        return [p for p in self.products if not p.ours and (industry is None or p.industry == industry)]
+
+    def mentioned(self, text: str) -> list[Product]:
+        """Products named in ``text`` by name or alias, in order of first mention."""
+        found = []
+        for product in self.products:
+            positions = [text.find(name) for name in (product.name, *product.aliases) if name in text]
+            if positions:
+                found.append((min(positions), product))
+        return [product for _, product in sorted(found, key=lambda pair: pair[0])]
+
+
+@lru_cache(maxsize=4)
+def load_catalog(path: Path = DEMO_CATALOG) -> Catalog:
+    with path.open(encoding="utf-8") as handle:
+        return Catalog.model_validate(yaml.safe_load(handle))

@@ -1,0 +1,76 @@
+"""Load the synthetic demo data (knowledge/demo/, written for this project) into the store.
+
+Idempotent: items are upserted by id, and a store that already holds them is left alone.
+The demo snippets count as annotated and approved (annotation and approval ids "demo").
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field
+
+from knowledge.store import CLAUSES, POOL, KnowledgeStore
+
+DEMO_DIR = Path(__file__).parent / "demo"
+SCENARIOS = ("price", "competitor", "contract", "stall", "delivery", "after_sales", "procurement", "other")
+
+
+class DemoSnippet(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    id: str
+    industry: str
+    scenario: str = Field(pattern="^(" + "|".join(SCENARIOS) + ")$")
+    outcome: str = Field(pattern="^(won|lost)$")
+    product: str
+    customer: str
+    reply: str
+    quality: int = Field(ge=1, le=5)
+    tags: tuple[str, ...] = ()
+    synthetic: bool
+
+
+def demo_snippets(path: Path = DEMO_DIR / "snippets.jsonl") -> list[DemoSnippet]:
+    with path.open(encoding="utf-8") as handle:
+        return [DemoSnippet.model_validate_json(line) for line in handle if line.strip()]
+
+
+def demo_clauses(path: Path = DEMO_DIR / "clauses.yaml") -> list[dict]:
+    with path.open(encoding="utf-8") as handle:
+        return yaml.safe_load(handle)["clauses"]
+
+
+def load_demo(store: KnowledgeStore) -> int:
+    """Put the demo snippets into the approved pool and the clauses into the clause library.
+    Returns how many items were written (0 when they were already there)."""
+    snippets, clauses = demo_snippets(), demo_clauses()
+    if store.count(POOL) >= len(snippets) and store.count(CLAUSES) >= len(clauses):
+        return 0
+    store.upsert(
+        POOL,
+        [s.id for s in snippets],
+        [s.customer for s in snippets],
+        [
+            {
+                "reply": s.reply,
+                "scenario": s.scenario,
+                "outcome": s.outcome,
+                "industry": s.industry,
+                "product": s.product,
+                "quality": s.quality,
+                "tags": ",".join(s.tags),
+                "annotation_id": "demo",
+                "approval_id": "demo",
+                "synthetic": True,
+            }
+            for s in snippets
+        ],
+    )
+    store.upsert(
+        CLAUSES,
+        [c["id"] for c in clauses],
+        [c["text"] for c in clauses],
+        [{"risk": c["risk"], "severity": c["severity"], "synthetic": True} for c in clauses],
+    )
+    return len(snippets) + len(clauses)

@@ -1,0 +1,23 @@
+"""The extractive composer: other conversations' placeholders removed, near-duplicates dropped."""
+
+from __future__ import annotations
+
+from agents.composer import adapt, compose, near_duplicate
+from knowledge.store import Hit
+
+
+def test_when_a_reply_names_someone_else_then_it_is_made_neutral() -> None:
+    assert adapt("<PERSON_1>总，理解您的顾虑，<PERSON_2>经理也这样问过") == "理解您的顾虑，您也这样问过"
+    assert adapt("方案发到<EMAIL_ADDRESS_1>了") == "方案发到（请补充）了"
+
+
+def test_when_replies_repeat_then_only_the_best_is_kept() -> None:
+    hits = [
+        Hit("a", 0.9, "贵", {"reply": "理解您对价格的顾虑，我们可以按总拥有成本算一笔账。", "quality": 5}),
+        Hit("b", 0.8, "贵", {"reply": "理解您对价格的顾虑，我们可以按总拥有成本算一下账。", "quality": 4}),
+        Hit("c", 0.7, "贵", {"reply": "可以申请分期付款，首付三成，我帮您走特价流程。", "quality": 4}),
+    ]
+    drafts = compose("script_suggestion", hits)
+    assert [d.sources[0].snippet_id for d in drafts] == ["a", "c"]
+    assert drafts[0].confidence > drafts[1].confidence
+    assert near_duplicate(hits[0].metadata["reply"], hits[1].metadata["reply"])

@@ -50,5 +50,5 @@ class CompetitorResponseAgent:
         drafts = compose(self.name, won_examples(context, "competitor"), limit=2)
         rival, ours = rival_and_ours(context)
         if rival and ours:
-            drafts.insert(0, Draft(self.name, fact_comparison(ours, rival), 0.82, (Source(f"catalog:{rival.id}", 1.0),)))
+            drafts.insert(0, Draft(self.name, fact_comparison(ours, rival), 0.88, (Source(f"catalog:{rival.id}", 1.0),)))
         return drafts

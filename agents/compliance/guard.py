@@ -29,6 +29,7 @@ class ComplianceRule(BaseModel):
     replacements: dict[str, str] = Field(default_factory=dict)
     anchors: tuple[str, ...] = Field(min_length=1)
     complies: str = Field(description="What a compliant text does, shown to reps with the anchor.")
+    exempt_when: str | None = Field(None, description="A finding in a sentence matching this (a refusal) is no violation.")
     attest_for: tuple[str, ...] = ()
 
     @model_validator(mode="after")
@@ -92,6 +93,15 @@ class Enforced:
         return self.text is not None and bool(self.violations)
 
 
+_SENTENCE_END = "。！？!?；;\n"
+
+
+def _sentence(text: str, position: int) -> str:
+    start = max(text.rfind(mark, 0, position) for mark in _SENTENCE_END) + 1
+    ends = [i for mark in _SENTENCE_END if (i := text.find(mark, position)) != -1]
+    return text[start : min(ends, default=len(text))]
+
+
 class ComplianceGuard:
     def __init__(self, rules: RuleSet, anchors: AnchorLibrary) -> None:
         self._rules = rules.rules
@@ -107,6 +117,7 @@ class ComplianceGuard:
             Violation(rule.id, start, end, rule.severity, self._anchors.get(rule.anchors[0]))
             for rule in self._rules
             for start, end in self._matchers[rule.id](text)
+            if not (rule.exempt_when and re.search(rule.exempt_when, _sentence(text, start)))
         ]
         return sorted(found, key=lambda v: (v.start, v.end))
 

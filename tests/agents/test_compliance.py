@@ -21,6 +21,7 @@ CASES = [
     ("衡川那家质量差，三天两头坏。", ["disparage", "disparage"], None),
     ("成交后给您个人3个点，当作辛苦费。", ["kickback", "kickback"], None),
     ("别的客户的报价是 35 万，您参考下。", ["other-customer-data"], None),
+    ("给个人返点违反规定，我们不能做；优惠都写进合同。", [], "给个人返点违反规定，我们不能做；优惠都写进合同。"),
     ("国家级认证，零故障运行。", ["superlative", "superlative"], None),  # no neutral wording for these
 ]
 

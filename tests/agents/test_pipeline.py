@@ -1,0 +1,66 @@
+"""The pipeline's deadline: a slow agent is cut, the rest still answers, the response says so."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from agents.base import AgentContext, Draft
+from agents.compliance import get_guard
+from agents.pipeline import SuggestPipeline
+from agents.registry import AgentRegistry
+from knowledge.catalog import load_catalog
+from knowledge.desensitize.cache import ConversationCache
+
+
+class QuickAgent:
+    name, version, scenarios = "quick", "1", frozenset({"price"})
+
+    def draft(self, context: AgentContext) -> list[Draft]:
+        return [Draft(self.name, f"理解您的顾虑，方案{n}可以分期。", 0.9 - n / 10) for n in range(3)]
+
+
+class SlowAgent:
+    name, version, scenarios = "slow", "1", frozenset({"price"})
+
+    def draft(self, context: AgentContext) -> list[Draft]:
+        time.sleep(1.5)
+        return [Draft(self.name, "来得太晚的建议", 0.99)]
+
+
+class BoastfulAgent:
+    name, version, scenarios = "boastful", "1", frozenset({"price"})
+
+    def draft(self, context: AgentContext) -> list[Draft]:
+        return [Draft(self.name, "我们是行业第一，稳赚不赔。", 0.95), Draft(self.name, "这是最好的方案。", 0.94)]
+
+
+def _pipeline(desensitizer, *agents) -> SuggestPipeline:
+    return SuggestPipeline(AgentRegistry(list(agents)), store=None, catalog=load_catalog(), guard=get_guard(), cache=ConversationCache(desensitizer), thresholds={})
+
+
+def _run(pipeline: SuggestPipeline, budget_ms: int):
+    """The outcome and how long the pipeline took (asyncio.run itself then waits for stray threads)."""
+
+    async def timed():
+        started = time.perf_counter()
+        outcome = await pipeline.run(
+            owner="k", conversation_id="c", industry=None, attributes={}, messages=[("customer", "太贵了")], agents=None, budget_ms=budget_ms
+        )
+        return outcome, time.perf_counter() - started
+
+    return asyncio.run(timed())
+
+
+def test_when_an_agent_misses_the_deadline_then_it_is_dropped_and_the_response_is_degraded(desensitizer) -> None:
+    outcome, seconds = _run(_pipeline(desensitizer, QuickAgent(), SlowAgent()), budget_ms=300)
+    assert seconds < 0.6
+    assert outcome.degraded and any("slow" in note for note in outcome.reasons)
+    assert [s.agent for s in outcome.suggestions] == ["quick", "quick", "quick"]
+
+
+def test_when_drafts_break_rules_then_they_are_repaired_or_dropped_and_recorded(desensitizer) -> None:
+    outcome, _ = _run(_pipeline(desensitizer, BoastfulAgent()), budget_ms=800)
+    assert [s.text for s in outcome.suggestions] == ["这是更合适的方案。"]
+    assert {tuple(i["rules"]) for i in outcome.interventions} == {("guaranteed-return", "ranking-claim"), ("superlative",)}
+    assert any("证据不足" in note for note in outcome.reasons)

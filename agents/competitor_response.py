@@ -47,7 +47,7 @@ class CompetitorResponseAgent:
     scenarios = frozenset({"competitor"})
 
     def draft(self, context: AgentContext) -> list[Draft]:
-        drafts = compose(self.name, won_examples(context, "competitor"), limit=2)
+        drafts = compose(self.name, won_examples(context, "competitor"), limit=2, conversation="\n".join(context.customer_turns))
         rival, ours = rival_and_ours(context)
         if rival and ours:
             drafts.insert(0, Draft(self.name, fact_comparison(ours, rival), 0.88, (Source(f"catalog:{rival.id}", 1.0),)))

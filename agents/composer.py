@@ -12,6 +12,8 @@ _VOCATIVE = re.compile(r"^<PERSON_\d+>[\p{Han}]{0,3}[，,：:！!]\s*")
 _PLACEHOLDER = re.compile(r"<PERSON_\d+>(?:总|经理|先生|女士|老师|主任|工)?")
 _OTHER_PLACEHOLDER = re.compile(r"<(?!PERSON_)[A-Z_]+_\d+>")
 DUPLICATE_OVERLAP = 0.6
+_AMOUNT = re.compile(r"\d+(?:\.\d+)?\s*(?:万|元|块)")
+FOREIGN_AMOUNT_PENALTY = 0.2
 
 
 def adapt(reply: str) -> str:
@@ -36,14 +38,26 @@ def confidence(hit: Hit) -> float:
     return round(max(0.0, min(1.0, 0.65 * hit.score + 0.35 * quality)), 3)
 
 
-def compose(agent: str, hits: list[Hit], limit: int = 3) -> list[Draft]:
-    """Up to ``limit`` distinct drafts from the hits' replies, best first."""
-    drafts: list[Draft] = []
-    for hit in sorted(hits, key=confidence, reverse=True):
+def foreign_amounts(reply: str, conversation: str) -> list[str]:
+    """Money amounts in a retrieved reply that this conversation never mentioned:
+    another customer's deal, which must not be presented as this one's."""
+    said = {re.sub(r"\s", "", m) for m in _AMOUNT.findall(conversation)}
+    return [m for m in _AMOUNT.findall(reply) if re.sub(r"\s", "", m) not in said]
+
+
+def compose(agent: str, hits: list[Hit], limit: int = 3, conversation: str = "") -> list[Draft]:
+    """Up to ``limit`` distinct drafts from the hits' replies, best first; replies that
+    quote another deal's amounts rank lower."""
+    candidates = []
+    for hit in hits:
         text = adapt(hit.metadata.get("reply", hit.document))
+        score = confidence(hit) - (FOREIGN_AMOUNT_PENALTY if foreign_amounts(text, conversation) else 0.0)
+        candidates.append((round(max(0.0, score), 3), text, hit))
+    drafts: list[Draft] = []
+    for score, text, hit in sorted(candidates, key=lambda c: c[0], reverse=True):
         if len(text) < 8 or any(near_duplicate(text, d.text) for d in drafts):
             continue
-        drafts.append(Draft(agent=agent, text=text, confidence=confidence(hit), sources=(Source(hit.id, round(hit.score, 4)),)))
+        drafts.append(Draft(agent=agent, text=text, confidence=score, sources=(Source(hit.id, round(hit.score, 4)),)))
         if len(drafts) == limit:
             break
     return drafts

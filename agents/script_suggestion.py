@@ -25,4 +25,4 @@ class ScriptSuggestionAgent:
     scenarios = frozenset({"price", "stall", "procurement", "delivery", "after_sales", "other"})
 
     def draft(self, context: AgentContext) -> list[Draft]:
-        return compose(self.name, won_examples(context, context.scenario))
+        return compose(self.name, won_examples(context, context.scenario), conversation="\n".join(context.customer_turns))

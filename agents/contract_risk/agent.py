@@ -24,5 +24,5 @@ class ContractRiskAgent:
                 text = f"关于“{risk.title}”：{risk.explanation}建议回复客户，提出改为：“{risk.counter_clause}”"
                 drafts.append(Draft(self.name, text, _CONFIDENCE[risk.severity], (Source(f"rule:{risk.type}", 1.0),), risk.legal_anchors))
         if len(drafts) < 3:
-            drafts += compose(self.name, won_examples(context, "contract"), limit=3 - len(drafts))
+            drafts += compose(self.name, won_examples(context, "contract"), limit=3 - len(drafts), conversation="\n".join(context.customer_turns))
         return drafts

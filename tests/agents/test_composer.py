@@ -21,3 +21,13 @@ def test_when_replies_repeat_then_only_the_best_is_kept() -> None:
     assert [d.sources[0].snippet_id for d in drafts] == ["a", "c"]
     assert drafts[0].confidence > drafts[1].confidence
     assert near_duplicate(hits[0].metadata["reply"], hits[1].metadata["reply"])
+
+
+def test_when_a_reply_quotes_another_deals_amount_then_it_ranks_lower() -> None:
+    hits = [
+        Hit("a", 0.9, "贵", {"reply": "68万两台确实有缺口，可以先上一台。", "quality": 5}),
+        Hit("b", 0.85, "贵", {"reply": "理解预算压力，我们可以按总拥有成本算一笔账。", "quality": 5}),
+    ]
+    drafts = compose("script_suggestion", hits, conversation="我们预算只有 38 万")
+    assert [d.sources[0].snippet_id for d in drafts] == ["b", "a"]
+    assert compose("script_suggestion", hits, conversation="预算 68 万，想买两台")[0].sources[0].snippet_id == "a"

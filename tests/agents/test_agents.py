@@ -1,0 +1,58 @@
+"""The script and competitor agents on the demo pool (hashing embedder, so no model is needed)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from agents.base import AgentContext, Turn
+from agents.competitor_response import CompetitorResponseAgent, rival_and_ours
+from agents.script_suggestion import ScriptSuggestionAgent
+from core.settings import Settings
+from knowledge.catalog import load_catalog
+from knowledge.demo_data import load_demo
+from knowledge.store import get_store
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory):
+    store = get_store(Settings(data_dir=Path(tmp_path_factory.mktemp("pool")), embedder="hashing"))
+    assert load_demo(store) > 300
+    assert load_demo(store) == 0  # idempotent
+    return store
+
+
+def _context(store, text: str, scenario: str, industry: str | None = "industrial_equipment") -> AgentContext:
+    return AgentContext((Turn("customer", text),), scenario, industry, {}, store, load_catalog())
+
+
+RIVALS = [
+    ("衡川的 HC-75 便宜不少", None, "hc-75", "qf-75"),
+    ("拓峰那台排气量更大", None, "tf-90", "qf-75"),
+    ("博睿云的接口比你们多", None, "br-crm", "yc-crm"),
+    ("友商报价低一些", "medical_devices", "kl-10", "al-12"),  # generic cue: nearest alternative of the industry
+    ("别家的温控箱更轻", "cold_chain", "ls-35", "bt-40"),
+]
+
+
+@pytest.mark.parametrize(("text", "industry", "rival", "ours"), RIVALS, ids=[r[0][:8] for r in RIVALS])
+def test_when_a_competitor_comes_up_then_it_and_our_product_are_identified(store, text, industry, rival, ours) -> None:
+    found_rival, found_ours = rival_and_ours(_context(store, text, "competitor", industry))
+    assert (found_rival.id, found_ours.id) == (rival, ours)
+
+
+@pytest.mark.parametrize("scenario", ["price", "stall", "delivery", "after_sales", "procurement"])
+def test_when_an_objection_comes_then_won_replies_of_that_scenario_ground_the_drafts(store, scenario: str) -> None:
+    text = {"price": "太贵了，预算不够", "stall": "我们再考虑考虑", "delivery": "多久能到货", "after_sales": "坏了谁来修", "procurement": "要走招标流程"}[scenario]
+    drafts = ScriptSuggestionAgent().draft(_context(store, text, scenario))
+    assert 1 <= len(drafts) <= 3
+    ids = {d.sources[0].snippet_id for d in drafts}
+    metadata = store._collections["pool"].get(ids=list(ids))["metadatas"]
+    assert {m["scenario"] for m in metadata} == {scenario} and {m["outcome"] for m in metadata} == {"won"}
+
+
+def test_when_the_competitor_agent_drafts_then_facts_come_first_and_nothing_disparages(store) -> None:
+    drafts = CompetitorResponseAgent().draft(_context(store, "衡川的 HC-75 便宜不少，你们贵在哪", "competitor"))
+    assert drafts[0].sources[0].snippet_id == "catalog:hc-75"
+    assert all(word not in d.text for d in drafts for word in ("差", "垃圾", "不靠谱"))

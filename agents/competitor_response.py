@@ -10,34 +10,46 @@ from knowledge.catalog import Product
 
 
 def rival_and_ours(context: AgentContext) -> tuple[Product | None, Product | None]:
-    """The competitor named in the conversation (or the nearest alternative) and our product to compare."""
+    """The competitor named in the conversation (or the nearest alternative in the
+    customer's industry) and our product of the same industry."""
     mentioned = [p for turn in context.customer_turns for p in context.catalog.mentioned(turn)]
-    industry = context.industry or next((p.industry for p in mentioned), None)
     rival = next((p for p in mentioned if not p.ours), None)
-    if rival is None and industry:
-        rival = next(iter(context.catalog.competitors(industry)), None)
-    industry = industry or (rival.industry if rival else None)
-    ours = next((p for p in mentioned if p.ours), None) or next(iter(context.catalog.ours(industry)), None) if industry else None
+    industry = rival.industry if rival else context.industry or next((p.industry for p in mentioned), None)
+    if industry is None:
+        return None, None
+    rival = rival or next(iter(context.catalog.competitors(industry)), None)
+    ours = next((p for p in mentioned if p.ours and p.industry == industry), None) or next(iter(context.catalog.ours(industry)), None)
     return rival, ours
 
 
+def _compare(ours_value: float, rival_value: float, better: str) -> int:
+    """1 when ours is better, -1 when the rival's is, 0 on a tie."""
+    if ours_value == rival_value:
+        return 0
+    return 1 if (ours_value < rival_value) == (better == "lower") else -1
+
+
 def fact_comparison(ours: Product, rival: Product) -> str:
-    """Two or three verifiable differences, each side's strengths, with the source."""
-    facts = [f"质保 {ours.warranty_months} 个月（{rival.name} 为 {rival.warranty_months} 个月）"]
-    facts.append(f"交期约 {ours.delivery_days} 天（对方约 {rival.delivery_days} 天）")
-    theirs_better = []
-    for mine, other in zip(ours.metrics, rival.metrics, strict=True):
-        ours_wins = mine.value < other.value if mine.better == "lower" else mine.value > other.value
-        (facts if ours_wins else theirs_better).append(
-            f"{mine.label} {mine.value:g} {mine.unit}（对方 {other.value:g} {other.unit}）"
-        )
-    if rival.price_band.middle < ours.price_band.middle:
-        theirs_better.append(f"报价区间更低（{rival.price_band.min:g}–{rival.price_band.max:g} {rival.price_band.unit}）")
-    fair = f"{rival.name}在{theirs_better[0]}方面有优势；" if theirs_better else ""
+    """Verifiable differences, each side's strengths stated from that side, with the sources."""
+    rows = [
+        ("质保", ours.warranty_months, rival.warranty_months, "个月", "higher"),
+        ("交期", ours.delivery_days, rival.delivery_days, "天", "lower"),
+        ("报价区间中位", ours.price_band.middle, rival.price_band.middle, rival.price_band.unit, "lower"),
+    ]
+    rival_metrics = {m.key: m for m in rival.metrics}
+    rows += [(m.label, m.value, rival_metrics[m.key].value, m.unit, m.better) for m in ours.metrics if m.key in rival_metrics]
+    ours_better, rival_better = [], []
+    for label, mine, theirs, unit, better in rows:
+        verdict = _compare(mine, theirs, better)
+        if verdict > 0:
+            ours_better.append(f"{label} {mine:g} {unit}（对方 {theirs:g} {unit}）")
+        elif verdict < 0:
+            rival_better.append(f"{label} {theirs:g} {unit}（我们 {mine:g} {unit}）")
+    fair = f"{rival.name}在{'、'.join(rival_better[:2])}上有优势；" if rival_better else ""
+    ours_part = f"我们在{'、'.join(ours_better[:3])}上更有优势，" if ours_better else ""
     return (
-        f"理解您在做对比。{fair}我们这边{'、'.join(facts[:3])}，"
-        f"服务覆盖：{ours.service_coverage}。建议按您的工况把总拥有成本一起算，我可以做一份逐项对比表发您。"
-        f"（数据来源：{ours.source}；{rival.source}）"
+        f"理解您在做对比。{fair}{ours_part}服务覆盖：{ours.service_coverage}。"
+        f"建议按您的工况把总拥有成本一起算，我可以做一份逐项对比表发您。（数据来源：{ours.source}；{rival.source}）"
     )
 
 

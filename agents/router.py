@@ -52,7 +52,7 @@ def classify(customer_turns: Sequence[str], catalog: Catalog, taxonomy: Taxonomy
         for scenario in taxonomy.scenarios:
             hits = sum(turn.count(cue) for cue in scenario.cues)
             if scenario.key == "competitor":
-                hits += 2 * sum(1 for product in catalog.mentioned(turn) if not product.ours)
+                hits += 3 * sum(1 for product in catalog.mentioned(turn) if not product.ours)
             if hits:
                 scores[scenario.key] = scores.get(scenario.key, 0.0) + weight * hits
     if not scores:

@@ -26,7 +26,18 @@ __all__ = ["Desensitized", "Desensitizer", "Entity", "Pseudonyms", "desensitize"
 def get_desensitizer(secret: str) -> Desensitizer:
     """The process's desensitizer for ``secret`` (LAC and the analyzer are built once)."""
     recognizers, names = load_recognizer_set(), load_name_data()
-    return Desensitizer(build_analyzer(recognizers, names, _nlp_engine()), recognizers, names, secret)
+    return Desensitizer(build_analyzer(recognizers, names, _nlp_engine()), recognizers, names, secret, _business_names())
+
+
+def _business_names() -> frozenset[str]:
+    """Product and company names of the catalog: business strings that must survive
+    (LAC reads many Chinese brand names, 博睿 or 康岚, as people)."""
+    from knowledge.catalog import load_catalog
+
+    names = set()
+    for product in load_catalog().products:
+        names.update((product.name, *product.aliases, product.vendor.split("（")[0]))
+    return frozenset(names)
 
 
 @lru_cache(maxsize=1)

@@ -70,9 +70,12 @@ def _merge_same_type(detections: list[Detection]) -> list[Detection]:
 class Desensitizer:
     """Finds PII and replaces it with conversation-consistent placeholders."""
 
-    def __init__(self, analyzer: AnalyzerEngine, recognizers: RecognizerSet, names: NameData, secret: str) -> None:
+    def __init__(
+        self, analyzer: AnalyzerEngine, recognizers: RecognizerSet, names: NameData, secret: str, allow: frozenset[str] = frozenset()
+    ) -> None:
         self._analyzer = analyzer
         self._secret = secret
+        self._allow = allow  # business names (our products, competitors) that are never personal data
         self._bare_surnames = frozenset(names.surnames)
         self._normalizers = {
             config.entity: NORMALIZERS[config.normalizer] for config in recognizers.recognizers if config.enabled
@@ -90,6 +93,8 @@ class Desensitizer:
         language = "zh" if _CJK.search(folded.text) else "en"
         found = []
         for result in self._analyzer.analyze(text=folded.text, language=language):
+            if folded.text[result.start : result.end] in self._allow:
+                continue
             start, end = folded.original_span(result.start, result.end)
             found.append(Detection(result.entity_type, start, end, result.score))
         ranked = sorted(_merge_same_type(found), key=lambda d: (-d.score, -(d.end - d.start), d.start))

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from agents.base import AgentContext, Turn
-from agents.competitor_response import CompetitorResponseAgent, rival_and_ours
+from agents.competitor_response import CompetitorResponseAgent, fact_comparison, rival_and_ours
 from agents.script_suggestion import ScriptSuggestionAgent
 from core.settings import Settings
 from knowledge.catalog import load_catalog
@@ -50,6 +50,31 @@ def test_when_an_objection_comes_then_won_replies_of_that_scenario_ground_the_dr
     ids = {d.sources[0].snippet_id for d in drafts}
     metadata = store._collections["pool"].get(ids=list(ids))["metadatas"]
     assert {m["scenario"] for m in metadata} == {scenario} and {m["outcome"] for m in metadata} == {"won"}
+
+
+@pytest.mark.parametrize(("ours", "rival"), [("qf-75", "hc-75"), ("qf-75", "tf-90"), ("yc-crm", "br-crm"), ("al-12", "kl-10"), ("bt-40", "ls-35")])
+def test_when_facts_are_compared_then_each_side_is_stated_from_its_own_figures(ours: str, rival: str) -> None:
+    catalog = load_catalog()
+    mine, theirs = catalog.get(ours), catalog.get(rival)
+    text = fact_comparison(mine, theirs)
+    by_key = {m.key: m for m in theirs.metrics}
+    claims_ours = f"{{label}} {{mine:g}} {{unit}}（对方"
+    claims_theirs = f"{{label}} {{theirs:g}} {{unit}}（我们"
+    for metric in mine.metrics:
+        other = by_key[metric.key]
+        ours_better = metric.value != other.value and (metric.value < other.value) == (metric.better == "lower")
+        theirs_better = metric.value != other.value and not ours_better
+        fields = {"label": metric.label, "mine": metric.value, "theirs": other.value, "unit": metric.unit}
+        if not ours_better:  # never claim an advantage we do not have (ties included)
+            assert claims_ours.format(**fields) not in text
+        if not theirs_better:
+            assert claims_theirs.format(**fields) not in text
+    assert "优势" in text and "数据来源" in text
+
+
+def test_when_the_industry_disagrees_with_the_named_rival_then_the_rivals_industry_wins(store) -> None:
+    rival, ours = rival_and_ours(_context(store, "衡川的 HC-75 便宜不少", "competitor", industry="saas"))
+    assert (rival.id, ours.id) == ("hc-75", "qf-75")
 
 
 def test_when_the_competitor_agent_drafts_then_facts_come_first_and_nothing_disparages(store) -> None:

@@ -19,6 +19,8 @@ CASES = [
     (["我们要走招标流程，资质文件发一下"], "procurement"),
     (["你好，在吗"], "other"),
     (["价格太贵了", "那交期呢？多久能到货"], "delivery"),  # the latest turn weighs most
+    (["太贵了，衡川便宜好几万"], "competitor"),  # naming a competitor outweighs a price cue
+    (["能不能保证回本？多久能回本"], "price"),
 ]
 
 

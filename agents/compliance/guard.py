@@ -29,7 +29,10 @@ class ComplianceRule(BaseModel):
     replacements: dict[str, str] = Field(default_factory=dict)
     anchors: tuple[str, ...] = Field(min_length=1)
     complies: str = Field(description="What a compliant text does, shown to reps with the anchor.")
-    exempt_when: str | None = Field(None, description="A finding in a sentence matching this (a refusal) is no violation.")
+    exempt_before: str | None = Field(
+        None, description="A finding right after this in its clause (a refusal: 不能给…) is no violation."
+    )
+    exempt_sentence: str | None = Field(None, description="A finding in a sentence matching this (…违法) is no violation.")
     attest_for: tuple[str, ...] = ()
 
     @model_validator(mode="after")
@@ -37,7 +40,7 @@ class ComplianceRule(BaseModel):
         if (self.matcher == "terms") != bool(self.terms) or (self.matcher == "regex") != bool(self.regex):
             raise ValueError(f"{self.id}: a terms rule needs terms, a regex rule a regex, and nothing else")
         unknown = set(self.replacements) - set(self.terms)
-        if unknown:
+        if self.matcher == "terms" and unknown:
             raise ValueError(f"{self.id}: replacements for terms the rule does not have: {sorted(unknown)}")
         return self
 
@@ -102,6 +105,16 @@ def _sentence(text: str, position: int) -> str:
     return text[start : min(ends, default=len(text))]
 
 
+_CLAUSE_MARKS = "，,。！？!?；;\n"
+
+
+def _exempt(rule: ComplianceRule, text: str, start: int) -> bool:
+    clause_start = max(text.rfind(mark, 0, start) for mark in _CLAUSE_MARKS) + 1
+    if rule.exempt_before and re.search(rule.exempt_before + "$", text[clause_start:start]):
+        return True
+    return bool(rule.exempt_sentence and re.search(rule.exempt_sentence, _sentence(text, start)))
+
+
 class ComplianceGuard:
     def __init__(self, rules: RuleSet, anchors: AnchorLibrary) -> None:
         self._rules = rules.rules
@@ -117,7 +130,7 @@ class ComplianceGuard:
             Violation(rule.id, start, end, rule.severity, self._anchors.get(rule.anchors[0]))
             for rule in self._rules
             for start, end in self._matchers[rule.id](text)
-            if not (rule.exempt_when and re.search(rule.exempt_when, _sentence(text, start)))
+            if not _exempt(rule, text, start)
         ]
         return sorted(found, key=lambda v: (v.start, v.end))
 

@@ -17,10 +17,12 @@ RULES_FILE = Path(__file__).with_name("rules.yaml")
 PARTIES = ("甲方", "乙方")
 
 _CLAUSE_END = re.compile(r"(?<=[。；;！!？?\n])|(?=(?:^|\s)(?:第[一二三四五六七八九十百\d]+条|\d+(?:\.\d+)*[、.．]\s?|[（(][一二三四五六七八九十\d]+[）)]))")
-_PERCENT = re.compile(r"(\d+(?:\.\d+)?)\s*[%％]|百分之(\d+(?:\.\d+)?)|千分之(\d+(?:\.\d+)?)|万分之(\d+(?:\.\d+)?)")
-_DAYS = re.compile(r"(\d+)\s*(?:个)?(?:自然日|工作日|日|天)")
+_NUMBER = r"(?:\d+(?:\.\d+)?|[零一二两三四五六七八九十百]+)"
+_PERCENT = re.compile(rf"(\d+(?:\.\d+)?)\s*[%％]|百分之({_NUMBER})|千分之({_NUMBER})|万分之({_NUMBER})")
+_DAYS = re.compile(rf"({_NUMBER})\s*(?:个)?(?:自然日|工作日|日|天)")
+_CN_DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 # months of a warranty period are not a payment term (5% 质保金于 12 个月质保期满后支付)
-_MONTHS = re.compile(r"(?<!(?:质保|保修)期为?\s?)(\d+)\s*个月(?!的?(?:质保|保修))")
+_MONTHS = re.compile(rf"(?<!(?:质保|保修)期为?\s?)({_NUMBER})\s*个月(?!的?(?:质保|保修))")
 _PER_DAY = re.compile(r"每(?:逾期|迟延|延迟)?(?:一)?[日天]|按日")
 
 
@@ -66,28 +68,46 @@ def split_clauses(text: str) -> list[str]:
     return [part.strip() for part in _CLAUSE_END.split(text) if part and part.strip(" \n\t。；;")]
 
 
-def _percents(clause: str) -> list[float]:
+def number(text: str) -> float:
+    """12, 0.5, 五, 十五, 九十, 一百二十 → a number."""
+    if text[0].isdigit():
+        return float(text)
+    total, current = 0, 0
+    for char in text:
+        if char in _CN_DIGITS:
+            current = _CN_DIGITS[char]
+        elif char == "十":
+            total += (current or 1) * 10
+            current = 0
+        elif char == "百":
+            total += (current or 1) * 100
+            current = 0
+    return float(total + current)
+
+
+def _percents(text: str) -> list[float]:
     values = []
-    for percent, chinese, per_mille, per_ten_thousand in _PERCENT.findall(clause):
-        if percent or chinese:
-            values.append(float(percent or chinese))
-        elif per_mille:
-            values.append(float(per_mille) / 10)
+    for percent, hundredths, thousandths, ten_thousandths in _PERCENT.findall(text):
+        if percent or hundredths:
+            values.append(number(percent or hundredths))
+        elif thousandths:
+            values.append(number(thousandths) / 10)
         else:
-            values.append(float(per_ten_thousand) / 100)
+            values.append(number(ten_thousandths) / 100)
     return values
 
 
-def _days(clause: str) -> list[int]:
-    return [int(d) for d in _DAYS.findall(clause)] + [int(m) * 30 for m in _MONTHS.findall(clause)]
+def _days(clause: str) -> list[float]:
+    return [number(d) for d in _DAYS.findall(clause)] + [number(m) * 30 for m in _MONTHS.findall(clause)]
 
 
 def _over_limit(limits: Limits, clause: str) -> bool:
-    percents = _percents(clause)
-    if limits.percent_above is not None and any(p > limits.percent_above for p in percents):
+    if limits.percent_above is not None and any(p > limits.percent_above for p in _percents(clause)):
         return True
-    if limits.daily_percent_above is not None and _PER_DAY.search(clause):
-        if any(p > limits.daily_percent_above for p in percents):
+    if limits.daily_percent_above is not None:
+        # only a rate in the same part as 每日 is a daily rate (a 5% cap beside it is not)
+        daily = [p for part in re.split(r"[，,；;]", clause) if _PER_DAY.search(part) for p in _percents(part)]
+        if any(p > limits.daily_percent_above for p in daily):
             return True
     return limits.days_above is not None and any(d > limits.days_above for d in _days(clause))
 

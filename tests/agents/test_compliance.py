@@ -22,6 +22,18 @@ CASES = [
     ("成交后给您个人3个点，当作辛苦费。", ["kickback", "kickback"], None),
     ("别的客户的报价是 35 万，您参考下。", ["other-customer-data"], None),
     ("给个人返点违反规定，我们不能做；优惠都写进合同。", [], "给个人返点违反规定，我们不能做；优惠都写进合同。"),
+    ("我们不能给您个人任何好处费。", [], "我们不能给您个人任何好处费。"),
+    ("回扣的事您放心，不会让别人知道。", ["kickback"], None),
+    ("好处费我们合规处理。", ["kickback"], None),
+    ("这个红包不会少您的。", ["kickback"], None),
+    ("最好您先确认一下型号。", [], "最好您先确认一下型号。"),
+    ("我们的交付是全国最快的。", ["superlative"], None),
+    ("市场份额第一，业界第一。", ["ranking-claim", "ranking-claim"], None),
+    ("国内首家通过认证。", ["unsourced-claim"], None),
+    ("收益有保障，一定能回本。", ["guaranteed-return", "guaranteed-return"], None),
+    ("衡川那台经常坏，售后差。", ["disparage", "disparage"], None),
+    ("隔壁李总他们厂的采购价是32万。", ["other-customer-data"], None),
+    ("别的型号的价格更高一些。", [], "别的型号的价格更高一些。"),
     ("国家级认证，零故障运行。", ["superlative", "superlative"], None),  # no neutral wording for these
 ]
 

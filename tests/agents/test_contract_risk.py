@@ -55,3 +55,33 @@ def test_when_a_contract_is_reviewed_over_the_api_then_risks_come_back_in_order(
     assert [r["type"] for r in response.json()["risks"]] == ["unilateral_termination", "unlimited_liability", "unfavourable_jurisdiction"]
     bad = client.post("/v1/contracts/review", json={"text": text, "our_party": "丙方"}, headers={"Authorization": f"Bearer {make_key(Role.rep)}"})
     assert bad.status_code == 422
+
+
+def test_when_our_own_counter_clauses_are_reviewed_then_they_are_clean() -> None:
+    reviewer = get_reviewer()
+    for rule in reviewer._rules:
+        assert reviewer.review(rule.counter_clause.replace("{us}", "乙方").replace("{them}", "甲方")) == [], rule.id
+
+
+@pytest.mark.parametrize(
+    ("clause", "risk"),
+    [
+        ("乙方逾期交货的，每逾期一日按合同总价的千分之五支付违约金。", "excessive_liquidated_damages"),
+        ("乙方违约的，应按合同总价的百分之五十支付违约金。", "excessive_liquidated_damages"),
+        ("甲方于验收合格后九十日内支付货款。", "long_payment_terms"),
+        ("甲方于验收合格后三个月内支付货款。", "long_payment_terms"),
+        ("甲方在完成内部审批流程后支付货款。", "long_payment_terms"),
+        ("甲方对乙方人员在现场发生的任何损失不承担责任。", "exemption_of_other_party"),
+    ],
+)
+def test_when_numbers_are_written_in_chinese_then_limits_still_apply(clause: str, risk: str) -> None:
+    assert risk in {r.type for r in get_reviewer().review(clause)}
+
+
+def test_when_a_daily_rate_has_a_cap_beside_it_then_the_cap_is_not_read_as_daily() -> None:
+    clause = "乙方逾期交货的，每逾期一日按逾期部分货款的0.1%支付违约金，最高不超过合同总价的5%。"
+    assert get_reviewer().review(clause) == []
+
+
+def test_when_any_risk_is_reported_then_it_carries_a_legal_anchor() -> None:
+    assert all(rule.anchors for rule in get_reviewer()._rules)

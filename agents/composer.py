@@ -9,18 +9,17 @@ from agents.base import Draft, Source
 from knowledge.store import Hit
 
 _VOCATIVE = re.compile(r"^<PERSON_\d+>[\p{Han}]{0,3}[，,：:！!]\s*")
-_PLACEHOLDER = re.compile(r"<PERSON_\d+>(?:总|经理|先生|女士|老师|主任|工)?")
-_OTHER_PLACEHOLDER = re.compile(r"<(?!PERSON_)[A-Z_]+_\d+>")
+_PLACEHOLDER = re.compile(r"<[A-Z][A-Z_]*_\d+>")
 DUPLICATE_OVERLAP = 0.6
-_AMOUNT = re.compile(r"\d+(?:\.\d+)?\s*(?:万|元|块)")
+_AMOUNT = re.compile(r"\d+(?:\.\d+)?\s*(?:万|元|块|%|％)")
 FOREIGN_AMOUNT_PENALTY = 0.2
 
 
-def adapt(reply: str) -> str:
-    """Someone else's reply, made fit for this conversation: no names or numbers of theirs."""
+def adapt(reply: str) -> str | None:
+    """Someone else's reply made fit for this conversation: the greeting to their
+    customer goes; a reply that still names people or contacts of theirs is unusable."""
     text = _VOCATIVE.sub("", reply.strip())
-    text = _PLACEHOLDER.sub("您", text)
-    return _OTHER_PLACEHOLDER.sub("（请补充）", text)
+    return None if _PLACEHOLDER.search(text) else text
 
 
 def _grams(text: str) -> set[str]:
@@ -33,9 +32,9 @@ def near_duplicate(a: str, b: str) -> bool:
 
 
 def confidence(hit: Hit) -> float:
-    """Similarity to the customer's words, weighted by the annotators' quality mark."""
+    """Relevance to the customer's words, weighted by the annotators' quality mark."""
     quality = float(hit.metadata.get("quality", 3)) / 5
-    return round(max(0.0, min(1.0, 0.65 * hit.score + 0.35 * quality)), 3)
+    return round(max(0.0, min(1.0, 0.7 * hit.relevance + 0.3 * quality)), 3)
 
 
 def foreign_amounts(reply: str, conversation: str) -> list[str]:
@@ -51,6 +50,8 @@ def compose(agent: str, hits: list[Hit], limit: int = 3, conversation: str = "")
     candidates = []
     for hit in hits:
         text = adapt(hit.metadata.get("reply", hit.document))
+        if text is None:
+            continue
         score = confidence(hit) - (FOREIGN_AMOUNT_PENALTY if foreign_amounts(text, conversation) else 0.0)
         candidates.append((round(max(0.0, score), 3), text, hit))
     drafts: list[Draft] = []

@@ -6,12 +6,14 @@ import asyncio
 import time
 import uuid
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
 from agents.base import AgentContext, Draft, Turn
 from agents.charts import comparison_chart
 from agents.competitor_response import rival_and_ours
+from agents.composer import near_duplicate
 from agents.compliance import ComplianceGuard
 from agents.registry import AgentRegistry
 from agents.router import classify
@@ -22,6 +24,9 @@ from knowledge.store import KnowledgeStore
 
 TOP = 3
 CONTEXT_WINDOW = 20
+# Agents run in a pool of their own: an agent cut at the deadline keeps its thread
+# until it returns, and must not starve desensitization or the next request.
+_AGENT_THREADS = ThreadPoolExecutor(max_workers=16, thread_name_prefix="zhice-agent")
 
 
 @dataclass(frozen=True)
@@ -81,12 +86,19 @@ class SuggestPipeline:
         masked, pseudonyms = await asyncio.to_thread(self._cache.desensitize, owner, conversation_id, [text for _, text in window])
         turns = tuple(Turn(role, result.text) for (role, _), result in zip(window, masked, strict=True))
         scenario = classify([t.text for t in turns if t.role == "customer"], self._catalog)
-        chosen = [self._registry.get(name) for name in agents] if agents else self._registry.for_scenario(scenario)
+        names = list(dict.fromkeys(agents)) if agents else [a.name for a in self._registry.for_scenario(scenario)]
+        chosen = [self._registry.get(name) for name in names]
         context = AgentContext(turns, scenario, industry, attributes, self._store, self._catalog)
-        outcome = Outcome(scenario, [], None, False, [], [{"role": t.role, "text": t.text} for t in turns], [a.name for a in chosen], pseudonyms=pseudonyms)
+        outcome = Outcome(scenario, [], None, False, [], [{"role": t.role, "text": t.text} for t in turns], names, pseudonyms=pseudonyms)
 
-        tasks = {asyncio.create_task(asyncio.to_thread(agent.draft, context)): agent for agent in chosen}
-        done, pending = await asyncio.wait(tasks, timeout=max(0.0, deadline - time.perf_counter())) if tasks else (set(), set())
+        loop = asyncio.get_running_loop()
+        remaining = deadline - time.perf_counter()
+        if remaining <= 0:  # desensitizing a long, new conversation used the whole budget
+            outcome.degraded = True
+            outcome.reasons.append(f"对话脱敏已用完 {budget_ms} ms 预算，本次未生成建议")
+            return outcome
+        tasks = {asyncio.ensure_future(loop.run_in_executor(_AGENT_THREADS, agent.draft, context)): agent for agent in chosen}
+        done, pending = await asyncio.wait(tasks, timeout=remaining) if tasks else (set(), set())
         drafts: list[Draft] = []
         for task in done:
             if task.exception() is None:
@@ -114,6 +126,8 @@ class SuggestPipeline:
                     {"agent": draft.agent, "rules": sorted({v.rule for v in enforced.violations}), "dropped": enforced.text is None}
                 )
             if enforced.text is None or draft.confidence < self._thresholds.get(draft.agent, 0.5):
+                continue
+            if any(near_duplicate(enforced.text, other.text) for other in kept):
                 continue
             anchors = [
                 {"id": a.id, "law": a.law, "article": a.article, "summary": a.summary, "rule": "content", "complies": "依据该条提出"}

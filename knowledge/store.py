@@ -58,6 +58,7 @@ class Hit:
     score: float  # cosine similarity
     document: str
     metadata: dict[str, Any]
+    relevance: float = 0.0  # the similarity rescaled to [0, 1] for this embedder
 
 
 class KnowledgeStore:
@@ -87,8 +88,9 @@ class KnowledgeStore:
         result = self._collections[collection].query(
             query_embeddings=self._embedder.queries([text]), n_results=k, where=where or None
         )
+        low, high = self._embedder.similarity_range
         return [
-            Hit(id_, 1.0 - distance, document, metadata or {})
+            Hit(id_, 1.0 - distance, document, metadata or {}, min(1.0, max(0.0, (1.0 - distance - low) / (high - low))))
             for id_, distance, document, metadata in zip(
                 result["ids"][0], result["distances"][0], result["documents"][0], result["metadatas"][0], strict=True
             )

@@ -9,15 +9,15 @@ from typing import Any, Literal
 
 from fastapi import APIRouter, Response, status
 from fastapi.concurrency import run_in_threadpool
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 
 from agents.charts import render_svg
 from api.deps import CurrentRep, DesensitizerDep, EngineDep, PipelineDep, RepManagerAuditor, SessionDep, SettingsDep
 from audit import ledger
-from audit.edits import edit_distance
-from core.db import write_session
+from rapidfuzz.distance import Levenshtein
+from core.db import read_session, write_session
 from core.errors import Conflict, NotFound, ValidationFailed
-from core.logging import request_id_var
+from core.keys import Role
 
 router = APIRouter(prefix="/v1", tags=["suggest"])
 
@@ -104,7 +104,7 @@ async def suggest(body: SuggestRequest, rep: CurrentRep, pipeline: PipelineDep, 
         agents=body.agents,
         budget_ms=body.budget_ms or settings.latency_budget_ms,
     )
-    request_id = request_id_var.get() or uuid.uuid4().hex
+    request_id = uuid.uuid4().hex  # ours, not the client's X-Request-ID: it names the chart and the ledger events
     latency_ms = round((time.perf_counter() - started) * 1000)
     secret = settings.secret_key.get_secret_value()
     await run_in_threadpool(_record, engine, rep, request_id, outcome, latency_ms, body, secret)
@@ -174,7 +174,13 @@ def _record(engine, rep, request_id: str, outcome, latency_ms: int, body: Sugges
 
 class ActionRequest(BaseModel):
     action: Literal["adopted", "edited", "rejected", "ignored"]
-    final_text: str | None = Field(None, max_length=4000, description="发送给客户的最终文本（edited 时必填）。")
+    final_text: str | None = Field(None, max_length=4000, description="发送给客户的最终文本：edited 时必填，其他操作不填。")
+
+    @model_validator(mode="after")
+    def _final_text_only_when_edited(self) -> ActionRequest:
+        if (self.action == "edited") != bool(self.final_text):
+            raise ValueError("final_text is required with action 'edited' and not allowed with the others")
+        return self
 
 
 class ActionPublic(BaseModel):
@@ -187,17 +193,17 @@ class ActionPublic(BaseModel):
 @router.post("/suggestions/{suggestion_id}/action", status_code=status.HTTP_201_CREATED)
 def act(suggestion_id: str, body: ActionRequest, rep: CurrentRep, engine: EngineDep, desensitizer: DesensitizerDep) -> ActionPublic:
     """Record what the rep did with a suggestion; once per suggestion."""
-    if body.action == "edited" and not body.final_text:
-        raise ValidationFailed("action 为 edited 时需要 final_text（发给客户的最终文本）。")
     final = desensitizer.desensitize(body.final_text).text if body.final_text else None
-    with write_session(engine) as session:
+    with read_session(engine) as session:
         shown = ledger.find(session, "suggestion.shown", suggestion_id=suggestion_id)
-        if not shown or shown[0].actor_key_id != rep.key_id:
-            raise NotFound(f"没有编号为 {suggestion_id} 的建议（或它不属于你）：请使用 /v1/suggest 返回的建议 id。")
+    if not shown or shown[0].actor_key_id != rep.key_id:
+        raise NotFound(f"没有编号为 {suggestion_id} 的建议（或它不属于你）：请使用 /v1/suggest 返回的建议 id。")
+    distance = Levenshtein.distance(ledger.LedgerEventPublic.of(shown[0]).payload["text"], final) if final is not None else None
+    if distance == 0:
+        raise ValidationFailed("final_text 与建议完全相同：请把 action 记为 adopted。")
+    with write_session(engine) as session:
         if ledger.find(session, "suggestion.action", suggestion_id=suggestion_id):
             raise Conflict("这条建议已经记录过操作；每条建议只记录一次。")
-        shown_text = ledger.LedgerEventPublic.of(shown[0]).payload["text"]
-        distance = edit_distance(shown_text, final) if final is not None else None
         event = ledger.append(
             session,
             "suggestion.action",
@@ -210,10 +216,11 @@ def act(suggestion_id: str, body: ActionRequest, rep: CurrentRep, engine: Engine
 
 
 @router.get("/charts/{chart_id}.svg", response_class=Response)
-async def chart_svg(chart_id: str, _caller: RepManagerAuditor, session: SessionDep) -> Response:
-    """The chart of a suggest response, rendered offline."""
+async def chart_svg(chart_id: str, caller: RepManagerAuditor, session: SessionDep) -> Response:
+    """The chart of a suggest response, rendered offline (a rep sees only their own)."""
     found = ledger.find(session, "suggest.response", request_id=chart_id)
-    chart = ledger.LedgerEventPublic.of(found[0]).payload.get("chart") if found else None
+    mine = found and (caller.role != Role.rep or found[0].actor_key_id == caller.key_id)
+    chart = ledger.LedgerEventPublic.of(found[0]).payload.get("chart") if mine else None
     if chart is None:
         raise NotFound(f"没有编号为 {chart_id} 的图表：请使用 /v1/suggest 返回的 chart.svg_url。")
     svg = await run_in_threadpool(render_svg, chart["vega_lite"])

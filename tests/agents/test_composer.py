@@ -6,16 +6,17 @@ from agents.composer import adapt, compose, near_duplicate
 from knowledge.store import Hit
 
 
-def test_when_a_reply_names_someone_else_then_it_is_made_neutral() -> None:
-    assert adapt("<PERSON_1>总，理解您的顾虑，<PERSON_2>经理也这样问过") == "理解您的顾虑，您也这样问过"
-    assert adapt("方案发到<EMAIL_ADDRESS_1>了") == "方案发到（请补充）了"
+def test_when_a_reply_greets_or_names_someone_else_then_it_is_adapted_or_unusable() -> None:
+    assert adapt("<PERSON_1>总，理解您的顾虑，我们可以分期。") == "理解您的顾虑，我们可以分期。"
+    assert adapt("原来的<PERSON_1>调走了，接手的是<PERSON_2>") is None
+    assert adapt("方案发到<EMAIL_ADDRESS_1>了") is None
 
 
 def test_when_replies_repeat_then_only_the_best_is_kept() -> None:
     hits = [
-        Hit("a", 0.9, "贵", {"reply": "理解您对价格的顾虑，我们可以按总拥有成本算一笔账。", "quality": 5}),
-        Hit("b", 0.8, "贵", {"reply": "理解您对价格的顾虑，我们可以按总拥有成本算一下账。", "quality": 4}),
-        Hit("c", 0.7, "贵", {"reply": "可以申请分期付款，首付三成，我帮您走特价流程。", "quality": 4}),
+        Hit("a", 0.9, "贵", {"reply": "理解您对价格的顾虑，我们可以按总拥有成本算一笔账。", "quality": 5}, 0.9),
+        Hit("b", 0.8, "贵", {"reply": "理解您对价格的顾虑，我们可以按总拥有成本算一下账。", "quality": 4}, 0.8),
+        Hit("c", 0.7, "贵", {"reply": "可以申请分期付款，首付三成，我帮您走特价流程。", "quality": 4}, 0.7),
     ]
     drafts = compose("script_suggestion", hits)
     assert [d.sources[0].snippet_id for d in drafts] == ["a", "c"]
@@ -25,8 +26,8 @@ def test_when_replies_repeat_then_only_the_best_is_kept() -> None:
 
 def test_when_a_reply_quotes_another_deals_amount_then_it_ranks_lower() -> None:
     hits = [
-        Hit("a", 0.9, "贵", {"reply": "68万两台确实有缺口，可以先上一台。", "quality": 5}),
-        Hit("b", 0.85, "贵", {"reply": "理解预算压力，我们可以按总拥有成本算一笔账。", "quality": 5}),
+        Hit("a", 0.9, "贵", {"reply": "68万两台确实有缺口，可以先上一台。", "quality": 5}, 0.9),
+        Hit("b", 0.85, "贵", {"reply": "理解预算压力，我们可以按总拥有成本算一笔账。", "quality": 5}, 0.85),
     ]
     drafts = compose("script_suggestion", hits, conversation="我们预算只有 38 万")
     assert [d.sources[0].snippet_id for d in drafts] == ["b", "a"]

@@ -102,13 +102,35 @@ def test_when_a_rep_acts_then_it_is_recorded_once_and_only_by_them(demo) -> None
     assert "王总" not in event.payload and "<PERSON_1>" in event.payload
     assert client.post("/v1/suggestions/nope/action", json={"action": "adopted"}, headers=auth).status_code == 404
     assert client.post(f"/v1/suggestions/{second['id']}/action", json={"action": "edited"}, headers=auth).status_code == 422
+    third = _post(client, keys[Role.rep], PRICE)["suggestions"][2]
+    unchanged = client.post(f"/v1/suggestions/{third['id']}/action", json={"action": "edited", "final_text": third["text"]}, headers=auth)
+    assert unchanged.status_code == 422  # no change is an adoption
+    with_text = client.post(f"/v1/suggestions/{third['id']}/action", json={"action": "rejected", "final_text": "x"}, headers=auth)
+    assert with_text.status_code == 422
 
 
-def test_when_the_chart_is_asked_for_as_svg_then_it_renders(demo) -> None:
+def test_when_the_chart_is_asked_for_as_svg_then_it_renders_for_its_rep_and_auditors_only(demo) -> None:
     client, keys, _ = demo
-    result = _post(client, keys[Role.rep], COMPETITOR)
-    svg = client.get(result["chart"]["svg_url"], headers={"Authorization": f"Bearer {keys[Role.auditor]}"})
-    assert svg.status_code == 200 and svg.headers["content-type"].startswith("image/svg+xml") and "<svg" in svg.text
+    result = client.post("/v1/suggest", json=COMPETITOR, headers={"Authorization": f"Bearer {keys[Role.rep]}", "X-Request-ID": "same-id-1"}).json()
+    assert result["request_id"] != "same-id-1"  # the chart id is ours, never the client's
+    for key in (keys[Role.auditor], keys[Role.rep]):
+        svg = client.get(result["chart"]["svg_url"], headers={"Authorization": f"Bearer {key}"})
+        assert svg.status_code == 200 and svg.headers["content-type"].startswith("image/svg+xml") and "<svg" in svg.text
+    assert client.get(result["chart"]["svg_url"], headers={"Authorization": f"Bearer {keys['other_rep']}"}).status_code == 404
+
+
+def test_when_the_customer_talks_about_something_else_then_fewer_suggestions_and_the_reason(demo) -> None:
+    client, keys, _ = demo
+    body = PRICE | {"messages": [{"role": "customer", "text": "今天天气不错，周末去钓鱼了"}]}
+    result = _post(client, keys[Role.rep], body)
+    assert len(result["suggestions"]) < 3 and any("证据不足" in note for note in result["notes"])
+
+
+def test_when_an_agent_is_named_twice_then_it_runs_once(demo) -> None:
+    client, keys, _ = demo
+    result = _post(client, keys[Role.rep], PRICE | {"agents": ["script_suggestion", "script_suggestion"]})
+    ids = [source["snippet_id"] for s in result["suggestions"] for source in s["sources"]]
+    assert len(ids) == len(set(ids))
 
 
 @pytest.mark.parametrize(

@@ -48,26 +48,28 @@ def body(n: int) -> dict:
 
 def run(url: str, key: str, clients: int, requests: int) -> None:
     latencies: list[float] = []
-    errors = 0
+    errors = degraded = 0
     headers = {"Authorization": f"Bearer {key}"}
 
-    def one(n: int) -> tuple[float, bool]:
+    def one(n: int) -> tuple[float, bool, bool]:
         started = time.perf_counter()
         try:
             response = client.post(f"{url}/v1/suggest", json=body(n), headers=headers, timeout=30)
-            ok = response.status_code == 200 and len(response.json()["suggestions"]) >= 1
+            ok = response.status_code == 200
+            cut = ok and response.json()["degraded"]
         except httpx2.HTTPError:
-            ok = False
-        return (time.perf_counter() - started) * 1000, ok
+            ok, cut = False, False
+        return (time.perf_counter() - started) * 1000, ok, cut
 
     with httpx2.Client(limits=httpx2.Limits(max_connections=clients)) as client, ThreadPoolExecutor(clients) as pool:
         started = time.perf_counter()
-        for latency, ok in pool.map(one, range(requests)):
+        for latency, ok, cut in pool.map(one, range(requests)):
             latencies.append(latency)
             errors += not ok
+            degraded += cut
         elapsed = time.perf_counter() - started
     q = statistics.quantiles(latencies, n=100, method="inclusive")
-    print(f"{clients:>7} {requests:>8} {requests / elapsed:>8.1f} {q[49]:>8.0f} {q[94]:>8.0f} {q[98]:>8.0f} {errors:>7}")
+    print(f"{clients:>7} {requests:>8} {requests / elapsed:>8.1f} {q[49]:>8.0f} {q[94]:>8.0f} {q[98]:>8.0f} {errors:>7} {degraded:>9}")
 
 
 def main() -> None:
@@ -93,7 +95,7 @@ def main() -> None:
                 for n in range(20):
                     warm.post(f"{url}/v1/suggest", json=body(n), headers={"Authorization": f"Bearer {key}"}, timeout=30)
             print(f"POST /v1/suggest on demo data, {os.cpu_count()} cores, server: uvicorn (1 process)")
-            print(f"{'clients':>7} {'requests':>8} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'errors':>7}")
+            print(f"{'clients':>7} {'requests':>8} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'errors':>7} {'degraded':>9}")
             for clients in (1, 16):
                 run(url, key, clients, args.requests)
         finally:

@@ -11,7 +11,7 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
-from knowledge.store import CLAUSES, POOL, KnowledgeStore
+from knowledge.store import CLAUSES, POOL, SCRIPTS, KnowledgeStore
 
 DEMO_DIR = Path(__file__).parent / "demo"
 SCENARIOS = ("price", "competitor", "contract", "stall", "delivery", "after_sales", "procurement", "other")
@@ -36,16 +36,29 @@ def demo_snippets(path: Path = DEMO_DIR / "snippets.jsonl") -> list[DemoSnippet]
         return [DemoSnippet.model_validate_json(line) for line in handle if line.strip()]
 
 
+class SampleScript(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    id: str
+    scenario: str = Field(pattern="^(" + "|".join(SCENARIOS) + ")$")
+    text: str = Field(min_length=10)
+
+
+def demo_scripts(path: Path = DEMO_DIR / "scripts.yaml") -> list[SampleScript]:
+    with path.open(encoding="utf-8") as handle:
+        return [SampleScript.model_validate(item) for item in yaml.safe_load(handle)["scripts"]]
+
+
 def demo_clauses(path: Path = DEMO_DIR / "clauses.yaml") -> list[dict]:
     with path.open(encoding="utf-8") as handle:
         return yaml.safe_load(handle)["clauses"]
 
 
 def load_demo(store: KnowledgeStore) -> int:
-    """Put the demo snippets into the approved pool and the clauses into the clause library.
-    Returns how many items were written (0 when they were already there)."""
-    snippets, clauses = demo_snippets(), demo_clauses()
-    if store.count(POOL) >= len(snippets) and store.count(CLAUSES) >= len(clauses):
+    """Put the demo snippets into the approved pool, the sample scripts into the script
+    library and the clauses into the clause library. Returns how many items were
+    written (0 when they were already there)."""
+    snippets, scripts, clauses = demo_snippets(), demo_scripts(), demo_clauses()
+    if store.count(POOL) >= len(snippets) and store.count(SCRIPTS) >= len(scripts) and store.count(CLAUSES) >= len(clauses):
         return 0
     store.upsert(
         POOL,
@@ -68,9 +81,15 @@ def load_demo(store: KnowledgeStore) -> int:
         ],
     )
     store.upsert(
+        SCRIPTS,
+        [s.id for s in scripts],
+        [s.text for s in scripts],
+        [{"reply": s.text, "scenario": s.scenario, "quality": 5, "approval_id": "demo", "synthetic": True} for s in scripts],
+    )
+    store.upsert(
         CLAUSES,
         [c["id"] for c in clauses],
         [c["text"] for c in clauses],
         [{"risk": c["risk"], "severity": c["severity"], "synthetic": True} for c in clauses],
     )
-    return len(snippets) + len(clauses)
+    return len(snippets) + len(scripts) + len(clauses)

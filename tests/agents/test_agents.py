@@ -8,7 +8,7 @@ import pytest
 
 from agents.base import AgentContext, Turn
 from agents.competitor_response import CompetitorResponseAgent, fact_comparison, rival_and_ours
-from agents.script_suggestion import ScriptSuggestionAgent
+from agents.script_suggestion import ScriptSuggestionAgent, won_examples
 from core.settings import Settings
 from knowledge.catalog import load_catalog
 from knowledge.demo_data import load_demo
@@ -45,11 +45,14 @@ def test_when_a_competitor_comes_up_then_it_and_our_product_are_identified(store
 @pytest.mark.parametrize("scenario", ["price", "stall", "delivery", "after_sales", "procurement"])
 def test_when_an_objection_comes_then_won_replies_of_that_scenario_ground_the_drafts(store, scenario: str) -> None:
     text = {"price": "太贵了，预算不够", "stall": "我们再考虑考虑", "delivery": "多久能到货", "after_sales": "坏了谁来修", "procurement": "要走招标流程"}[scenario]
-    drafts = ScriptSuggestionAgent().draft(_context(store, text, scenario))
+    context = _context(store, text, scenario)
+    assert any(hit.id.startswith("script-") for hit in won_examples(context, scenario))  # curated scripts are in the running
+    drafts = ScriptSuggestionAgent().draft(context)
     assert 1 <= len(drafts) <= 3
-    ids = {d.sources[0].snippet_id for d in drafts}
-    metadata = store._collections["pool"].get(ids=list(ids))["metadatas"]
-    assert {m["scenario"] for m in metadata} == {scenario} and {m["outcome"] for m in metadata} == {"won"}
+    ids = [d.sources[0].snippet_id for d in drafts]
+    metadata = [m for collection in ("pool", "scripts") for m in store._collections[collection].get(ids=ids)["metadatas"]]
+    assert len(metadata) == len(ids) and {m["scenario"] for m in metadata} == {scenario}
+    assert all(m.get("outcome", "won") == "won" for m in metadata)
 
 
 @pytest.mark.parametrize(("ours", "rival"), [("qf-75", "hc-75"), ("qf-75", "tf-90"), ("yc-crm", "br-crm"), ("al-12", "kl-10"), ("bt-40", "ls-35")])

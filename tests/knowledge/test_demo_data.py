@@ -6,7 +6,7 @@ import re
 from collections import Counter
 
 from agents.compliance import get_guard
-from knowledge.demo_data import SCENARIOS, demo_clauses, demo_snippets
+from knowledge.demo_data import SCENARIOS, demo_clauses, demo_scripts, demo_snippets
 
 
 def test_when_the_demo_snippets_load_then_they_cover_industries_scenarios_and_outcomes() -> None:
@@ -36,3 +36,9 @@ def test_when_won_replies_are_checked_then_they_pass_the_compliance_guard() -> N
 
 def test_when_the_clause_library_loads_then_it_has_at_least_forty_labelled_clauses() -> None:
     assert len(demo_clauses()) >= 40
+
+
+def test_when_sample_scripts_load_then_every_scenario_has_one_and_all_comply() -> None:
+    scripts = demo_scripts()
+    assert {s.scenario for s in scripts} == set(SCENARIOS)
+    assert all(get_guard().enforce(s.text).text == s.text for s in scripts)

@@ -19,7 +19,7 @@ import time
 from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
-from functools import lru_cache
+from functools import lru_cache, cache
 from pathlib import Path
 from threading import Lock
 from types import TracebackType
@@ -90,7 +90,7 @@ class UtcDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-@lru_cache(maxsize=None)  # never evicted: a lock must outlive every session holding it
+@cache  # never evicted: a lock must outlive every session holding it
 def _sqlite_writer_lock(url: str) -> FairLock:
     return FairLock()
 

@@ -61,8 +61,8 @@ def test_when_facts_are_compared_then_each_side_is_stated_from_its_own_figures(o
     mine, theirs = catalog.get(ours), catalog.get(rival)
     text = fact_comparison(mine, theirs)
     by_key = {m.key: m for m in theirs.metrics}
-    claims_ours = f"{{label}} {{mine:g}} {{unit}}（对方"
-    claims_theirs = f"{{label}} {{theirs:g}} {{unit}}（我们"
+    claims_ours = "{label} {mine:g} {unit}（对方"
+    claims_theirs = "{label} {theirs:g} {unit}（我们"
     for metric in mine.metrics:
         other = by_key[metric.key]
         ours_better = metric.value != other.value and (metric.value < other.value) == (metric.better == "lower")

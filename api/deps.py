@@ -131,6 +131,7 @@ CurrentAdmin = Annotated[Principal, Depends(RoleGuard(Role.admin))]
 CurrentAuditor = Annotated[Principal, Depends(RoleGuard(Role.auditor))]
 RepOrLegal = Annotated[Principal, Depends(RoleGuard(Role.rep, Role.legal))]
 CurrentRep = Annotated[Principal, Depends(RoleGuard(Role.rep))]
+AuditorOrManager = Annotated[Principal, Depends(RoleGuard(Role.auditor, Role.manager))]
 RepManagerAuditor = Annotated[Principal, Depends(RoleGuard(Role.rep, Role.manager, Role.auditor))]
 
 

@@ -61,3 +61,37 @@ def export(
             with out.open("w", encoding="utf-8") as handle:
                 written = export_jsonl(session, handle, since=since, until=until)
     console.print(f"exported {written} events from {from_:%Y-%m-%d} to {to:%Y-%m-%d} ({load_settings().timezone})")
+
+
+@audit_app.command("report")
+def report(
+    quarter_label: Annotated[str | None, typer.Option("--quarter", help="e.g. 2026Q4 (business time zone); default this quarter.")] = None,
+    from_: Annotated[datetime | None, typer.Option("--from", formats=["%Y-%m-%d"], help="First day instead of a quarter.")] = None,
+    to: Annotated[datetime | None, typer.Option(formats=["%Y-%m-%d"], help="Last day, inclusive.")] = None,
+    format: Annotated[str, typer.Option(help="json, csv or html.")] = "html",
+    out: Annotated[Path | None, typer.Option(help="Output file; default standard output.")] = None,
+) -> None:
+    """The quarterly human–AI collaboration review, offline, from the ledger."""
+    import json
+
+    from audit.periods import current_quarter, days, quarter
+    from audit.render import to_csv, to_html
+    from audit.report import build_report
+
+    renderers = {"json": lambda r: json.dumps(r, ensure_ascii=False, indent=2), "csv": to_csv, "html": to_html}
+    if format not in renderers:
+        raise typer.BadParameter("format must be json, csv or html")
+    tz = load_settings().tz
+    if from_ and to:
+        period = days(from_.date(), to.date(), tz)
+    else:
+        period = quarter(quarter_label or current_quarter(datetime.now(tz).date()), tz)
+    with read_session(migrated_engine()) as session:
+        body = build_report(session, period, tz)
+    text = renderers[format](body)
+    if out is None:
+        sys.stdout.write(text)
+    else:
+        out.write_text(text, encoding="utf-8")
+    trust = "[green]ledger verified[/]" if body["trusted"] else f"[red]LEDGER BROKEN — figures untrusted[/]: {body['ledger_problem']}"
+    console.print(f"report {period.label}: {body['totals']['shown']} suggestions; {trust}")

@@ -1,10 +1,18 @@
 """The audit ledger, seen by auditors."""
 
-from fastapi import APIRouter
+from datetime import date, datetime
+from typing import Literal
+
+from fastapi import APIRouter, Query, Response
+from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel
 
-from api.deps import CurrentAuditor, SessionDep
+from api.deps import AuditorOrManager, CurrentAuditor, SessionDep, SettingsDep
+from audit.periods import current_quarter, days, quarter
+from audit.render import to_csv, to_html
+from audit.report import build_report
 from audit.verify import verify_ledger
+from core.errors import ValidationFailed
 
 router = APIRouter(prefix="/v1/audit", tags=["audit"])
 
@@ -23,3 +31,26 @@ def verify(_auditor: CurrentAuditor, session: SessionDep) -> VerifyPublic:
     """Walk the whole chain; name the first seq where it breaks."""
     result = verify_ledger(session)
     return VerifyPublic(**result.__dict__)
+
+
+@router.get("/report")
+async def report(
+    _caller: AuditorOrManager,
+    session: SessionDep,
+    settings: SettingsDep,
+    quarter_label: str | None = Query(None, alias="quarter", description="如 2026Q4（业务时区）；默认本季度。"),
+    from_day: date | None = Query(None, alias="from"),
+    to_day: date | None = Query(None, alias="to"),
+    format: Literal["json", "csv", "html"] = "json",
+):
+    """The quarterly human–AI collaboration review, from the ledger alone (verified first)."""
+    tz = settings.tz
+    if (from_day is None) != (to_day is None):
+        raise ValidationFailed("from 与 to 需同时给出（或都不给，用 quarter）。")
+    period = days(from_day, to_day, tz) if from_day else quarter(quarter_label or current_quarter(datetime.now(tz).date()), tz)
+    body = await run_in_threadpool(build_report, session, period, tz)
+    if format == "csv":
+        return Response(to_csv(body), media_type="text/csv; charset=utf-8")
+    if format == "html":
+        return Response(await run_in_threadpool(to_html, body), media_type="text/html; charset=utf-8")
+    return body

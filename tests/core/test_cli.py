@@ -69,6 +69,16 @@ def test_when_the_ledger_is_verified_and_exported_then_the_export_verifies_too(e
     assert broken.returncode == 1 and "first bad seq 2" in broken.stderr
 
 
+def test_when_a_report_is_written_offline_then_it_says_whether_the_ledger_is_trusted(env: dict[str, str], tmp_path: Path) -> None:
+    zhice("keys", "create", "--role", "rep", "--name", "r", env=env)
+    out = tmp_path / "report.html"
+    done = zhice("audit", "report", "--quarter", "2026Q4", "--format", "html", "--out", str(out), env=env)
+    assert "ledger verified" in done.stderr
+    assert "账本校验通过" in out.read_text(encoding="utf-8")
+    as_json = zhice("audit", "report", "--quarter", "2026Q4", "--format", "json", env=env)
+    assert '"period"' in as_json.stdout and '"ledger_verified": true' in as_json.stdout
+
+
 def test_when_db_upgrade_runs_twice_then_it_is_idempotent(env: dict[str, str]) -> None:
     assert "0001" in zhice("db", "upgrade", env=env).stderr
     assert "0001" in zhice("db", "upgrade", env=env).stderr

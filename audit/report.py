@@ -1,0 +1,193 @@
+"""The quarterly human–AI collaboration review, computed from the ledger alone.
+
+Shown suggestions come from `suggestion.shown` events in the period; what the
+rep did comes from the matching `suggestion.action` (whenever it happened);
+latency, degraded share and compliance interventions from `suggest.response`.
+The whole chain is verified first: a broken ledger marks every figure untrusted.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session
+
+from audit import ledger
+from audit.periods import Period
+from audit.verify import verify_ledger
+
+TARGET_RATIO = 3.0
+ACTIONS = ("adopted", "edited", "rejected", "ignored")
+HIGH_CONFIDENCE = 0.8
+LOW_CONFIDENCE = 0.6
+OUTLIER_Z = 2.0
+MIN_REP_SUGGESTIONS = 10
+
+
+@dataclass(frozen=True)
+class Shown:
+    id: str
+    agent: str
+    scenario: str
+    rep: str
+    prompt_version: str
+    confidence: float
+    week: str
+    text: str
+    action: str | None = None
+    edit_distance: int | None = None
+
+
+def metrics(items: list[Shown]) -> dict[str, Any]:
+    """Counts and the three rates; the ratio is null when nothing was corrected."""
+    counts = Counter(item.action or "none" for item in items)
+    shown = len(items)
+    corrected = counts["edited"] + counts["rejected"]
+    ratio = counts["adopted"] / corrected if corrected else None
+    return {
+        "shown": shown,
+        **{action: counts[action] for action in (*ACTIONS, "none")},
+        "adoption_rate": round(counts["adopted"] / shown, 4) if shown else None,
+        "correction_rate": round(corrected / shown, 4) if shown else None,
+        "adoption_to_correction_ratio": round(ratio, 3) if ratio is not None else None,
+        "target_met": (ratio >= TARGET_RATIO) if ratio is not None else counts["adopted"] > 0,
+    }
+
+
+def _grouped(items: list[Shown], key: Callable[[Shown], str]) -> dict[str, dict[str, Any]]:
+    groups: defaultdict[str, list[Shown]] = defaultdict(list)
+    for item in items:
+        groups[key(item)].append(item)
+    return {name: metrics(group) for name, group in sorted(groups.items())}
+
+
+def calibration(items: list[Shown], bins: int = 10) -> dict[str, Any]:
+    """Adoption by confidence bin, expected calibration error, and the lowest threshold
+    whose suggestions reach the adoption target, with the share it would suppress.
+    Only suggestions a rep acted on (adopted, edited, rejected) count as evidence."""
+    acted = [i for i in items if i.action in ("adopted", "edited", "rejected")]
+    table, ece = [], 0.0
+    for index in range(bins):
+        low, high = index / bins, (index + 1) / bins
+        in_bin = [i for i in acted if low <= i.confidence < high or (index == bins - 1 and i.confidence == 1.0)]
+        if not in_bin:
+            continue
+        adoption = sum(i.action == "adopted" for i in in_bin) / len(in_bin)
+        mean_confidence = statistics.fmean(i.confidence for i in in_bin)
+        ece += len(in_bin) / len(acted) * abs(adoption - mean_confidence)
+        table.append({"bin": f"{low:.1f}–{high:.1f}", "n": len(in_bin), "adoption": round(adoption, 4), "mean_confidence": round(mean_confidence, 4)})
+    recommended = None
+    for step in range(0, 100, 5):
+        threshold = step / 100
+        kept = [i for i in acted if i.confidence >= threshold]
+        if kept and metrics(kept)["target_met"]:
+            recommended = {
+                "threshold": threshold,
+                "suppressed_share": round(sum(i.confidence < threshold for i in items) / len(items), 4),
+            }
+            break
+    return {"bins": table, "ece": round(ece, 4) if acted else None, "recommended": recommended, "acted": len(acted)}
+
+
+def deviations(items: list[Shown], responses: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """What the review meeting walks through."""
+    def brief(item: Shown) -> dict[str, Any]:
+        return {"suggestion_id": item.id, "agent": item.agent, "rep": item.rep, "confidence": item.confidence, "text": item.text}
+
+    team = metrics(items)["adoption_rate"] or 0.0
+    outliers = []
+    for rep, block in _grouped(items, lambda i: i.rep).items():
+        n, rate = block["shown"], block["adoption_rate"] or 0.0
+        spread = (team * (1 - team) / n) ** 0.5 if n else 0.0
+        if n >= MIN_REP_SUGGESTIONS and spread and abs(rate - team) / spread >= OUTLIER_Z:
+            outliers.append({"rep": rep, "shown": n, "adoption_rate": rate, "team_adoption_rate": round(team, 4)})
+    return {
+        "high_confidence_rejected": [brief(i) for i in items if i.action == "rejected" and i.confidence >= HIGH_CONFIDENCE],
+        "low_confidence_adopted": [brief(i) for i in items if i.action == "adopted" and i.confidence < LOW_CONFIDENCE],
+        "rep_outliers": outliers,
+        "compliance_blocked": [
+            {"request_id": r["request_id"], "agent": i["agent"], "rules": i["rules"]}
+            for r in responses
+            for i in r.get("interventions", [])
+            if i.get("dropped")
+        ],
+        "degraded_responses": [{"request_id": r["request_id"], "notes": r.get("notes", [])} for r in responses if r.get("degraded")],
+    }
+
+
+def _percentiles(values: Iterable[float]) -> dict[str, float] | None:
+    values = sorted(values)
+    if not values:
+        return None
+    if len(values) == 1:
+        return {"p50": values[0], "p95": values[0], "p99": values[0], "max": values[0]}
+    q = statistics.quantiles(values, n=100, method="inclusive")
+    return {"p50": q[49], "p95": q[94], "p99": q[98], "max": values[-1]}
+
+
+def collect(session: Session, period: Period, tz: ZoneInfo) -> tuple[list[Shown], list[dict[str, Any]]]:
+    """The period's shown suggestions (with the rep's action) and responses, from the ledger."""
+    shown, responses, actions = [], [], {}
+    for event in ledger.events(session, since=period.since, kinds=["suggestion.shown", "suggestion.action", "suggest.response"]):
+        public = ledger.LedgerEventPublic.of(event)
+        if event.kind == "suggestion.action":
+            actions[event.suggestion_id] = public.payload
+            continue
+        if event.ts >= period.until:
+            continue
+        if event.kind == "suggest.response":
+            responses.append({"request_id": event.request_id, **public.payload})
+            continue
+        year, week, _ = event.ts.astimezone(tz).isocalendar()
+        shown.append((event, public.payload, f"{year}-W{week:02d}"))
+    items = [
+        Shown(
+            id=event.suggestion_id,
+            agent=payload["agent"],
+            scenario=payload["scenario"],
+            rep=event.actor_key_id or "?",
+            prompt_version=f"{payload['agent']}@{payload.get('prompt_version', payload.get('agent_version', '?'))}",
+            confidence=float(payload["confidence"]),
+            week=week,
+            text=payload["text"],
+            action=actions.get(event.suggestion_id, {}).get("action"),
+            edit_distance=actions.get(event.suggestion_id, {}).get("edit_distance"),
+        )
+        for event, payload, week in shown
+    ]
+    return items, responses
+
+
+def build_report(session: Session, period: Period, tz: ZoneInfo) -> dict[str, Any]:
+    """The whole review as one JSON-ready dict."""
+    verified = verify_ledger(session)
+    items, responses = collect(session, period, tz)
+    totals = metrics(items)
+    interventions = Counter(rule for r in responses for i in r.get("interventions", []) for rule in i["rules"])
+    return {
+        "period": {"label": period.label, "first_day": period.first_day.isoformat(), "last_day": period.last_day.isoformat(), "time_zone": tz.key},
+        "ledger_verified": verified.ok,
+        "trusted": verified.ok,
+        "ledger_problem": None if verified.ok else f"第 {verified.first_bad_seq} 条起账本校验失败：{verified.reason}",
+        "target_ratio": TARGET_RATIO,
+        "totals": totals,
+        "adoption_rate": totals["adoption_rate"],
+        "correction_rate": totals["correction_rate"],
+        "adoption_to_correction_ratio": totals["adoption_to_correction_ratio"],
+        "by_agent": _grouped(items, lambda i: i.agent),
+        "by_scenario": _grouped(items, lambda i: i.scenario),
+        "by_rep": _grouped(items, lambda i: i.rep),
+        "by_prompt_version": _grouped(items, lambda i: i.prompt_version),
+        "by_week": _grouped(items, lambda i: i.week),
+        "latency_ms": _percentiles(r["latency_ms"] for r in responses if "latency_ms" in r),
+        "degraded_share": round(sum(bool(r.get("degraded")) for r in responses) / len(responses), 4) if responses else None,
+        "compliance_interventions": dict(sorted(interventions.items())),
+        "edit_distance": _percentiles(i.edit_distance for i in items if i.action == "edited" and i.edit_distance is not None),
+        "calibration": {agent: calibration([i for i in items if i.agent == agent]) for agent in sorted({i.agent for i in items})},
+        "deviations": deviations(items, responses),
+    }

@@ -21,6 +21,10 @@ class Turn:
     text: str  # desensitized
 
 
+def query_of(customer_turns: list[str]) -> str:
+    return "\n".join(customer_turns[-2:])
+
+
 @dataclass(frozen=True)
 class AgentContext:
     """Everything an agent may use for one request."""
@@ -35,6 +39,11 @@ class AgentContext:
     @property
     def customer_turns(self) -> list[str]:
         return [turn.text for turn in self.turns if turn.role == "customer"]
+
+    @property
+    def query(self) -> str:
+        """What retrieval asks with: the customer's last two turns."""
+        return query_of(self.customer_turns)
 
     @property
     def last_customer_turn(self) -> str:

@@ -85,7 +85,7 @@ class SuggestPipeline:
         window = list(messages)[-CONTEXT_WINDOW:]
         masked, pseudonyms = await asyncio.to_thread(self._cache.desensitize, owner, conversation_id, [text for _, text in window])
         turns = tuple(Turn(role, result.text) for (role, _), result in zip(window, masked, strict=True))
-        scenario = classify([t.text for t in turns if t.role == "customer"], self._catalog)
+        scenario = await asyncio.to_thread(classify, [t.text for t in turns if t.role == "customer"], self._catalog, None, self._store)
         names = list(dict.fromkeys(agents)) if agents else [a.name for a in self._registry.for_scenario(scenario)]
         chosen = [self._registry.get(name) for name in names]
         context = AgentContext(turns, scenario, industry, attributes, self._store, self._catalog)

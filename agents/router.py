@@ -9,7 +9,9 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, model_validator
 
+from agents.base import query_of
 from knowledge.catalog import Catalog
+from knowledge.store import POOL, KnowledgeStore
 
 TAXONOMY_FILE = Path(__file__).with_name("taxonomy.yaml")
 FIXED_KEYS = ("price", "competitor", "contract", "stall", "delivery", "after_sales", "procurement", "other")
@@ -41,11 +43,23 @@ def load_taxonomy(path: Path = TAXONOMY_FILE) -> Taxonomy:
         return Taxonomy.model_validate(yaml.safe_load(handle))
 
 
-def classify(customer_turns: Sequence[str], catalog: Catalog, taxonomy: Taxonomy | None = None) -> str:
+NEIGHBOURS = 7
+NEIGHBOUR_WEIGHT = 0.5
+
+
+def classify(
+    customer_turns: Sequence[str], catalog: Catalog, taxonomy: Taxonomy | None = None, store: KnowledgeStore | None = None
+) -> str:
     """The scenario key: cue hits in the last turns, the latest turn weighing most;
-    naming a competitor from the catalog counts as a competitor cue."""
+    naming a competitor from the catalog counts as a competitor cue; with a store,
+    the annotated scenarios of the nearest approved snippets vote too."""
     taxonomy = taxonomy or load_taxonomy()
     scores: dict[str, float] = {}
+    if store is not None and customer_turns:
+        for hit in store.search(POOL, query_of(list(customer_turns)), NEIGHBOURS):
+            scenario = hit.metadata.get("scenario")
+            if scenario:
+                scores[scenario] = scores.get(scenario, 0.0) + NEIGHBOUR_WEIGHT * hit.relevance
     recent = list(customer_turns)[-RECENT_TURNS:]
     for age, turn in enumerate(reversed(recent)):
         weight = 1.0 / (1 + age)

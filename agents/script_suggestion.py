@@ -8,14 +8,18 @@ from knowledge.store import POOL, SCRIPTS
 
 
 def won_examples(context: AgentContext, scenario: str, k: int = 8) -> list:
-    """Nearest approved won-deal snippets of the scenario, same industry first."""
-    query = "\n".join(context.customer_turns[-2:])
-    base = [{"scenario": scenario}, {"outcome": "won"}]
-    hits = []
+    """Nearest approved won-deal snippets: of the scenario in the customer's industry,
+    then of the scenario anywhere, then any won deal; plus the scenario's sample scripts."""
+    query = context.query
+    filters = [{"$and": [{"scenario": scenario}, {"outcome": "won"}]}, {"outcome": "won"}]
     if context.industry:
-        hits = context.store.search(POOL, query, k, {"$and": [*base, {"industry": context.industry}]})
-    if len(hits) < 3:
-        hits += [h for h in context.store.search(POOL, query, k, {"$and": base}) if h.id not in {x.id for x in hits}]
+        filters.insert(0, {"$and": [{"scenario": scenario}, {"outcome": "won"}, {"industry": context.industry}]})
+    hits: list = []
+    for where in filters:
+        if len(hits) >= 3:
+            break
+        seen = {h.id for h in hits}
+        hits += [h for h in context.store.search(POOL, query, k, where) if h.id not in seen]
     return hits + context.store.search(SCRIPTS, query, 3, {"scenario": scenario})
 
 

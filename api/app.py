@@ -9,7 +9,7 @@ from importlib.metadata import version
 from fastapi import FastAPI
 
 from api.deps import access_rules, api_routes
-from api.middleware import AuthenticationMiddleware, BodyLimitMiddleware, RequestContextMiddleware
+from api.middleware import AuthenticationMiddleware, BodyLimitMiddleware, RequestContextMiddleware, SimulatedTimeMiddleware
 from api.problems import install_problem_handlers
 from api.routes import audit, compliance, contracts, desensitize, health, keys, suggest
 from core.db import get_engine, upgrade
@@ -22,9 +22,11 @@ from knowledge.store import get_store
 ROUTERS = (health.router, suggest.router, keys.router, desensitize.router, compliance.router, contracts.router, audit.router)
 
 
-def create_app(settings: Settings | None = None, *, demo: bool = False) -> FastAPI:
+def create_app(settings: Settings | None = None, *, demo: bool = False, simulation: bool = False) -> FastAPI:
     """Build the app; migrations run at start-up, and with ``demo`` the synthetic demo
-    data is loaded into the store if it is not there yet. ``settings`` overrides ``get_settings()``."""
+    data is loaded into the store if it is not there yet. ``simulation`` (only for
+    `zhice demo simulate`, in-process) lets requests set the ledger's clock.
+    ``settings`` overrides ``get_settings()``."""
     settings = settings or get_settings()
 
     @asynccontextmanager
@@ -50,6 +52,8 @@ def create_app(settings: Settings | None = None, *, demo: bool = False) -> FastA
     app.add_middleware(BodyLimitMiddleware, limit=settings.max_body_bytes)
     app.add_middleware(AuthenticationMiddleware, engine=get_engine(settings.resolved_database_url))
     app.add_middleware(RequestContextMiddleware)
+    if simulation:
+        app.add_middleware(SimulatedTimeMiddleware)
     _require_access_rules(app)
     return app
 

@@ -15,13 +15,14 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import BigInteger, Column, String, Text
 from sqlmodel import Field, Session, SQLModel, func, select
 
 from audit.chain import GENESIS_HASH, canonical_json, compute_hash, format_ts
+from core import clock
 from core.db import UtcDateTime, is_write_session
 from core.errors import LedgerError
 
@@ -109,7 +110,7 @@ def append(
     except (TypeError, ValueError) as exc:
         raise LedgerError(f"ledger payload for {kind!r} is not plain JSON: {exc}") from exc
     last = head(session)
-    now = datetime.now(UTC)
+    now = clock.now()
     event = LedgerEvent(
         seq=last.seq + 1 if last else 1,
         # ts never goes backwards along the chain, whatever the instances' clocks say

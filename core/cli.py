@@ -21,7 +21,7 @@ from core.errors import ZhiceError
 from core.keys import ApiKeyCreate, Role, create_key, list_keys, revoke_key
 from core.settings import get_settings
 from evals.cli import eval_app
-from knowledge.cli import desensitize_command
+from knowledge.cli import demo_app, desensitize_command
 
 app = typer.Typer(help="智策 (Zhice): AI co-pilot for B2B sales reps.", no_args_is_help=True, pretty_exceptions_enable=False)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
@@ -31,6 +31,7 @@ app.add_typer(keys_app, name="keys")
 app.add_typer(audit_app, name="audit")
 app.command("desensitize")(desensitize_command)
 app.add_typer(eval_app, name="eval")
+app.add_typer(demo_app, name="demo")
 
 
 @app.command()

@@ -81,13 +81,15 @@ class KnowledgeStore:
     def count(self, collection: str) -> int:
         return self._collections[collection].count()
 
+    @lru_cache(maxsize=512)  # the router and the agents ask with the same words in one request
+    def _query_vector(self, text: str) -> Any:
+        return self._embedder.queries([text])[0]
+
     def search(self, collection: str, text: str, k: int = 5, where: dict[str, Any] | None = None) -> list[Hit]:
         """The ``k`` nearest items to ``text`` among those matching ``where``."""
         if not self.count(collection):
             return []
-        result = self._collections[collection].query(
-            query_embeddings=self._embedder.queries([text]), n_results=k, where=where or None
-        )
+        result = self._collections[collection].query(query_embeddings=[self._query_vector(text)], n_results=k, where=where or None)
         low, high = self._embedder.similarity_range
         return [
             Hit(id_, 1.0 - distance, document, metadata or {}, min(1.0, max(0.0, (1.0 - distance - low) / (high - low))))

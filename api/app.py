@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from api.deps import access_rules, api_routes
 from api.middleware import AuthenticationMiddleware, BodyLimitMiddleware, RequestContextMiddleware, SimulatedTimeMiddleware
 from api.problems import install_problem_handlers
-from api.routes import audit, compliance, contracts, desensitize, health, keys, suggest
+from api.routes import audit, compliance, contracts, desensitize, health, keys, pages, suggest
 from core.db import get_engine, upgrade
 from core.logging import configure_logging
 from core.settings import Settings, get_settings
@@ -19,7 +19,7 @@ from knowledge.demo_data import load_demo
 from knowledge.desensitize import get_desensitizer
 from knowledge.store import get_store
 
-ROUTERS = (health.router, suggest.router, keys.router, desensitize.router, compliance.router, contracts.router, audit.router)
+ROUTERS = (health.router, pages.router, suggest.router, keys.router, desensitize.router, compliance.router, contracts.router, audit.router)
 
 
 def create_app(settings: Settings | None = None, *, demo: bool = False, simulation: bool = False) -> FastAPI:

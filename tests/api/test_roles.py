@@ -15,7 +15,7 @@ from api.deps import PublicAccess, RoleGuard, access_rules, api_routes
 from core.keys import Role
 from core.settings import Settings
 
-PUBLIC_PATHS = {"/healthz", "/readyz"}
+PUBLIC_PATHS = {"/healthz", "/readyz", "/audit"}
 
 
 def _routes(client: TestClient) -> list[tuple[str, str, RoleGuard | PublicAccess]]:
@@ -32,7 +32,7 @@ def _call(client: TestClient, method: str, path: str, key: str | None):
     return client.request(method, url, headers=headers, json={} if method in {"POST", "PUT", "PATCH"} else None)
 
 
-def test_when_the_app_is_built_then_only_health_routes_are_public(client: TestClient) -> None:
+def test_when_the_app_is_built_then_only_health_routes_and_page_shells_are_public(client: TestClient) -> None:
     public = {path for _, path, rule in _routes(client) if isinstance(rule, PublicAccess)}
     assert public == PUBLIC_PATHS
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,6 +32,7 @@ _AGENT_THREADS = ThreadPoolExecutor(max_workers=16, thread_name_prefix="zhice-ag
 @dataclass(frozen=True)
 class Suggestion:
     id: str
+    scenario: str
     agent: str
     agent_version: str
     text: str  # desensitized
@@ -70,7 +71,14 @@ class SuggestPipeline:
     def agent_names(self) -> list[str]:
         return self._registry.names
 
-    async def run(
+    async def run(self, **request: Any) -> Outcome:
+        """The whole outcome at once (see :meth:`stream` for the arguments)."""
+        async for kind, value in self.stream(**request):
+            if kind == "done":
+                return value
+        raise RuntimeError("stream ended without an outcome")
+
+    async def stream(
         self,
         *,
         owner: str,
@@ -80,7 +88,10 @@ class SuggestPipeline:
         messages: Sequence[tuple[str, str]],
         agents: Sequence[str] | None,
         budget_ms: int,
-    ) -> Outcome:
+    ) -> AsyncIterator[tuple[str, Any]]:
+        """Yield ("start", Outcome) once the scenario is known, ("suggestion", Suggestion)
+        as each passes the guard, ("chart", dict) if there is one, then ("done", Outcome);
+        all within ``budget_ms``."""
         deadline = time.perf_counter() + budget_ms / 1000
         window = list(messages)[-CONTEXT_WINDOW:]
         masked, pseudonyms = await asyncio.to_thread(self._cache.desensitize, owner, conversation_id, [text for _, text in window])
@@ -90,36 +101,42 @@ class SuggestPipeline:
         chosen = [self._registry.get(name) for name in names]
         context = AgentContext(turns, scenario, industry, attributes, self._store, self._catalog)
         outcome = Outcome(scenario, [], None, False, [], [{"role": t.role, "text": t.text} for t in turns], names, pseudonyms=pseudonyms)
+        yield "start", outcome
 
         loop = asyncio.get_running_loop()
-        remaining = deadline - time.perf_counter()
-        if remaining <= 0:  # desensitizing a long, new conversation used the whole budget
+        if time.perf_counter() >= deadline:  # desensitizing a long, new conversation used the whole budget
+            chosen = []
             outcome.degraded = True
-            outcome.reasons.append(f"对话脱敏已用完 {budget_ms} ms 预算，本次未生成建议")
-            return outcome
+            outcome.reasons.append(f"对话脱敏已用完 {budget_ms} ms 预算，本次未运行智能体")
         tasks = {asyncio.ensure_future(loop.run_in_executor(_AGENT_THREADS, agent.draft, context)): agent for agent in chosen}
-        done, pending = await asyncio.wait(tasks, timeout=remaining) if tasks else (set(), set())
-        drafts: list[Draft] = []
-        for task in done:
-            if task.exception() is None:
-                drafts.extend(task.result())
-            else:
-                outcome.degraded = True
-                outcome.reasons.append(f"{tasks[task].name} 出错，已跳过")
+        pending = set(tasks)
+        while pending and (remaining := deadline - time.perf_counter()) > 0:
+            done, pending = await asyncio.wait(pending, timeout=remaining, return_when=asyncio.FIRST_COMPLETED)
+            for task in done:
+                if task.exception() is not None:
+                    outcome.degraded = True
+                    outcome.reasons.append(f"{tasks[task].name} 出错，已跳过")
+                    continue
+                for suggestion in self._accept(task.result(), outcome):
+                    yield "suggestion", suggestion
         for task in pending:
             outcome.degraded = True
             outcome.reasons.append(f"{tasks[task].name} 未在 {budget_ms} ms 内完成，已跳过")
-        outcome.suggestions = self._checked_and_ranked(drafts, outcome)
         if len(outcome.suggestions) < TOP:
             outcome.reasons.append(f"证据不足：只有 {len(outcome.suggestions)} 条建议达到置信度阈值并通过合规检查")
         rival, ours = rival_and_ours(context)
         if rival and ours:
             outcome.chart = {"title": f"{ours.name} 与 {rival.name} 对比", "vega_lite": comparison_chart(ours, rival, scenario)}
-        return outcome
+            yield "chart", outcome.chart
+        yield "done", outcome
 
-    def _checked_and_ranked(self, drafts: list[Draft], outcome: Outcome) -> list[Suggestion]:
+    def _accept(self, drafts: list[Draft], outcome: Outcome) -> list[Suggestion]:
+        """One agent's drafts, best first, through the guard and the threshold, added to
+        the outcome until it holds three; returns the ones added now."""
         kept: list[Suggestion] = []
         for draft in sorted(drafts, key=lambda d: d.confidence, reverse=True):
+            if len(outcome.suggestions) + len(kept) == TOP:
+                break
             enforced = self._guard.enforce(draft.text)
             if enforced.violations:
                 outcome.interventions.append(
@@ -127,7 +144,7 @@ class SuggestPipeline:
                 )
             if enforced.text is None or draft.confidence < self._thresholds.get(draft.agent, 0.5):
                 continue
-            if any(near_duplicate(enforced.text, other.text) for other in kept):
+            if any(near_duplicate(enforced.text, other.text) for other in (*outcome.suggestions, *kept)):
                 continue
             anchors = [
                 {"id": a.id, "law": a.law, "article": a.article, "summary": a.summary, "rule": "content", "complies": "依据该条提出"}
@@ -139,6 +156,7 @@ class SuggestPipeline:
             kept.append(
                 Suggestion(
                     id=uuid.uuid4().hex,
+                    scenario=outcome.scenario,
                     agent=draft.agent,
                     agent_version=self._registry.get(draft.agent).version,
                     text=enforced.text,
@@ -147,6 +165,5 @@ class SuggestPipeline:
                     sources=tuple({"snippet_id": s.snippet_id, "score": s.score} for s in draft.sources),
                 )
             )
-            if len(kept) == TOP:
-                break
+        outcome.suggestions.extend(kept)
         return kept

@@ -5,19 +5,30 @@ from __future__ import annotations
 import hashlib
 import time
 import uuid
+from collections.abc import AsyncIterator
 from typing import Any, Literal
 
 from fastapi import APIRouter, Response, status
 from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field, field_validator, model_validator
+from rapidfuzz.distance import Levenshtein
 
 from agents.charts import render_svg
-from api.deps import CurrentRep, DesensitizerDep, EngineDep, PipelineDep, RepManagerAuditor, SessionDep, SettingsDep
+from api.deps import (
+    CurrentRep,
+    DesensitizerDep,
+    EngineDep,
+    PipelineDep,
+    RepManagerAuditor,
+    SessionDep,
+    SettingsDep,
+)
 from audit import ledger
-from rapidfuzz.distance import Levenshtein
 from core.db import read_session, write_session
 from core.errors import Conflict, NotFound, ValidationFailed
 from core.keys import Role
+from knowledge.desensitize import Pseudonyms
 
 router = APIRouter(prefix="/v1", tags=["suggest"])
 
@@ -88,68 +99,89 @@ def _pseudonymous(value: str, secret: str) -> str:
     return hashlib.sha256(f"{secret}:{value}".encode()).hexdigest()[:16]
 
 
-@router.post("/suggest")
-async def suggest(body: SuggestRequest, rep: CurrentRep, pipeline: PipelineDep, engine: EngineDep, settings: SettingsDep) -> SuggestResponse:
-    """Three compliant reply suggestions with legal anchors, and one comparison chart."""
+def _public(suggestion, pseudonyms: Pseudonyms) -> SuggestionPublic:
+    """The rep's view: the conversation's own values back in place of placeholders."""
+    return SuggestionPublic(
+        id=suggestion.id,
+        agent=suggestion.agent,
+        text=pseudonyms.reidentify(suggestion.text),
+        confidence=suggestion.confidence,
+        legal_anchors=[AnchorPublic(**a) for a in suggestion.anchors],
+        sources=list(suggestion.sources),
+    )
+
+
+def _chart(request_id: str, chart: dict[str, Any]) -> ChartPublic:
+    return ChartPublic(id=request_id, svg_url=f"/v1/charts/{request_id}.svg", **chart)
+
+
+async def _events(body: SuggestRequest, rep, pipeline, engine, settings) -> AsyncIterator[tuple[str, Any]]:
+    """The suggest path as events; each suggestion is in the ledger before it is yielded."""
     started = time.perf_counter()
     unknown = sorted(set(body.agents or ()) - set(pipeline.agent_names))
     if unknown:
         raise ValidationFailed(f"未知的智能体 {', '.join(unknown)}：可选 {', '.join(pipeline.agent_names)}。")
-    outcome = await pipeline.run(
-        owner=rep.key_id,
-        conversation_id=body.conversation_id,
-        industry=body.customer.industry,
-        attributes=body.customer.attributes,
-        messages=[(m.role, m.text) for m in body.messages],
-        agents=body.agents,
-        budget_ms=body.budget_ms or settings.latency_budget_ms,
-    )
     request_id = uuid.uuid4().hex  # ours, not the client's X-Request-ID: it names the chart and the ledger events
-    latency_ms = round((time.perf_counter() - started) * 1000)
-    secret = settings.secret_key.get_secret_value()
-    await run_in_threadpool(_record, engine, rep, request_id, outcome, latency_ms, body, secret)
-    return SuggestResponse(
-        request_id=request_id,
-        scenario=outcome.scenario,
-        suggestions=[
-            SuggestionPublic(
-                id=s.id,
-                agent=s.agent,
-                text=outcome.pseudonyms.reidentify(s.text),
-                confidence=s.confidence,
-                legal_anchors=[AnchorPublic(**a) for a in s.anchors],
-                sources=list(s.sources),
-            )
-            for s in outcome.suggestions
-        ],
-        chart=ChartPublic(id=request_id, svg_url=f"/v1/charts/{request_id}.svg", **outcome.chart) if outcome.chart else None,
-        latency_ms=latency_ms,
-        degraded=outcome.degraded,
-        notes=outcome.reasons,
-    )
+    request = {
+        "owner": rep.key_id,
+        "conversation_id": body.conversation_id,
+        "industry": body.customer.industry,
+        "attributes": body.customer.attributes,
+        "messages": [(m.role, m.text) for m in body.messages],
+        "agents": body.agents,
+        "budget_ms": body.budget_ms or settings.latency_budget_ms,
+    }
+    async for kind, value in pipeline.stream(**request):
+        latency_ms = round((time.perf_counter() - started) * 1000)
+        if kind == "suggestion":
+            await run_in_threadpool(_record_shown, engine, rep, request_id, value, latency_ms)
+        if kind == "done":
+            await run_in_threadpool(_record_response, engine, rep, request_id, value, latency_ms, body, settings.secret_key.get_secret_value())
+        yield kind, (request_id, value, latency_ms)
 
 
-def _record(engine, rep, request_id: str, outcome, latency_ms: int, body: SuggestRequest, secret: str) -> None:
-    """Everything shown, desensitized, in the ledger before the response leaves."""
-    with write_session(engine) as session:
-        for s in outcome.suggestions:
-            ledger.append(
-                session,
-                "suggestion.shown",
-                {
-                    "scenario": outcome.scenario,
-                    "agent": s.agent,
-                    "agent_version": s.agent_version,
-                    "text": s.text,
-                    "confidence": s.confidence,
-                    "sources": list(s.sources),
-                    "anchors": [a["id"] for a in s.anchors],
-                    "latency_ms": latency_ms,
-                },
-                actor=rep.actor,
+@router.post("/suggest")
+async def suggest(body: SuggestRequest, rep: CurrentRep, pipeline: PipelineDep, engine: EngineDep, settings: SettingsDep) -> SuggestResponse:
+    """Three compliant reply suggestions with legal anchors, and one comparison chart."""
+    async for kind, (request_id, value, latency_ms) in _events(body, rep, pipeline, engine, settings):
+        if kind == "done":
+            return SuggestResponse(
                 request_id=request_id,
-                suggestion_id=s.id,
+                scenario=value.scenario,
+                suggestions=[_public(s, value.pseudonyms) for s in value.suggestions],
+                chart=_chart(request_id, value.chart) if value.chart else None,
+                latency_ms=latency_ms,
+                degraded=value.degraded,
+                notes=value.reasons,
             )
+    raise RuntimeError("the suggest path ended without an outcome")
+
+
+def _record_shown(engine, rep, request_id: str, suggestion, latency_ms: int) -> None:
+    """A suggestion goes into the ledger, desensitized, before the rep sees it."""
+    with write_session(engine) as session:
+        ledger.append(
+            session,
+            "suggestion.shown",
+            {
+                "scenario": suggestion.scenario,
+                "agent": suggestion.agent,
+                "agent_version": suggestion.agent_version,
+                "text": suggestion.text,
+                "confidence": suggestion.confidence,
+                "sources": list(suggestion.sources),
+                "anchors": [a["id"] for a in suggestion.anchors],
+                "latency_ms": latency_ms,
+            },
+            actor=rep.actor,
+            request_id=request_id,
+            suggestion_id=suggestion.id,
+        )
+
+
+def _record_response(engine, rep, request_id: str, outcome, latency_ms: int, body: SuggestRequest, secret: str) -> None:
+    """The request's summary: context (desensitized), chart, interventions, latency."""
+    with write_session(engine) as session:
         ledger.append(
             session,
             "suggest.response",
@@ -225,3 +257,54 @@ async def chart_svg(chart_id: str, caller: RepManagerAuditor, session: SessionDe
         raise NotFound(f"没有编号为 {chart_id} 的图表：请使用 /v1/suggest 返回的 chart.svg_url。")
     svg = await run_in_threadpool(render_svg, chart["vega_lite"])
     return Response(svg, media_type="image/svg+xml")
+
+
+
+class StreamSummary(BaseModel):
+    request_id: str
+    scenario: str
+    suggestion_ids: list[str]
+    latency_ms: int
+    degraded: bool
+    notes: list[str]
+
+
+def _sse(event: str, data: BaseModel) -> str:
+    return f"event: {event}\ndata: {data.model_dump_json()}\n\n"
+
+
+async def _prepend(first: Any, rest: AsyncIterator[Any]) -> AsyncIterator[Any]:
+    yield first
+    async for item in rest:
+        yield item
+
+
+@router.post("/suggest/stream", response_class=StreamingResponse)
+async def suggest_stream(body: SuggestRequest, rep: CurrentRep, pipeline: PipelineDep, engine: EngineDep, settings: SettingsDep) -> StreamingResponse:
+    """Server-Sent Events, same body as /v1/suggest: `start` (scenario), then each
+    `suggestion` as soon as it passed the compliance guard, the `chart`, and `done`."""
+    events = _events(body, rep, pipeline, engine, settings)
+    first = await anext(events)  # bad requests become problem details before the stream starts
+
+    async def frames() -> AsyncIterator[str]:
+        pseudonyms = Pseudonyms()
+        async for kind, (request_id, value, latency_ms) in _prepend(first, events):
+            if kind == "start":
+                pseudonyms = value.pseudonyms
+                yield _sse("start", StreamSummary(request_id=request_id, scenario=value.scenario, suggestion_ids=[], latency_ms=latency_ms, degraded=False, notes=[]))
+            elif kind == "suggestion":
+                yield _sse("suggestion", _public(value, pseudonyms))
+            elif kind == "chart":
+                yield _sse("chart", _chart(request_id, value))
+            else:
+                summary = StreamSummary(
+                    request_id=request_id,
+                    scenario=value.scenario,
+                    suggestion_ids=[s.id for s in value.suggestions],
+                    latency_ms=latency_ms,
+                    degraded=value.degraded,
+                    notes=value.reasons,
+                )
+                yield _sse("done", summary)
+
+    return StreamingResponse(frames(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 import pytest
@@ -149,3 +150,32 @@ def test_when_a_request_is_bad_then_4xx_problem_details(demo, change: dict, stat
     response = client.post("/v1/suggest", json=PRICE | change, headers={"Authorization": f"Bearer {keys[Role.rep]}"})
     assert response.status_code == status, response.text
     assert response.headers["content-type"].startswith("application/problem+json")
+
+
+def _sse_events(text: str) -> list[tuple[str, dict]]:
+    events = []
+    for block in text.strip().split("\n\n"):
+        lines = dict(line.split(": ", 1) for line in block.splitlines())
+        events.append((lines["event"], json.loads(lines["data"])))
+    return events
+
+
+def test_when_suggestions_are_streamed_then_each_arrives_as_an_event_already_in_the_ledger(demo) -> None:
+    client, keys, settings = demo
+    response = client.post("/v1/suggest/stream", json=COMPETITOR, headers={"Authorization": f"Bearer {keys[Role.rep]}"})
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/event-stream")
+    events = _sse_events(response.text)
+    assert [kind for kind, _ in events] == ["start", "suggestion", "suggestion", "suggestion", "chart", "done"]
+    start, done = events[0][1], events[-1][1]
+    assert start["scenario"] == "competitor" and start["request_id"] == done["request_id"]
+    streamed = [data["id"] for kind, data in events if kind == "suggestion"]
+    assert done["suggestion_ids"] == streamed and all(data["legal_anchors"] for kind, data in events if kind == "suggestion")
+    with read_session(get_engine(settings.resolved_database_url)) as session:
+        shown = [e.suggestion_id for e in ledger.find(session, "suggestion.shown", request_id=done["request_id"])]
+    assert shown == streamed
+
+
+def test_when_a_streamed_request_is_bad_then_problem_details_come_before_any_stream(demo) -> None:
+    client, keys, _ = demo
+    response = client.post("/v1/suggest/stream", json=PRICE | {"agents": ["nope"]}, headers={"Authorization": f"Bearer {keys[Role.rep]}"})
+    assert response.status_code == 422 and response.headers["content-type"].startswith("application/problem+json")

@@ -15,7 +15,7 @@ from api.routes import audit, compliance, contracts, desensitize, health, keys, 
 from core.db import get_engine, upgrade
 from core.logging import configure_logging
 from core.settings import Settings, get_settings
-from knowledge.demo_data import load_demo
+from knowledge.demo_data import demo_rep_key, load_demo
 from knowledge.desensitize import get_desensitizer
 from knowledge.store import get_store
 
@@ -36,6 +36,7 @@ def create_app(settings: Settings | None = None, *, demo: bool = False, simulati
         get_desensitizer(settings.secret_key.get_secret_value())  # load LAC now, not on a rep's first request
         if demo:
             load_demo(get_store(settings))
+            _app.state.demo_key = demo_rep_key(settings)
         yield
 
     app = FastAPI(

@@ -93,3 +93,19 @@ def load_demo(store: KnowledgeStore) -> int:
         [{"risk": c["risk"], "severity": c["severity"], "synthetic": True} for c in clauses],
     )
     return len(snippets) + len(scripts) + len(clauses)
+
+
+def demo_conversations(path: Path = DEMO_DIR / "conversations.yaml") -> list[dict]:
+    """Conversations the sidebar offers in demo mode."""
+    with path.open(encoding="utf-8") as handle:
+        return yaml.safe_load(handle)["conversations"]
+
+
+def demo_rep_key(settings) -> str:
+    """A fresh rep key for the demo sidebar; its clear value lives only in this process."""
+    from audit.ledger import CLI_ADMIN
+    from core.db import get_engine, write_session
+    from core.keys import ApiKeyCreate, Role, create_key
+
+    with write_session(get_engine(settings.resolved_database_url)) as session:
+        return create_key(session, ApiKeyCreate(name="演示销售（demo）", role=Role.rep), actor=CLI_ADMIN).key

@@ -2,10 +2,12 @@
 
 from pathlib import Path
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from api.deps import Public
+from core.errors import NotFound
+from knowledge.demo_data import demo_conversations
 
 STATIC = Path(__file__).parents[1] / "static"
 router = APIRouter(tags=["pages"], dependencies=[Public], include_in_schema=False)
@@ -15,3 +17,18 @@ router = APIRouter(tags=["pages"], dependencies=[Public], include_in_schema=Fals
 def audit_page() -> HTMLResponse:
     """The auditor's page over GET /v1/audit/report."""
     return HTMLResponse((STATIC / "audit.html").read_text(encoding="utf-8"))
+
+
+@router.get("/sidebar", response_class=HTMLResponse)
+def sidebar_page() -> HTMLResponse:
+    """The rep's sidebar: the conversation, the 智策 button, suggestion cards, the chart."""
+    return HTMLResponse((STATIC / "sidebar.html").read_text(encoding="utf-8"))
+
+
+@router.get("/sidebar/demo.json")
+def sidebar_demo(request: Request) -> dict:
+    """Only under `zhice serve --demo`: demo conversations and a demo rep key."""
+    key = getattr(request.app.state, "demo_key", None)
+    if key is None:
+        raise NotFound("未以演示模式启动（zhice serve --demo），没有演示数据。")
+    return {"key": key, "conversations": demo_conversations()}

@@ -207,6 +207,7 @@ def _record_response(engine, rep, request_id: str, outcome, latency_ms: int, bod
 class ActionRequest(BaseModel):
     action: Literal["adopted", "edited", "rejected", "ignored"]
     final_text: str | None = Field(None, max_length=4000, description="发送给客户的最终文本：edited 时必填，其他操作不填。")
+    reason: str | None = Field(None, max_length=500, description="不采用的原因（可选，会脱敏后记录）。")
 
     @model_validator(mode="after")
     def _final_text_only_when_edited(self) -> ActionRequest:
@@ -226,6 +227,7 @@ class ActionPublic(BaseModel):
 def act(suggestion_id: str, body: ActionRequest, rep: CurrentRep, engine: EngineDep, desensitizer: DesensitizerDep) -> ActionPublic:
     """Record what the rep did with a suggestion; once per suggestion."""
     final = desensitizer.desensitize(body.final_text).text if body.final_text else None
+    reason = desensitizer.desensitize(body.reason).text if body.reason else None
     with read_session(engine) as session:
         shown = ledger.find(session, "suggestion.shown", suggestion_id=suggestion_id)
     if not shown or shown[0].actor_key_id != rep.key_id:
@@ -239,7 +241,7 @@ def act(suggestion_id: str, body: ActionRequest, rep: CurrentRep, engine: Engine
         event = ledger.append(
             session,
             "suggestion.action",
-            {"action": body.action, "final_text": final, "edit_distance": distance},
+            {"action": body.action, "final_text": final, "edit_distance": distance, "reason": reason},
             actor=rep.actor,
             request_id=shown[0].request_id,
             suggestion_id=suggestion_id,

@@ -1,0 +1,95 @@
+"""The rep's sidebar in headless Chromium against `zhice serve --demo` (screenshots in test-artifacts/)."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+
+import pytest
+
+from tests.pages.conftest import ARTIFACTS, LiveServer, start_server
+
+FAKE_HOST = """window.__sent = [];
+window.zhiceHost = {getConversation: async () => null, sendMessage: async (text) => { window.__sent.push(text); }};"""
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    yield from start_server(tmp_path_factory.mktemp("sidebar"), demo=True)
+
+
+def _open(browser, server: LiveServer, demo_index: int = 0, host: bool = True):
+    page = browser.new_page(viewport={"width": 380, "height": 900})
+    if host:
+        page.add_init_script(FAKE_HOST)
+    page.goto(f"{server.url}/sidebar")
+    page.wait_for_selector("#demo:not([hidden])")
+    page.select_option("#demo", str(demo_index))
+    return page
+
+
+def _actions(server: LiveServer) -> list[dict]:
+    with sqlite3.connect(server.data_dir / "zhice.db") as connection:
+        rows = connection.execute("SELECT suggestion_id, payload FROM ledger_event WHERE kind = 'suggestion.action'").fetchall()
+    return [{"suggestion_id": sid, **json.loads(payload)} for sid, payload in rows]
+
+
+def test_when_a_rep_runs_a_demo_conversation_then_cards_chart_and_actions_work(server: LiveServer, browser) -> None:
+    page = _open(browser, server)
+    page.screenshot(path=str(ARTIFACTS / "sidebar-1-conversation.png"), full_page=True)
+    with page.expect_response("**/v1/suggest/stream"):
+        page.click("#go")
+    page.wait_for_function("document.querySelectorAll('.card').length === 3")
+    page.wait_for_selector("#chart svg")
+    assert all(card.locator("details").count() >= 2 for card in page.locator(".card").all())  # anchors + sources
+    page.screenshot(path=str(ARTIFACTS / "sidebar-2-suggestions.png"), full_page=True)
+
+    first_text = page.locator(".card .text").first.inner_text()
+    page.locator(".card").nth(0).locator("[data-act=adopt]").click()
+    page.wait_for_function("window.__sent.length === 1")
+    assert page.evaluate("window.__sent[0]") == first_text == page.input_value("#chat-input")
+
+    page.locator(".card").nth(1).locator("[data-act=edit]").click()
+    page.locator(".card").nth(1).locator("textarea").fill("您好，这是我改过的回复。")
+    page.locator(".card").nth(1).locator("[data-act=send]").click()
+    page.wait_for_function("window.__sent.length === 2")
+    page.screenshot(path=str(ARTIFACTS / "sidebar-3-acted.png"), full_page=True)
+    kinds = {a["action"] for a in _actions(server)}
+    assert {"adopted", "edited"} <= kinds
+    page.close()
+
+
+def test_when_streaming_fails_then_the_plain_endpoint_serves_the_cards(server: LiveServer, browser) -> None:
+    page = _open(browser, server, demo_index=1)
+    page.route("**/v1/suggest/stream", lambda route: route.abort())
+    with page.expect_response("**/v1/suggest"):
+        page.click("#go")
+    page.wait_for_function("document.querySelectorAll('.card').length >= 1")
+    assert "数据来源" in page.locator("#cards").inner_text() or page.locator(".card").count() >= 1
+    page.close()
+
+
+def test_when_a_rep_uses_the_keyboard_then_1_to_3_pick_and_enter_adopts(server: LiveServer, browser) -> None:
+    page = _open(browser, server, demo_index=0)
+    page.click("#go")
+    page.wait_for_function("document.querySelectorAll('.card').length === 3")
+    page.keyboard.press("2")
+    page.keyboard.press("Enter")
+    page.locator(".card").nth(1).locator(".done").wait_for()
+    assert page.locator(".card").nth(1).locator(".done").inner_text() == "已采用"
+    page.keyboard.press("Escape")
+    assert page.locator(".card").count() == 0
+    page.close()
+
+
+def test_when_the_key_is_wrong_then_the_rep_reads_what_to_do(server: LiveServer, browser) -> None:
+    page = browser.new_page(viewport={"width": 380, "height": 800})
+    page.add_init_script("sessionStorage.setItem('zhice-key', 'zk_expired_key')")
+    page.goto(f"{server.url}/sidebar")
+    page.wait_for_selector("#demo:not([hidden])")
+    page.select_option("#demo", "0")
+    page.click("#go")
+    page.wait_for_function("document.querySelector('#error').textContent.includes('密钥')")
+    assert "管理员" in page.inner_text("#error")
+    page.close()

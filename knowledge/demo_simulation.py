@@ -25,7 +25,8 @@ from core import clock
 from core.db import get_engine, upgrade, write_session
 from core.keys import ApiKeyCreate, Role, create_key
 from core.settings import Settings
-from knowledge.demo_data import demo_snippets
+from knowledge.demo_data import demo_snippets, load_demo
+from knowledge.store import get_store
 
 REPS = (("销售·甲", 0.72), ("销售·乙", 0.66), ("销售·丙", 0.78), ("销售·丁", 0.62), ("销售·戊", 0.35))  # 戊 rarely adopts
 
@@ -61,7 +62,8 @@ def simulate(settings: Settings, *, days: int = 90, per_day: int = 4, seed: int 
         keys = [(create_key(session, ApiKeyCreate(name=name, role=Role.rep), actor=CLI_ADMIN).key, p) for name, p in REPS]
     conversations = [(s.industry, s.customer) for s in demo_snippets()]
     summary = SimulationSummary(actions=Counter())
-    with TestClient(create_app(settings, demo=True, simulation=True)) as client:
+    load_demo(get_store(settings))
+    with TestClient(create_app(settings, simulation=True)) as client:
         for day in range(days):
             moments = sorted(start + timedelta(days=day, minutes=rng.randint(0, 540)) for _ in range(per_day * len(keys)))
             for moment in moments:

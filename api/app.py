@@ -15,7 +15,7 @@ from api.routes import audit, compliance, contracts, desensitize, health, keys, 
 from core.db import get_engine, upgrade
 from core.logging import configure_logging
 from core.settings import Settings, get_settings
-from knowledge.demo_data import demo_rep_key, load_demo
+from knowledge.demo_data import demo_rep_key, load_demo, revoke_demo_key
 from knowledge.desensitize import get_desensitizer
 from knowledge.store import get_store
 
@@ -38,6 +38,8 @@ def create_app(settings: Settings | None = None, *, demo: bool = False, simulati
             load_demo(get_store(settings))
             _app.state.demo_key = demo_rep_key(settings)
         yield
+        if demo:
+            revoke_demo_key(settings, _app.state.demo_key)
 
     app = FastAPI(
         title="智策 Zhice",

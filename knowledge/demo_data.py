@@ -109,3 +109,13 @@ def demo_rep_key(settings) -> str:
 
     with write_session(get_engine(settings.resolved_database_url)) as session:
         return create_key(session, ApiKeyCreate(name="演示销售（demo）", role=Role.rep), actor=CLI_ADMIN).key
+
+
+def revoke_demo_key(settings, key: str) -> None:
+    """The demo key dies with the server that made it."""
+    from audit.ledger import CLI_ADMIN
+    from core.db import get_engine, write_session
+    from core.keys import revoke_key
+
+    with write_session(get_engine(settings.resolved_database_url)) as session:
+        revoke_key(session, key.split("_")[1], actor=CLI_ADMIN)

@@ -27,8 +27,10 @@ def sidebar_page() -> HTMLResponse:
 
 @router.get("/sidebar/demo.json")
 def sidebar_demo(request: Request) -> dict:
-    """Only under `zhice serve --demo`: demo conversations and a demo rep key."""
+    """Only under `zhice serve --demo`, and only to this machine: demo conversations and
+    a demo rep key (revoked when the server stops)."""
     key = getattr(request.app.state, "demo_key", None)
-    if key is None:
+    local = request.client is not None and request.client.host in ("127.0.0.1", "::1", "localhost", "testclient")
+    if key is None or not local:
         raise NotFound("未以演示模式启动（zhice serve --demo），没有演示数据。")
     return {"key": key, "conversations": demo_conversations()}

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import logging
 import time
 import uuid
 from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from fastapi import APIRouter, Response, status
@@ -31,6 +34,7 @@ from core.keys import Role
 from knowledge.desensitize import Pseudonyms
 
 router = APIRouter(prefix="/v1", tags=["suggest"])
+log = logging.getLogger("zhice.suggest")
 
 
 class Customer(BaseModel):
@@ -115,8 +119,21 @@ def _chart(request_id: str, chart: dict[str, Any]) -> ChartPublic:
     return ChartPublic(id=request_id, svg_url=f"/v1/charts/{request_id}.svg", **chart)
 
 
-async def _events(body: SuggestRequest, rep, pipeline, engine, settings) -> AsyncIterator[tuple[str, Any]]:
-    """The suggest path as events; each suggestion is in the ledger before it is yielded."""
+@dataclass
+class Delivery:
+    """Whether the client is still there; suggestions it never received are not "shown"."""
+
+    connected: bool = True
+    shown: list[str] = field(default_factory=list)
+
+
+_DRAINING: set[asyncio.Task] = set()  # keeps stream producers alive until they finish
+
+
+async def _events(body: SuggestRequest, rep, pipeline, engine, settings, delivery: Delivery | None = None) -> AsyncIterator[tuple[str, Any]]:
+    """The suggest path as events; each suggestion is in the ledger before it is yielded,
+    and the request's summary always is, even when the client has gone."""
+    delivery = delivery or Delivery()
     started = time.perf_counter()
     unknown = sorted(set(body.agents or ()) - set(pipeline.agent_names))
     if unknown:
@@ -133,11 +150,16 @@ async def _events(body: SuggestRequest, rep, pipeline, engine, settings) -> Asyn
     }
     async for kind, value in pipeline.stream(**request):
         latency_ms = round((time.perf_counter() - started) * 1000)
-        if kind == "suggestion":
+        if kind == "suggestion" and delivery.connected:
             await run_in_threadpool(_record_shown, engine, rep, request_id, value, latency_ms)
+            delivery.shown.append(value.id)
         if kind == "done":
-            await run_in_threadpool(_record_response, engine, rep, request_id, value, latency_ms, body, settings.secret_key.get_secret_value())
-        yield kind, (request_id, value, latency_ms)
+            if not delivery.connected:
+                value.reasons.append("客户端在接收途中断开：未送达的建议未计入展示")
+            secret = settings.secret_key.get_secret_value()
+            await run_in_threadpool(_record_response, engine, rep, request_id, value, delivery.shown, latency_ms, body, secret)
+        if delivery.connected:
+            yield kind, (request_id, value, latency_ms)
 
 
 @router.post("/suggest")
@@ -179,7 +201,7 @@ def _record_shown(engine, rep, request_id: str, suggestion, latency_ms: int) -> 
         )
 
 
-def _record_response(engine, rep, request_id: str, outcome, latency_ms: int, body: SuggestRequest, secret: str) -> None:
+def _record_response(engine, rep, request_id: str, outcome, shown: list[str], latency_ms: int, body: SuggestRequest, secret: str) -> None:
     """The request's summary: context (desensitized), chart, interventions, latency."""
     with write_session(engine) as session:
         ledger.append(
@@ -192,7 +214,7 @@ def _record_response(engine, rep, request_id: str, outcome, latency_ms: int, bod
                 "scenario": outcome.scenario,
                 "agents": outcome.agents,
                 "context": outcome.context,
-                "suggestions": [s.id for s in outcome.suggestions],
+                "suggestions": shown,
                 "interventions": outcome.interventions,
                 "chart": outcome.chart,
                 "degraded": outcome.degraded,
@@ -275,38 +297,52 @@ def _sse(event: str, data: BaseModel) -> str:
     return f"event: {event}\ndata: {data.model_dump_json()}\n\n"
 
 
-async def _prepend(first: Any, rest: AsyncIterator[Any]) -> AsyncIterator[Any]:
-    yield first
-    async for item in rest:
-        yield item
-
-
 @router.post("/suggest/stream", response_class=StreamingResponse)
 async def suggest_stream(body: SuggestRequest, rep: CurrentRep, pipeline: PipelineDep, engine: EngineDep, settings: SettingsDep) -> StreamingResponse:
     """Server-Sent Events, same body as /v1/suggest: `start` (scenario), then each
     `suggestion` as soon as it passed the compliance guard, the `chart`, and `done`."""
-    events = _events(body, rep, pipeline, engine, settings)
+    delivery = Delivery()
+    events = _events(body, rep, pipeline, engine, settings, delivery)
     first = await anext(events)  # bad requests become problem details before the stream starts
+    queue: asyncio.Queue = asyncio.Queue()
+
+    async def produce() -> None:
+        """Runs apart from the response, so a client that leaves cannot cut the ledger short."""
+        try:
+            await queue.put(first)
+            async for item in events:
+                await queue.put(item)
+        except Exception:
+            log.exception("suggest stream failed")
+        finally:
+            await queue.put(None)
+
+    _DRAINING.add(task := asyncio.get_running_loop().create_task(produce()))
+    task.add_done_callback(_DRAINING.discard)
 
     async def frames() -> AsyncIterator[str]:
         pseudonyms = Pseudonyms()
-        async for kind, (request_id, value, latency_ms) in _prepend(first, events):
-            if kind == "start":
-                pseudonyms = value.pseudonyms
-                yield _sse("start", StreamSummary(request_id=request_id, scenario=value.scenario, suggestion_ids=[], latency_ms=latency_ms, degraded=False, notes=[]))
-            elif kind == "suggestion":
-                yield _sse("suggestion", _public(value, pseudonyms))
-            elif kind == "chart":
-                yield _sse("chart", _chart(request_id, value))
-            else:
-                summary = StreamSummary(
-                    request_id=request_id,
-                    scenario=value.scenario,
-                    suggestion_ids=[s.id for s in value.suggestions],
-                    latency_ms=latency_ms,
-                    degraded=value.degraded,
-                    notes=value.reasons,
-                )
-                yield _sse("done", summary)
+        try:
+            while (item := await queue.get()) is not None:
+                kind, (request_id, value, latency_ms) = item
+                if kind == "start":
+                    pseudonyms = value.pseudonyms
+                    yield _sse("start", StreamSummary(request_id=request_id, scenario=value.scenario, suggestion_ids=[], latency_ms=latency_ms, degraded=False, notes=[]))
+                elif kind == "suggestion":
+                    yield _sse("suggestion", _public(value, pseudonyms))
+                elif kind == "chart":
+                    yield _sse("chart", _chart(request_id, value))
+                else:
+                    summary = StreamSummary(
+                        request_id=request_id,
+                        scenario=value.scenario,
+                        suggestion_ids=[s.id for s in value.suggestions],
+                        latency_ms=latency_ms,
+                        degraded=value.degraded,
+                        notes=value.reasons,
+                    )
+                    yield _sse("done", summary)
+        finally:
+            delivery.connected = False  # from here on, nothing more reaches this client
 
     return StreamingResponse(frames(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"})

@@ -7,7 +7,11 @@ from pathlib import Path
 import pytest
 
 from agents.base import AgentContext, Turn
-from agents.competitor_response import CompetitorResponseAgent, fact_comparison, rival_and_ours
+from agents.competitor_response import (
+    CompetitorResponseAgent,
+    fact_comparison,
+    rival_and_ours,
+)
 from agents.script_suggestion import ScriptSuggestionAgent, won_examples
 from core.settings import Settings
 from knowledge.catalog import load_catalog

@@ -179,3 +179,4 @@ def test_when_a_streamed_request_is_bad_then_problem_details_come_before_any_str
     client, keys, _ = demo
     response = client.post("/v1/suggest/stream", json=PRICE | {"agents": ["nope"]}, headers={"Authorization": f"Bearer {keys[Role.rep]}"})
     assert response.status_code == 422 and response.headers["content-type"].startswith("application/problem+json")
+

@@ -9,7 +9,14 @@ from concurrent.futures import ProcessPoolExecutor
 
 from sqlalchemy import Engine, text
 
-from core.db import FairLock, current_revision, is_write_session, read_session, upgrade, write_session
+from core.db import (
+    FairLock,
+    current_revision,
+    is_write_session,
+    read_session,
+    upgrade,
+    write_session,
+)
 from core.settings import Settings
 from tests.workers import upgrade_fresh
 

@@ -1,17 +1,10 @@
-"""A real server in a subprocess on a fresh data dir, and Debian's Chromium for Playwright."""
+"""Debian's Chromium for Playwright (CI installs it and sets ZHICE_TEST_REQUIRE_BROWSER=1)."""
 
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
-import time
-from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
-import httpx2
 import pytest
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -19,18 +12,7 @@ ARTIFACTS = Path(__file__).parents[2] / "test-artifacts"
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
-@dataclass
-class LiveServer:
-    url: str
-    data_dir: Path
-    env: dict[str, str]
-
-    def zhice(self, *args: str) -> str:
-        command = [sys.executable, "-c", "from core.cli import main; main()", *args]
-        return subprocess.run(command, env=self.env, capture_output=True, text=True, timeout=300, check=True).stdout
-
-
-def _require_chromium() -> None:
+def require_chromium() -> None:
     if not CHROMIUM.exists():
         reason = f"no Chromium at {CHROMIUM} (apt-get install chromium)"
         if os.environ.get("ZHICE_TEST_REQUIRE_BROWSER") == "1":
@@ -38,34 +20,9 @@ def _require_chromium() -> None:
         pytest.skip(reason)
 
 
-def start_server(data: Path, *, demo: bool, before: list[list[str]] = ()) -> Iterator[LiveServer]:
-    _require_chromium()
-    env = {**os.environ, "ZHICE_DATA_DIR": str(data), "ZHICE_LOG_LEVEL": "WARNING", "COLUMNS": "200"}
-    env.pop("ZHICE_DATABASE_URL", None)
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = LiveServer(f"http://127.0.0.1:{port}", data, env)
-    for args in before:
-        server.zhice(*args)
-    command = [sys.executable, "-c", "from core.cli import main; main()", "serve", "--port", str(port), *(["--demo"] if demo else [])]
-    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            if httpx2.get(f"{server.url}/healthz", timeout=1).status_code == 200 and (not demo or httpx2.get(f"{server.url}/sidebar/demo.json", timeout=2).status_code == 200):
-                break
-        except httpx2.TransportError:
-            pass
-        time.sleep(0.3)
-    yield server
-    process.terminate()
-    process.wait(timeout=20)
-
-
 @pytest.fixture(scope="session")
 def browser():
-    _require_chromium()
+    require_chromium()
     from playwright.sync_api import sync_playwright
 
     ARTIFACTS.mkdir(exist_ok=True)

@@ -6,11 +6,13 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.pages.conftest import ARTIFACTS, LiveServer, start_server
+from tests.live_server import LiveServer, start_server
+from tests.pages.conftest import ARTIFACTS, require_chromium
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    require_chromium()
     yield from start_server(tmp_path_factory.mktemp("audit"), demo=False, before=[["demo", "simulate", "--days", "2", "--per-day", "1"]])
 
 

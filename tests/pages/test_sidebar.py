@@ -8,7 +8,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.pages.conftest import ARTIFACTS, LiveServer, start_server
+from tests.live_server import LiveServer, start_server
+from tests.pages.conftest import ARTIFACTS, require_chromium
 
 FAKE_HOST = """window.__sent = [];
 window.zhiceHost = {getConversation: async () => null, sendMessage: async (text) => { window.__sent.push(text); }};"""
@@ -16,6 +17,7 @@ window.zhiceHost = {getConversation: async () => null, sendMessage: async (text)
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    require_chromium()
     yield from start_server(tmp_path_factory.mktemp("sidebar"), demo=True)
 
 

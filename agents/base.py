@@ -45,10 +45,6 @@ class AgentContext:
         """What retrieval asks with: the customer's last two turns."""
         return query_of(self.customer_turns)
 
-    @property
-    def last_customer_turn(self) -> str:
-        turns = self.customer_turns
-        return turns[-1] if turns else ""
 
 
 @dataclass(frozen=True)

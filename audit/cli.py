@@ -53,14 +53,15 @@ def export(
     out: Annotated[Path | None, typer.Option(help="Output file; default standard output.")] = None,
 ) -> None:
     """Write the events of a date range as JSONL (re-verifiable: docs/ledger.md)."""
-    since, until = local_day_bounds(from_.date(), to.date(), load_settings().tz)
+    settings = load_settings()
+    since, until = local_day_bounds(from_.date(), to.date(), settings.tz)
     with read_session(migrated_engine()) as session:
         if out is None:
             written = export_jsonl(session, sys.stdout, since=since, until=until)
         else:
             with out.open("w", encoding="utf-8") as handle:
                 written = export_jsonl(session, handle, since=since, until=until)
-    console.print(f"exported {written} events from {from_:%Y-%m-%d} to {to:%Y-%m-%d} ({load_settings().timezone})")
+    console.print(f"exported {written} events from {from_:%Y-%m-%d} to {to:%Y-%m-%d} ({settings.timezone})")
 
 
 @audit_app.command("report")

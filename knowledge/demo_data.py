@@ -11,6 +11,10 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
+from audit.ledger import CLI_ADMIN
+from core.db import get_engine, write_session
+from core.keys import ApiKeyCreate, Role, create_key, revoke_key
+from core.settings import Settings
 from knowledge.store import CLAUSES, POOL, SCRIPTS, KnowledgeStore
 
 DEMO_DIR = Path(__file__).parent / "demo"
@@ -101,21 +105,13 @@ def demo_conversations(path: Path = DEMO_DIR / "conversations.yaml") -> list[dic
         return yaml.safe_load(handle)["conversations"]
 
 
-def demo_rep_key(settings) -> str:
+def demo_rep_key(settings: Settings) -> str:
     """A fresh rep key for the demo sidebar; its clear value lives only in this process."""
-    from audit.ledger import CLI_ADMIN
-    from core.db import get_engine, write_session
-    from core.keys import ApiKeyCreate, Role, create_key
-
     with write_session(get_engine(settings.resolved_database_url)) as session:
         return create_key(session, ApiKeyCreate(name="演示销售（demo）", role=Role.rep), actor=CLI_ADMIN).key
 
 
-def revoke_demo_key(settings, key: str) -> None:
+def revoke_demo_key(settings: Settings, key: str) -> None:
     """The demo key dies with the server that made it."""
-    from audit.ledger import CLI_ADMIN
-    from core.db import get_engine, write_session
-    from core.keys import revoke_key
-
     with write_session(get_engine(settings.resolved_database_url)) as session:
         revoke_key(session, key.split("_")[1], actor=CLI_ADMIN)

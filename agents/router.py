@@ -73,3 +73,8 @@ def classify(
         return "other"
     order = {scenario.key: index for index, scenario in enumerate(taxonomy.scenarios)}
     return max(scores, key=lambda key: (scores[key], -order[key]))
+
+
+def scenario_options(taxonomy: Taxonomy | None = None) -> list[dict[str, str]]:
+    """The scenario keys and labels annotators and managers choose from."""
+    return [{"key": s.key, "label": s.label} for s in (taxonomy or load_taxonomy()).scenarios]

@@ -9,17 +9,40 @@ from importlib.metadata import version
 from fastapi import FastAPI
 
 from api.deps import access_rules, api_routes
-from api.middleware import AuthenticationMiddleware, BodyLimitMiddleware, RequestContextMiddleware, SimulatedTimeMiddleware
+from api.middleware import (
+    AuthenticationMiddleware,
+    BodyLimitMiddleware,
+    RequestContextMiddleware,
+    SimulatedTimeMiddleware,
+)
 from api.problems import install_problem_handlers
-from api.routes import audit, compliance, contracts, desensitize, health, keys, pages, suggest
-from core.db import get_engine, upgrade
+from api.routes import (
+    annotation,
+    audit,
+    compliance,
+    contracts,
+    desensitize,
+    dialogues,
+    health,
+    keys,
+    labelstudio,
+    pages,
+    pool,
+    review,
+    suggest,
+)
+from core.db import get_engine, read_session, upgrade
 from core.logging import configure_logging
 from core.settings import Settings, get_settings
 from knowledge.demo_data import demo_rep_key, load_demo, revoke_demo_key
 from knowledge.desensitize import get_desensitizer
+from knowledge.snippets.pool import sync as sync_pool
 from knowledge.store import get_store
 
-ROUTERS = (health.router, pages.router, suggest.router, keys.router, desensitize.router, compliance.router, contracts.router, audit.router)
+ROUTERS = (
+    health.router, pages.router, suggest.router, keys.router, desensitize.router, compliance.router, contracts.router, audit.router,
+    dialogues.router, labelstudio.router, annotation.router, review.router, pool.router,
+)
 
 
 def create_app(settings: Settings | None = None, *, demo: bool = False, simulation: bool = False) -> FastAPI:
@@ -36,6 +59,9 @@ def create_app(settings: Settings | None = None, *, demo: bool = False, simulati
         get_desensitizer(settings.secret_key.get_secret_value())  # load LAC now, not on a rep's first request
         if demo:
             load_demo(get_store(settings))
+        with read_session(get_engine(settings.resolved_database_url)) as session:
+            sync_pool(session, get_store(settings))  # the pool holds exactly what the database approved
+        if demo:
             _app.state.demo_key = demo_rep_key(settings)
         yield
         if demo:

@@ -11,25 +11,24 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Request
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI, Request
 from fastapi.routing import APIRoute, RouteContext, iter_route_contexts
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from agents.compliance import get_guard
+from agents.pipeline import SuggestPipeline
+from agents.registry import get_registry
 from audit.ledger import Actor
 from core.db import get_engine, read_session
 from core.errors import Forbidden
 from core.keys import Role, require_live_key
-from agents.compliance import get_guard
-from agents.pipeline import SuggestPipeline
-from agents.registry import get_registry
 from core.settings import Settings, get_settings
 from knowledge.catalog import load_catalog
 from knowledge.desensitize import Desensitizer, get_desensitizer
 from knowledge.desensitize.cache import ConversationCache
-from knowledge.store import get_store
+from knowledge.store import KnowledgeStore, get_store
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
@@ -71,6 +70,13 @@ def _pipeline(settings: SettingsDep) -> SuggestPipeline:
 
 
 PipelineDep = Annotated[SuggestPipeline, Depends(_pipeline)]
+
+
+def _store(settings: SettingsDep) -> KnowledgeStore:
+    return get_store(settings)
+
+
+StoreDep = Annotated[KnowledgeStore, Depends(_store)]
 
 _bearer = HTTPBearer(auto_error=False, description="Authorization: Bearer <API key>（由 zhice keys create 生成）")
 
@@ -133,6 +139,12 @@ RepOrLegal = Annotated[Principal, Depends(RoleGuard(Role.rep, Role.legal))]
 CurrentRep = Annotated[Principal, Depends(RoleGuard(Role.rep))]
 AuditorOrManager = Annotated[Principal, Depends(RoleGuard(Role.auditor, Role.manager))]
 RepManagerAuditor = Annotated[Principal, Depends(RoleGuard(Role.rep, Role.manager, Role.auditor))]
+CurrentAnnotator = Annotated[Principal, Depends(RoleGuard(Role.annotator))]
+CurrentLegal = Annotated[Principal, Depends(RoleGuard(Role.legal))]
+CurrentManager = Annotated[Principal, Depends(RoleGuard(Role.manager))]
+ManagerOrAnnotator = Annotated[Principal, Depends(RoleGuard(Role.manager, Role.annotator))]
+ManagerOrLegal = Annotated[Principal, Depends(RoleGuard(Role.manager, Role.legal))]
+FuelOverseers = Annotated[Principal, Depends(RoleGuard(Role.annotator, Role.legal, Role.manager, Role.auditor))]
 
 
 def api_routes(app: FastAPI) -> list[RouteContext]:

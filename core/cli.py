@@ -1,4 +1,4 @@
-"""The `zhice` command line: serve, db, keys, audit."""
+"""The `zhice` command line: serve, db, keys, audit, desensitize, ingest, pool, eval, demo."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from typing import Annotated
 import typer
 from pydantic import ValidationError
 from rich.console import Console
-from sqlalchemy.exc import SQLAlchemyError
 from rich.table import Table
+from sqlalchemy.exc import SQLAlchemyError
 
 from audit.cli import audit_app
 from audit.ledger import CLI_ADMIN
@@ -22,6 +22,7 @@ from core.keys import ApiKeyCreate, Role, create_key, list_keys, revoke_key
 from core.settings import get_settings
 from evals.cli import eval_app
 from knowledge.cli import demo_app, desensitize_command
+from knowledge.snippets.cli import ingest_command, pool_app
 
 app = typer.Typer(help="智策 (Zhice): AI co-pilot for B2B sales reps.", no_args_is_help=True, pretty_exceptions_enable=False)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
@@ -32,6 +33,8 @@ app.add_typer(audit_app, name="audit")
 app.command("desensitize")(desensitize_command)
 app.add_typer(eval_app, name="eval")
 app.add_typer(demo_app, name="demo")
+app.command("ingest")(ingest_command)
+app.add_typer(pool_app, name="pool")
 
 
 @app.command()

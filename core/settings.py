@@ -67,6 +67,15 @@ class Settings(BaseSettings):
     embeddings_base_url: str | None = Field(None, description="An OpenAI-compatible /v1 base URL for embeddings.")
     embeddings_model: str = Field("text-embedding-3-small", description="Model name at that endpoint.")
     embeddings_api_key: SecretStr | None = Field(None, description="API key for that endpoint, if it needs one.")
+    annotation_daily_quota: int = Field(
+        3, ge=1, le=1000, description="High-value snippets each annotator aims to label a day."
+    )
+    annotation_double_share: float = Field(
+        0.10, ge=0.0, le=1.0, description="Share of snippets labelled by two annotators (agreement, κ)."
+    )
+    annotation_lease_seconds: int = Field(
+        900, ge=10, le=86_400, description="How long a handed-out annotation or review item stays reserved."
+    )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         "INFO", description="Level of the JSON logs on stderr."
     )

@@ -78,6 +78,15 @@ class KnowledgeStore:
             embeddings = self._embedder.passages(list(documents))
             self._collections[collection].upsert(ids=list(ids), documents=list(documents), metadatas=list(metadatas), embeddings=embeddings)
 
+    def delete(self, collection: str, ids: Sequence[str]) -> None:
+        """Remove items by id (ids not present are ignored)."""
+        if ids:
+            self._collections[collection].delete(ids=list(ids))
+
+    def ids(self, collection: str) -> set[str]:
+        """Every id in a collection."""
+        return set(self._collections[collection].get(include=[])["ids"])
+
     def count(self, collection: str) -> int:
         return self._collections[collection].count()
 

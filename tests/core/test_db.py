@@ -31,7 +31,7 @@ def test_when_sqlite_is_used_then_it_runs_in_wal_mode(engine: Engine) -> None:
 
 def test_when_migrations_run_again_then_nothing_changes(engine: Engine) -> None:
     upgrade(engine)
-    assert current_revision(engine) == "0001"
+    assert current_revision(engine) == "0002"
 
 
 def test_when_a_write_session_fails_then_its_writes_roll_back(engine: Engine) -> None:
@@ -72,4 +72,4 @@ def test_when_instances_start_together_on_a_fresh_database_then_each_migrates_cl
     url = settings.resolved_database_url
     start_at = time.time() + 4  # after every worker has spawned and imported
     with ProcessPoolExecutor(max_workers=4, mp_context=multiprocessing.get_context("spawn")) as pool:
-        assert list(pool.map(upgrade_fresh, [url] * 4, [start_at] * 4)) == ["0001"] * 4
+        assert list(pool.map(upgrade_fresh, [url] * 4, [start_at] * 4)) == ["0002"] * 4

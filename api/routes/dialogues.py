@@ -1,0 +1,86 @@
+"""Ingest over HTTP: chat messages in, desensitized snippets into the annotation queue."""
+
+import tempfile
+from pathlib import Path
+from typing import Any, Literal
+
+from fastapi import APIRouter, Query, Request, status
+from fastapi.concurrency import run_in_threadpool
+from pydantic import BaseModel, ConfigDict, Field
+
+from api.deps import DesensitizerDep, EngineDep, ManagerOrAnnotator, SettingsDep
+from core.logging import request_id_var
+from knowledge.ingest.formats import read_api_messages, read_file
+from knowledge.snippets.ingest import ingest
+
+router = APIRouter(prefix="/v1", tags=["fuel"])
+
+
+class DialoguesIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    source: str = Field(min_length=1, max_length=100, description="Where the messages come from, e.g. wecom-2026-11.")
+    industry: str | None = Field(None, max_length=64, description="The customers' industry, kept as a retrieval filter.")
+    messages: list[Any] = Field(
+        min_length=1, max_length=5000,
+        description='Items {"conversation_id", "ts", "role": "customer"|"rep", "text"}; a malformed item is reported in skipped, the rest kept.',
+    )
+
+
+class SkippedPublic(BaseModel):
+    location: str
+    reason: str
+    kind: str
+
+
+class IngestPublic(BaseModel):
+    dialogues: int
+    snippets_created: int
+    duplicates: int
+    non_text: int
+    skipped: list[SkippedPublic]
+
+
+@router.post("/dialogues", status_code=status.HTTP_201_CREATED)
+def post_dialogues(body: DialoguesIn, caller: ManagerOrAnnotator, engine: EngineDep, settings: SettingsDep, desensitizer: DesensitizerDep) -> IngestPublic:
+    """Desensitize the messages, cut them into snippets and queue those for annotation;
+    sending the same content again creates nothing new."""
+    return _ingest(read_api_messages(body.messages, default_tz=settings.timezone), body.source, body.industry, caller, engine, settings, desensitizer)
+
+
+@router.post("/dialogues/import", status_code=status.HTTP_201_CREATED, openapi_extra={"requestBody": {"content": {"text/plain": {}}, "required": True}})
+async def import_dialogues(
+    request: Request,
+    caller: ManagerOrAnnotator,
+    engine: EngineDep,
+    settings: SettingsDep,
+    desensitizer: DesensitizerDep,
+    fmt: Literal["wecom", "csv", "transcript"] = Query(alias="format", description="wecom (message-archive JSONL), csv, or transcript (说话人: 文本)."),
+    source: str = Query(min_length=1, max_length=100),
+    industry: str | None = Query(None, max_length=64),
+    conversation_id: str | None = Query(None, max_length=200, description="Transcripts: the meeting's id (default: source)."),
+    rep_speaker: list[str] = Query(default_factory=list, description="Transcripts: speakers who are our reps."),
+    customer_speaker: list[str] = Query(default_factory=list, description="Transcripts: speakers who are the customer."),
+) -> IngestPublic:
+    """An export file as the request body (up to ZHICE_MAX_BODY_BYTES; larger files: `zhice ingest`).
+    Malformed lines are reported with their line numbers and skipped."""
+    raw = await request.body()
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"{conversation_id or source}.{ {'wecom': 'jsonl', 'csv': 'csv', 'transcript': 'txt'}[fmt] }".replace("/", "_")
+        path.write_bytes(raw)
+        records = list(read_file(path, fmt, default_tz=settings.timezone, rep_speakers=rep_speaker, customer_speakers=customer_speaker))
+    return await run_in_threadpool(_ingest, records, source, industry, caller, engine, settings, desensitizer)
+
+
+def _ingest(records, source, industry, caller, engine, settings, desensitizer) -> IngestPublic:
+    report = ingest(
+        engine,
+        records,
+        desensitizer=desensitizer,
+        secret=settings.secret_key.get_secret_value(),
+        source=source,
+        industry=industry,
+        double_share=settings.annotation_double_share,
+        actor=caller.actor,
+        request_id=request_id_var.get(),
+    )
+    return IngestPublic.model_validate(report.public())

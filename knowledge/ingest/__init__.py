@@ -1,0 +1,35 @@
+"""Ingest sales chat exports: read files into normalized messages, then cut conversations into snippets.
+
+Everything here is pure: no database, no network, no desensitization (the caller
+desensitizes snippets before anything is stored).
+"""
+
+from knowledge.ingest.formats import (
+    Message,
+    Skipped,
+    detect_format,
+    read_api_messages,
+    read_file,
+)
+from knowledge.ingest.snippets import (
+    SnippetDraft,
+    Turn,
+    cut,
+    group_conversations,
+    snippet_key,
+    turns_of,
+)
+
+__all__ = [
+    "Message",
+    "Skipped",
+    "SnippetDraft",
+    "Turn",
+    "cut",
+    "detect_format",
+    "group_conversations",
+    "read_api_messages",
+    "read_file",
+    "snippet_key",
+    "turns_of",
+]

@@ -1,0 +1,75 @@
+"""Pool management: withdrawal, erasure by a PII value, and keeping the pool equal to
+what the database says is approved."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+
+from sqlalchemy import delete
+from sqlmodel import Session, select
+
+from audit import ledger
+from core import clock
+from core.errors import Conflict, NotFound
+from knowledge.snippets.models import (
+    Annotation,
+    ErasedFingerprint,
+    Lease,
+    Snippet,
+    SnippetFingerprint,
+    SnippetStatus,
+)
+from knowledge.snippets.review import pool_entry
+from knowledge.store import POOL, KnowledgeStore
+
+
+def withdraw(session: Session, store: KnowledgeStore, snippet_id: str, reason: str, *, actor: ledger.Actor, request_id: str | None = None) -> Snippet:
+    """Take an approved snippet out of the pool at once (``reason`` desensitized)."""
+    snippet = session.get(Snippet, snippet_id)
+    if snippet is None:
+        raise NotFound("没有这条片段：它可能已被删除或编号有误。")
+    if snippet.status != SnippetStatus.approved:
+        raise Conflict(f"只有已批准入库的片段可以撤下；这条的状态是 {snippet.status}。")
+    snippet.status = SnippetStatus.withdrawn
+    snippet.decision_reason = reason
+    session.add(snippet)
+    ledger.append(session, "pool.withdrawn", {"snippet_id": snippet_id, "reason": reason}, actor=actor, request_id=request_id)
+    session.flush()
+    store.delete(POOL, [snippet_id])  # inside the transaction: if this fails, nothing changed
+    return snippet
+
+
+def erase(session: Session, store: KnowledgeStore, fingerprints: Sequence[str], *, actor: ledger.Actor, request_id: str | None = None) -> dict:
+    """Remove every snippet (and its labels, leases, fingerprints) tied to a data subject's
+    value, given only the value's fingerprints; refuse that value at later ingests.
+    The ledger records what was removed, never the value or its fingerprints."""
+    ids = sorted(set(session.exec(select(SnippetFingerprint.snippet_id).where(SnippetFingerprint.fingerprint.in_(list(fingerprints)))).all()))
+    statuses = Counter(session.exec(select(Snippet.status).where(Snippet.id.in_(ids))).all()) if ids else Counter()
+    for table, column in ((Lease, Lease.snippet_id), (Annotation, Annotation.snippet_id), (SnippetFingerprint, SnippetFingerprint.snippet_id), (Snippet, Snippet.id)):
+        if ids:
+            session.exec(delete(table).where(column.in_(ids)))
+    now = clock.now()
+    for fingerprint in fingerprints:
+        if session.get(ErasedFingerprint, fingerprint) is None:
+            session.add(ErasedFingerprint(fingerprint=fingerprint, erased_at=now))
+    summary = {"snippets_removed": len(ids), "snippet_ids": ids, "by_status": dict(sorted(statuses.items()))}
+    ledger.append(session, "pool.erased", summary, actor=actor, request_id=request_id)
+    session.flush()
+    store.delete(POOL, ids)
+    return summary
+
+
+def sync(session: Session, store: KnowledgeStore) -> dict[str, int]:
+    """Make the pool agree with the database: approved snippets present, every other
+    snippet the database knows absent (repairs a crash between the two writes)."""
+    present = store.ids(POOL)
+    added = removed = 0
+    for snippet in session.exec(select(Snippet)).all():
+        if snippet.status == SnippetStatus.approved and snippet.id not in present:
+            store.upsert(POOL, *([value] for value in pool_entry(snippet)))
+            added += 1
+        elif snippet.status != SnippetStatus.approved and snippet.id in present:
+            store.delete(POOL, [snippet.id])
+            removed += 1
+    return {"added": added, "removed": removed}

@@ -1,0 +1,107 @@
+"""The legal review gate: only what legal approves is embedded into the pool."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Collection
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from sqlalchemy import delete
+from sqlmodel import Session, select
+
+from audit import ledger
+from core import clock
+from core.errors import Conflict, NotFound, ValidationFailed
+from knowledge.snippets.models import Annotation, Lease, Snippet, SnippetStatus, Stage
+from knowledge.snippets.queue import lease_next
+from knowledge.store import POOL, KnowledgeStore
+
+
+class ReviewDecision(BaseModel):
+    """Legal's decision; ``outcome``/``scenario`` settle a disagreement between annotators."""
+
+    model_config = ConfigDict(extra="forbid")
+    decision: Literal["approve", "reject"]
+    reason: str = Field("", max_length=1000)
+    outcome: Literal["won", "lost", "unknown"] | None = None
+    scenario: str | None = Field(None, min_length=1, max_length=64)
+
+    @model_validator(mode="after")
+    def _reason_for_rejection(self) -> ReviewDecision:
+        if self.decision == "reject" and not self.reason.strip():
+            raise ValueError("驳回时请写明理由（reason），标注员据此改进")
+        return self
+
+
+def pool_entry(snippet: Snippet) -> tuple[str, str, dict]:
+    """What the pool holds for an approved snippet: the customer's words are embedded,
+    the reply and labels ride along as metadata."""
+    metadata = {
+        "reply": snippet.reply,
+        "scenario": snippet.scenario or "other",
+        "outcome": snippet.outcome or "unknown",
+        "quality": snippet.quality or 3,
+        "tags": ",".join(json.loads(snippet.tags)),
+        "source": snippet.source,
+        "approval_id": snippet.decided_by or "",
+        "high_value": bool(snippet.high_value),
+    }
+    if snippet.industry:
+        metadata["industry"] = snippet.industry
+    return snippet.id, snippet.customer, metadata
+
+
+def next_for_reviewer(session: Session, reviewer: str, lease_seconds: int) -> Snippet | None:
+    """The next labelled snippet for ``reviewer``, leased to them; None when none waits."""
+    return lease_next(session, reviewer, Stage.review, SnippetStatus.review, lambda _: 1, lease_seconds)
+
+
+def annotations_of(session: Session, snippet_id: str) -> list[Annotation]:
+    return list(session.exec(select(Annotation).where(Annotation.snippet_id == snippet_id).order_by(Annotation.id)).all())
+
+
+def decide(
+    session: Session,
+    store: KnowledgeStore,
+    snippet_id: str,
+    reviewer: str,
+    decision: ReviewDecision,
+    *,
+    scenarios: Collection[str],
+    actor: ledger.Actor,
+    request_id: str | None = None,
+) -> Snippet:
+    """Approve (embed into the pool) or reject a labelled snippet (``decision.reason``
+    already desensitized). The pool write happens inside the transaction: if it
+    fails, nothing is approved."""
+    snippet = session.get(Snippet, snippet_id)
+    if snippet is None:
+        raise NotFound("没有这条片段：它可能已被删除（被遗忘权请求）或编号有误。")
+    if snippet.status != SnippetStatus.review:
+        raise Conflict(f"这条片段当前状态为 {snippet.status}，不在待审核队列中。")
+    now = clock.now()
+    other = session.exec(
+        select(Lease).where(Lease.snippet_id == snippet_id, Lease.stage == Stage.review, Lease.holder != reviewer, Lease.expires_at > now)
+    ).first()
+    if other is not None:
+        raise Conflict("另一位法务正在审核这条片段：请领取下一条。")
+    if decision.scenario is not None and decision.scenario not in scenarios:
+        raise ValidationFailed(f"场景 {decision.scenario!r} 不在场景分类中：可选 {', '.join(sorted(scenarios))}。")
+    snippet.outcome = decision.outcome or snippet.outcome
+    snippet.scenario = decision.scenario or snippet.scenario
+    snippet.status = SnippetStatus.approved if decision.decision == "approve" else SnippetStatus.rejected
+    snippet.decided_at, snippet.decided_by, snippet.decision_reason = now, reviewer, decision.reason or None
+    session.add(snippet)
+    session.exec(delete(Lease).where(Lease.snippet_id == snippet_id))
+    ledger.append(
+        session,
+        f"review.{'approved' if decision.decision == 'approve' else 'rejected'}",
+        {"snippet_id": snippet_id, "outcome": snippet.outcome, "scenario": snippet.scenario, "disputed": snippet.disputed, "reason": decision.reason},
+        actor=actor,
+        request_id=request_id,
+    )
+    session.flush()
+    if snippet.status == SnippetStatus.approved:
+        store.upsert(POOL, *([value] for value in pool_entry(snippet)))
+    return snippet

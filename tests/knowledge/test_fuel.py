@@ -243,3 +243,23 @@ def test_when_the_pool_misses_an_approved_snippet_then_sync_restores_it(engine: 
     with read_session(engine) as session:
         assert sync(session, store) == {"added": 1, "removed": 0}
     assert store.ids(POOL) == {approved}
+
+
+def test_when_many_annotators_ask_at_once_then_no_item_is_handed_out_twice(engine: Engine, desensitizer) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    pairs = [(f"问题{n}：交期能提前吗，第{n}批货", f"回答{n}：我和工厂确认后今天回复您第{n}批的日期。") for n in range(24)]
+    _ingest(engine, desensitizer, _messages("room-many", *pairs))
+
+    def grab(annotator: str) -> list[str]:
+        taken = []
+        while (snippet_id := _next(engine, annotator)) is not None:
+            taken.append(snippet_id)
+            _label(engine, snippet_id, annotator)
+        return taken
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        results = list(pool.map(grab, [f"ann-{n}" for n in range(6)]))
+    handed = [snippet_id for taken in results for snippet_id in taken]
+    assert len(handed) == 24 and len(set(handed)) == 24
+    assert sum(1 for taken in results if taken) >= 2, "the work was shared"

@@ -35,6 +35,7 @@ class AgentContext:
     attributes: dict
     store: KnowledgeStore
     catalog: Catalog
+    retrieve_tags: tuple[str, ...] = ()  # trigger rules: prefer approved snippets carrying these tags
 
     @property
     def customer_turns(self) -> list[str]:

@@ -1,4 +1,5 @@
-"""The 智策 path: desensitize → scenario → agents under one deadline → compliance → rank → chart."""
+"""The 智策 path: desensitize → scenario → trigger rules → agents (extractive, then the LLM
+composer when one is configured) under one deadline → compliance → rank → chart."""
 
 from __future__ import annotations
 
@@ -8,19 +9,26 @@ import uuid
 from collections.abc import AsyncIterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agents.base import AgentContext, Draft, Turn
 from agents.charts import comparison_chart
 from agents.competitor_response import rival_and_ours
-from agents.composer import near_duplicate
 from agents.compliance import ComplianceGuard
+from agents.composer import near_duplicate
+from agents.composers.grounded import AgentRun, draft_with_llm
+from agents.controls import Controls
 from agents.registry import AgentRegistry
 from agents.router import classify
+from agents.rules import Signals
 from knowledge.catalog import Catalog
 from knowledge.desensitize import Pseudonyms
 from knowledge.desensitize.cache import ConversationCache
 from knowledge.store import KnowledgeStore
+from prompts.library import PromptLibrary
+
+if TYPE_CHECKING:
+    from agents.composers.llm import LlmComposer
 
 TOP = 3
 CONTEXT_WINDOW = 20
@@ -39,6 +47,7 @@ class Suggestion:
     confidence: float
     anchors: tuple[dict[str, str], ...]
     sources: tuple[dict[str, Any], ...]
+    prompt_version: str | None = None  # the prompt (id@version) the LLM composed it with
 
 
 @dataclass
@@ -52,6 +61,10 @@ class Outcome:
     agents: list[str]
     interventions: list[dict[str, Any]] = field(default_factory=list)
     pseudonyms: Pseudonyms = field(default_factory=Pseudonyms)
+    tags: list[str] = field(default_factory=list)  # from trigger rules, shown to the rep
+    rules: dict[str, Any] = field(default_factory=lambda: {"fired": [], "errors": []})
+    case_libraries: list[str] = field(default_factory=list)
+    llm: list[dict[str, Any]] = field(default_factory=list)  # per agent: prompt, used or why not
 
 
 class SuggestPipeline:
@@ -62,10 +75,10 @@ class SuggestPipeline:
         catalog: Catalog,
         guard: ComplianceGuard,
         cache: ConversationCache,
-        thresholds: dict[str, float],
+        prompts: PromptLibrary,
     ) -> None:
         self._registry, self._store, self._catalog = registry, store, catalog
-        self._guard, self._cache, self._thresholds = guard, cache, thresholds
+        self._guard, self._cache, self._prompts = guard, cache, prompts
 
     @property
     def agent_names(self) -> list[str]:
@@ -88,27 +101,50 @@ class SuggestPipeline:
         messages: Sequence[tuple[str, str]],
         agents: Sequence[str] | None,
         budget_ms: int,
+        controls: Controls,
+        composer: LlmComposer | None = None,
     ) -> AsyncIterator[tuple[str, Any]]:
         """Yield ("start", Outcome) once the scenario is known, ("suggestion", Suggestion)
         as each passes the guard, ("chart", dict) if there is one, then ("done", Outcome);
-        all within ``budget_ms``."""
+        all within ``budget_ms``. With a ``composer``, agents' drafts are reworded by the
+        LLM from the same grounding; if it fails or runs late the extractive drafts stand."""
         deadline = time.perf_counter() + budget_ms / 1000
         window = list(messages)[-CONTEXT_WINDOW:]
         masked, pseudonyms = await asyncio.to_thread(self._cache.desensitize, owner, conversation_id, [text for _, text in window])
         turns = tuple(Turn(role, result.text) for (role, _), result in zip(window, masked, strict=True))
-        scenario = await asyncio.to_thread(classify, [t.text for t in turns if t.role == "customer"], self._catalog, None, self._store)
+        customer_turns = [t.text for t in turns if t.role == "customer"]
+        scenario = await asyncio.to_thread(classify, customer_turns, self._catalog, controls.taxonomy, self._store)
+        signals = Signals(
+            scenario=scenario,
+            industry=industry,
+            turns=len(turns),
+            customer_turns=len(customer_turns),
+            competitors=tuple(p.name for p in self._catalog.mentioned("\n".join(customer_turns)) if not p.ours),
+            text=customer_turns[-1] if customer_turns else "",
+        )
+        evaluation = await asyncio.to_thread(controls.rule_set.evaluate, attributes, signals)
+        effects = evaluation.effects
         names = list(dict.fromkeys(agents)) if agents else [a.name for a in self._registry.for_scenario(scenario)]
+        if not agents:
+            names += [name for name in effects.boost_agents if name in self._registry.names and name not in names]
         chosen = [self._registry.get(name) for name in names]
-        context = AgentContext(turns, scenario, industry, attributes, self._store, self._catalog)
+        context = AgentContext(turns, scenario, industry, attributes, self._store, self._catalog, tuple(effects.retrieve_tags))
         outcome = Outcome(scenario, [], None, False, [], [{"role": t.role, "text": t.text} for t in turns], names, pseudonyms=pseudonyms)
+        outcome.tags, outcome.case_libraries = list(effects.tags), list(effects.case_libraries)
+        outcome.rules = {"fired": list(evaluation.fired), "errors": [{"rule": rule, "error": error} for rule, error in evaluation.errors]}
         yield "start", outcome
 
-        loop = asyncio.get_running_loop()
         if time.perf_counter() >= deadline:  # desensitizing a long, new conversation used the whole budget
             chosen = []
             outcome.degraded = True
             outcome.reasons.append(f"对话脱敏已用完 {budget_ms} ms 预算，本次未运行智能体")
-        tasks = {asyncio.ensure_future(loop.run_in_executor(_AGENT_THREADS, agent.draft, context)): agent for agent in chosen}
+        conversation = f"{owner}\x00{conversation_id}"
+        tasks = {
+            asyncio.ensure_future(
+                draft_with_llm(agent, context, _AGENT_THREADS, composer, controls.prompt_for(self._prompts, agent.name, conversation) if composer else None, deadline)
+            ): agent
+            for agent in chosen
+        }
         pending = set(tasks)
         while pending and (remaining := deadline - time.perf_counter()) > 0:
             done, pending = await asyncio.wait(pending, timeout=remaining, return_when=asyncio.FIRST_COMPLETED)
@@ -117,7 +153,13 @@ class SuggestPipeline:
                     outcome.degraded = True
                     outcome.reasons.append(f"{tasks[task].name} 出错，已跳过")
                     continue
-                for suggestion in self._accept(task.result(), outcome):
+                run: AgentRun = task.result()
+                if run.llm is not None:
+                    outcome.llm.append(run.llm)
+                    if run.llm.get("failure"):
+                        outcome.degraded = True
+                        outcome.reasons.append(f"{tasks[task].name}：{run.llm['message']}已改用检索式建议")
+                for suggestion in self._accept(run.drafts, outcome, controls, run.prompt_version):
                     yield "suggestion", suggestion
         for task in pending:
             outcome.degraded = True
@@ -130,7 +172,7 @@ class SuggestPipeline:
             yield "chart", outcome.chart
         yield "done", outcome
 
-    def _accept(self, drafts: list[Draft], outcome: Outcome) -> list[Suggestion]:
+    def _accept(self, drafts: list[Draft], outcome: Outcome, controls: Controls, prompt_version: str | None) -> list[Suggestion]:
         """One agent's drafts, best first, through the guard and the threshold, added to
         the outcome until it holds three; returns the ones added now."""
         kept: list[Suggestion] = []
@@ -142,7 +184,7 @@ class SuggestPipeline:
                 outcome.interventions.append(
                     {"agent": draft.agent, "rules": sorted({v.rule for v in enforced.violations}), "dropped": enforced.text is None}
                 )
-            if enforced.text is None or draft.confidence < self._thresholds.get(draft.agent, 0.5):
+            if enforced.text is None or draft.confidence < controls.threshold(draft.agent):
                 continue
             if any(near_duplicate(enforced.text, other.text) for other in (*outcome.suggestions, *kept)):
                 continue
@@ -163,6 +205,7 @@ class SuggestPipeline:
                     confidence=draft.confidence,
                     anchors=tuple(anchors),
                     sources=tuple({"snippet_id": s.snippet_id, "score": s.score} for s in draft.sources),
+                    prompt_version=prompt_version,
                 )
             )
         outcome.suggestions.extend(kept)

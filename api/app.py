@@ -63,7 +63,10 @@ def create_app(settings: Settings | None = None, *, demo: bool = False, simulati
             sync_pool(session, get_store(settings))  # the pool holds exactly what the database approved
         if demo:
             _app.state.demo_key = demo_rep_key(settings)
+        _app.state.composer = llm_composer(settings)
         yield
+        if _app.state.composer is not None:
+            await _app.state.composer.aclose()
         if demo:
             revoke_demo_key(settings, _app.state.demo_key)
 
@@ -85,6 +88,19 @@ def create_app(settings: Settings | None = None, *, demo: bool = False, simulati
         app.add_middleware(SimulatedTimeMiddleware)
     _require_access_rules(app)
     return app
+
+
+def llm_composer(settings: Settings):
+    """The LLM composer when ZHICE_LLM_BASE_URL is set (one per app: its HTTP client
+    belongs to the app's event loop), else None: the extractive composer alone."""
+    if not settings.llm_base_url:
+        return None
+    from agents.composers.llm import (
+        LlmComposer,  # langchain-openai takes ~3 s to import: only when used
+    )
+
+    key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else "not-needed"
+    return LlmComposer.for_endpoint(settings.llm_base_url, settings.llm_model, key)
 
 
 def _require_access_rules(app: FastAPI) -> None:

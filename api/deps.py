@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.routing import APIRoute, RouteContext, iter_route_contexts
@@ -18,6 +18,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from agents.compliance import get_guard
+from agents.controls import Controls, current_controls
 from agents.pipeline import SuggestPipeline
 from agents.registry import get_registry
 from audit.ledger import Actor
@@ -29,6 +30,10 @@ from knowledge.catalog import load_catalog
 from knowledge.desensitize import Desensitizer, get_desensitizer
 from knowledge.desensitize.cache import ConversationCache
 from knowledge.store import KnowledgeStore, get_store
+from prompts.library import get_prompt_library
+
+if TYPE_CHECKING:
+    from agents.composers.llm import LlmComposer
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
@@ -59,17 +64,32 @@ _pipelines: dict[tuple, SuggestPipeline] = {}
 
 
 def _pipeline(settings: SettingsDep) -> SuggestPipeline:
-    """One pipeline (and so one conversation cache) per store, secret and thresholds."""
+    """One pipeline (and so one conversation cache) per store and secret."""
     store = get_store(settings)
     secret = settings.secret_key.get_secret_value()
-    key = (id(store), secret, tuple(sorted(settings.agent_thresholds.items())))
+    key = (id(store), secret)
     if key not in _pipelines:
         cache = ConversationCache(get_desensitizer(secret))
-        _pipelines[key] = SuggestPipeline(get_registry(), store, load_catalog(), get_guard(), cache, settings.agent_thresholds)
+        _pipelines[key] = SuggestPipeline(get_registry(), store, load_catalog(), get_guard(), cache, get_prompt_library())
     return _pipelines[key]
 
 
 PipelineDep = Annotated[SuggestPipeline, Depends(_pipeline)]
+
+
+def _controls(engine: EngineDep, settings: SettingsDep) -> Controls:
+    return current_controls(engine, settings)
+
+
+ControlsDep = Annotated[Controls, Depends(_controls)]
+
+
+def _composer(request: Request) -> LlmComposer | None:
+    """The app's LLM composer (built at start-up when ZHICE_LLM_BASE_URL is set), else None."""
+    return getattr(request.app.state, "composer", None)
+
+
+ComposerDep = Annotated[Any, Depends(_composer)]  # LlmComposer | None
 
 
 def _store(settings: SettingsDep) -> KnowledgeStore:

@@ -67,6 +67,11 @@ class Settings(BaseSettings):
     embeddings_base_url: str | None = Field(None, description="An OpenAI-compatible /v1 base URL for embeddings.")
     embeddings_model: str = Field("text-embedding-3-small", description="Model name at that endpoint.")
     embeddings_api_key: SecretStr | None = Field(None, description="API key for that endpoint, if it needs one.")
+    llm_base_url: str | None = Field(
+        None, description="An OpenAI-compatible /v1 base URL; set it to switch the LLM composer on."
+    )
+    llm_model: str = Field("gpt-4o-mini", description="Chat model name at that endpoint.")
+    llm_api_key: SecretStr | None = Field(None, description="API key for that endpoint, if it needs one.")
     annotation_daily_quota: int = Field(
         3, ge=1, le=1000, description="High-value snippets each annotator aims to label a day."
     )

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from functools import lru_cache
 from pathlib import Path
 from string import Template
 from typing import Literal
@@ -172,3 +173,9 @@ class PromptLibrary:
         """The highest canary version of ``agent``'s prompt, if any."""
         canaries = [v for v in self.versions(agent) if self._by_key[(agent, v)].stage == "canary"]
         return self._by_key[(agent, canaries[-1])] if canaries else None
+
+
+@lru_cache(maxsize=1)
+def get_prompt_library() -> PromptLibrary:
+    """The shipped prompts (prompts/<agent>/*.yaml), loaded and validated once per process."""
+    return PromptLibrary.load()

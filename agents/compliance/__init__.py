@@ -6,6 +6,12 @@ the draft. :meth:`ComplianceGuard.attestations` says which anchors a
 suggestion of an agent was checked against, and why it complies.
 """
 
-from agents.compliance.guard import Attestation, ComplianceGuard, Enforced, Violation, get_guard
+from agents.compliance.guard import (
+    Attestation,
+    ComplianceGuard,
+    Enforced,
+    Violation,
+    get_guard,
+)
 
 __all__ = ["Attestation", "ComplianceGuard", "Enforced", "Violation", "get_guard"]

@@ -19,6 +19,8 @@ from rapidfuzz.distance import Levenshtein
 
 from agents.charts import render_svg
 from api.deps import (
+    ComposerDep,
+    ControlsDep,
     CurrentRep,
     DesensitizerDep,
     EngineDep,
@@ -97,6 +99,9 @@ class SuggestResponse(BaseModel):
     latency_ms: int
     degraded: bool
     notes: list[str] = Field(description="为什么建议少于三条、哪些步骤被跳过。")
+    tags: list[str] = Field(default_factory=list, description="触发规则给出的标记，如 escalate_vp（建议升级到 VP 跟进）。")
+    rules_fired: list[str] = Field(default_factory=list, description="本次触发的规则 id。")
+    case_libraries: list[str] = Field(default_factory=list, description="触发规则附上的案例库。")
 
 
 def _pseudonymous(value: str, secret: str) -> str:
@@ -130,7 +135,7 @@ class Delivery:
 _DRAINING: set[asyncio.Task] = set()  # keeps stream producers alive until they finish
 
 
-async def _events(body: SuggestRequest, rep, pipeline, engine, settings, delivery: Delivery | None = None) -> AsyncIterator[tuple[str, Any]]:
+async def _events(body: SuggestRequest, rep, pipeline, engine, settings, controls, composer, delivery: Delivery | None = None) -> AsyncIterator[tuple[str, Any]]:
     """The suggest path as events; each suggestion is in the ledger before it is yielded,
     and the request's summary always is, even when the client has gone."""
     delivery = delivery or Delivery()
@@ -147,6 +152,8 @@ async def _events(body: SuggestRequest, rep, pipeline, engine, settings, deliver
         "messages": [(m.role, m.text) for m in body.messages],
         "agents": body.agents,
         "budget_ms": body.budget_ms or settings.latency_budget_ms,
+        "controls": controls,
+        "composer": composer,
     }
     async for kind, value in pipeline.stream(**request):
         latency_ms = round((time.perf_counter() - started) * 1000)
@@ -163,9 +170,11 @@ async def _events(body: SuggestRequest, rep, pipeline, engine, settings, deliver
 
 
 @router.post("/suggest")
-async def suggest(body: SuggestRequest, rep: CurrentRep, pipeline: PipelineDep, engine: EngineDep, settings: SettingsDep) -> SuggestResponse:
+async def suggest(
+    body: SuggestRequest, rep: CurrentRep, pipeline: PipelineDep, engine: EngineDep, settings: SettingsDep, controls: ControlsDep, composer: ComposerDep
+) -> SuggestResponse:
     """Three compliant reply suggestions with legal anchors, and one comparison chart."""
-    async for kind, (request_id, value, latency_ms) in _events(body, rep, pipeline, engine, settings):
+    async for kind, (request_id, value, latency_ms) in _events(body, rep, pipeline, engine, settings, controls, composer):
         if kind == "done":
             return SuggestResponse(
                 request_id=request_id,
@@ -175,6 +184,9 @@ async def suggest(body: SuggestRequest, rep: CurrentRep, pipeline: PipelineDep, 
                 latency_ms=latency_ms,
                 degraded=value.degraded,
                 notes=value.reasons,
+                tags=value.tags,
+                rules_fired=value.rules["fired"],
+                case_libraries=value.case_libraries,
             )
     raise RuntimeError("the suggest path ended without an outcome")
 
@@ -189,6 +201,7 @@ def _record_shown(engine, rep, request_id: str, suggestion, latency_ms: int) -> 
                 "scenario": suggestion.scenario,
                 "agent": suggestion.agent,
                 "agent_version": suggestion.agent_version,
+                "prompt_version": suggestion.prompt_version or suggestion.agent_version,
                 "text": suggestion.text,
                 "confidence": suggestion.confidence,
                 "sources": list(suggestion.sources),
@@ -219,6 +232,9 @@ def _record_response(engine, rep, request_id: str, outcome, shown: list[str], la
                 "chart": outcome.chart,
                 "degraded": outcome.degraded,
                 "notes": outcome.reasons,
+                "rules": outcome.rules,
+                "tags": outcome.tags,
+                "llm": outcome.llm,
                 "latency_ms": latency_ms,
             },
             actor=rep.actor,
@@ -291,6 +307,8 @@ class StreamSummary(BaseModel):
     latency_ms: int
     degraded: bool
     notes: list[str]
+    tags: list[str] = Field(default_factory=list)
+    rules_fired: list[str] = Field(default_factory=list)
 
 
 def _sse(event: str, data: BaseModel) -> str:
@@ -298,11 +316,13 @@ def _sse(event: str, data: BaseModel) -> str:
 
 
 @router.post("/suggest/stream", response_class=StreamingResponse)
-async def suggest_stream(body: SuggestRequest, rep: CurrentRep, pipeline: PipelineDep, engine: EngineDep, settings: SettingsDep) -> StreamingResponse:
+async def suggest_stream(
+    body: SuggestRequest, rep: CurrentRep, pipeline: PipelineDep, engine: EngineDep, settings: SettingsDep, controls: ControlsDep, composer: ComposerDep
+) -> StreamingResponse:
     """Server-Sent Events, same body as /v1/suggest: `start` (scenario), then each
     `suggestion` as soon as it passed the compliance guard, the `chart`, and `done`."""
     delivery = Delivery()
-    events = _events(body, rep, pipeline, engine, settings, delivery)
+    events = _events(body, rep, pipeline, engine, settings, controls, composer, delivery)
     first = await anext(events)  # bad requests become problem details before the stream starts
     queue: asyncio.Queue = asyncio.Queue()
 
@@ -340,6 +360,8 @@ async def suggest_stream(body: SuggestRequest, rep: CurrentRep, pipeline: Pipeli
                         latency_ms=latency_ms,
                         degraded=value.degraded,
                         notes=value.reasons,
+                        tags=value.tags,
+                        rules_fired=value.rules["fired"],
                     )
                     yield _sse("done", summary)
         finally:

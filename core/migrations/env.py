@@ -5,6 +5,8 @@ from sqlmodel import SQLModel
 
 import audit.ledger  # noqa: F401  (registers tables for autogenerate)
 import core.keys  # noqa: F401
+import agents.controls  # noqa: F401
+import knowledge.scripts  # noqa: F401
 import knowledge.snippets.models  # noqa: F401
 
 connection = context.config.attributes["connection"]

@@ -7,10 +7,12 @@ import time
 
 from agents.base import AgentContext, Draft
 from agents.compliance import get_guard
+from agents.controls import build_controls
 from agents.pipeline import SuggestPipeline
 from agents.registry import AgentRegistry
 from knowledge.catalog import load_catalog
 from knowledge.desensitize.cache import ConversationCache
+from prompts.library import get_prompt_library
 
 
 class QuickAgent:
@@ -37,7 +39,9 @@ class BoastfulAgent:
 
 
 def _pipeline(desensitizer, *agents) -> SuggestPipeline:
-    return SuggestPipeline(AgentRegistry(list(agents)), store=None, catalog=load_catalog(), guard=get_guard(), cache=ConversationCache(desensitizer), thresholds={})
+    return SuggestPipeline(
+        AgentRegistry(list(agents)), store=None, catalog=load_catalog(), guard=get_guard(), cache=ConversationCache(desensitizer), prompts=get_prompt_library()
+    )
 
 
 def _run(pipeline: SuggestPipeline, budget_ms: int):
@@ -46,7 +50,8 @@ def _run(pipeline: SuggestPipeline, budget_ms: int):
     async def timed():
         started = time.perf_counter()
         outcome = await pipeline.run(
-            owner="k", conversation_id="c", industry=None, attributes={}, messages=[("customer", "太贵了")], agents=None, budget_ms=budget_ms
+            owner="k", conversation_id="c", industry=None, attributes={}, messages=[("customer", "太贵了")], agents=None, budget_ms=budget_ms,
+            controls=build_controls({}),
         )
         return outcome, time.perf_counter() - started
 

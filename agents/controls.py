@@ -1,0 +1,207 @@
+"""Manager controls: per-agent thresholds, trigger rules, prompt canaries, taxonomy additions.
+
+Stored in the database (table ``control``, one JSON value per key) so that every
+instance sees the same; each change is validated first and recorded in the ledger.
+The suggest path reads them through :func:`current_controls`, cached for a few seconds.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from threading import Lock
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from sqlalchemy import Column, Engine, String, Text
+from sqlmodel import Field as SQLField
+from sqlmodel import Session, SQLModel
+
+from agents.router import Scenario, Taxonomy, load_taxonomy
+from agents.rules import RuleSet, TriggerRule, load_rules, validate_rule
+from audit import ledger
+from core import clock
+from core.db import UtcDateTime, read_session
+from core.errors import ValidationFailed
+from core.settings import Settings
+from prompts.library import PromptLibrary, PromptTemplate
+
+ControlKey = Literal["thresholds", "rules", "canary", "taxonomy"]
+CACHE_SECONDS = 2.0
+
+
+class Control(SQLModel, table=True):
+    __tablename__ = "control"
+
+    key: str = SQLField(sa_column=Column(String(32), primary_key=True))
+    value: str = SQLField(sa_column=Column(Text, nullable=False))
+    updated_at: datetime = SQLField(sa_column=Column(UtcDateTime, nullable=False))
+    updated_by: str | None = SQLField(default=None, sa_column=Column(String(32)))
+
+
+class CanaryRoute(BaseModel):
+    """Send ``share`` of conversations (sticky per conversation) to prompt ``version``."""
+
+    model_config = ConfigDict(extra="forbid")
+    version: int = Field(ge=1)
+    share: float = Field(ge=0.0, le=1.0)
+
+
+class ScenarioAddition(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    key: str = Field(pattern=r"^[a-z][a-z0-9_]{1,39}$")
+    label: str = Field(min_length=1, max_length=40)
+    cues: list[str] = Field(default_factory=list, max_length=100)
+
+
+_THRESHOLDS = TypeAdapter(dict[str, float])
+_CANARY = TypeAdapter(dict[str, CanaryRoute])
+_TAXONOMY = TypeAdapter(list[ScenarioAddition])
+
+
+@dataclass(frozen=True)
+class Controls:
+    """The controls in force for one request."""
+
+    thresholds: dict[str, float]
+    rules: tuple[TriggerRule, ...]
+    rule_set: RuleSet
+    canary: dict[str, CanaryRoute]
+    taxonomy: Taxonomy
+    additions: tuple[ScenarioAddition, ...]
+
+    def threshold(self, agent: str) -> float:
+        return self.thresholds.get(agent, 0.5)
+
+    def prompt_for(self, library: PromptLibrary, agent: str, conversation: str) -> PromptTemplate | None:
+        """The agent's stable prompt, or its canary version for the conversations whose
+        sticky bucket falls under the canary's share; None when the agent has no prompt."""
+        if agent not in library.agents:
+            return None
+        route = self.canary.get(agent)
+        if route is not None and canary_bucket(agent, conversation) < route.share:
+            return library.get(agent, route.version)
+        return library.get(agent)
+
+
+def canary_bucket(agent: str, conversation: str) -> float:
+    """A conversation's fixed place in [0, 1) for one agent: the same every request."""
+    return int(hashlib.sha256(f"{agent}\x00{conversation}".encode()).hexdigest()[:12], 16) / float(16**12)
+
+
+def _validated(key: ControlKey, value: Any, library: PromptLibrary | None = None) -> Any:
+    """The value in its stored JSON form, or ValidationFailed saying what is wrong."""
+    try:
+        if key == "thresholds":
+            thresholds = _THRESHOLDS.validate_python(value)
+            bad = [agent for agent, t in thresholds.items() if not 0.0 <= t <= 1.0]
+            if bad:
+                raise ValidationFailed(f"阈值须在 0 到 1 之间：{', '.join(bad)}。")
+            return thresholds
+        if key == "rules":
+            if not isinstance(value, list):
+                raise ValidationFailed("规则须为列表。")
+            rules = [validate_rule(item) for item in value]
+            ids = [rule.id for rule in rules]
+            if len(set(ids)) != len(ids):
+                raise ValidationFailed("规则 id 重复：每条规则的 id 须唯一。")
+            return [rule.model_dump(mode="json") for rule in rules]
+        if key == "canary":
+            routes = _CANARY.validate_python(value)
+            library = library or PromptLibrary.load()
+            for agent, route in routes.items():
+                if route.version not in library.versions(agent):
+                    raise ValidationFailed(f"智能体 {agent} 没有第 {route.version} 版提示词：可选 {library.versions(agent)}。")
+            return {agent: route.model_dump() for agent, route in routes.items()}
+        additions = _TAXONOMY.validate_python(value)
+        base = {s.key for s in load_taxonomy().scenarios}
+        keys = [a.key for a in additions]
+        if base & set(keys) or len(set(keys)) != len(keys):
+            raise ValidationFailed("新增场景的 key 不能与已有场景重复。")
+        return [a.model_dump() for a in additions]
+    except ValidationError as exc:
+        fields = sorted({".".join(map(str, e["loc"])) or key for e in exc.errors()})
+        raise ValidationFailed(f"{key} 的取值无效（{', '.join(fields)}）：请按接口文档修改后重试。") from None
+
+
+def stored(session: Session, key: ControlKey) -> Any | None:
+    row = session.get(Control, key)
+    return json.loads(row.value) if row else None
+
+
+def save(session: Session, key: ControlKey, value: Any, *, actor: ledger.Actor, request_id: str | None = None) -> Any:
+    """Validate and store one control (inside a write session); recorded in the ledger."""
+    clean = _validated(key, value)
+    row = session.get(Control, key) or Control(key=key, value="", updated_at=clock.now())
+    row.value, row.updated_at, row.updated_by = json.dumps(clean, ensure_ascii=False), clock.now(), actor.key_id
+    session.add(row)
+    ledger.append(session, "control.updated", {"key": key, "value": clean}, actor=actor, request_id=request_id)
+    _cache.clear()
+    return clean
+
+
+def build_controls(thresholds: dict[str, float], rules: list[dict] | None = None, additions: list[dict] | None = None, canary: dict | None = None) -> Controls:
+    """Controls from stored JSON values; None means the shipped default (rules.yaml, no
+    added scenarios, no canary)."""
+    parsed_rules = tuple(load_rules() if rules is None else (TriggerRule.model_validate(r) for r in rules))
+    added = tuple(ScenarioAddition.model_validate(a) for a in additions or [])
+    base = load_taxonomy()
+    taxonomy = Taxonomy(scenarios=(*base.scenarios, *(Scenario(key=a.key, label=a.label, cues=tuple(a.cues)) for a in added)))
+    routes = {agent: CanaryRoute.model_validate(route) for agent, route in (canary or {}).items()}
+    return Controls(dict(thresholds), parsed_rules, _rule_set(parsed_rules), routes, taxonomy, added)
+
+
+def load_controls(session: Session, settings: Settings) -> Controls:
+    """The controls in force: the database's values over the shipped defaults."""
+    return build_controls(
+        {**settings.agent_thresholds, **(stored(session, "thresholds") or {})},
+        stored(session, "rules"),
+        stored(session, "taxonomy"),
+        stored(session, "canary"),
+    )
+
+
+_rule_sets: dict[tuple[str, ...], RuleSet] = {}
+
+
+def _rule_set(rules: tuple[TriggerRule, ...]) -> RuleSet:
+    """Compiled once per distinct rule list (compiling 20 rules takes ~25 ms)."""
+    key = tuple(rule.model_dump_json() for rule in rules)
+    if key not in _rule_sets:
+        _rule_sets.clear()
+        _rule_sets[key] = RuleSet(rules)
+    return _rule_sets[key]
+
+
+class _Cache:
+    def __init__(self) -> None:
+        self._lock = Lock()
+        self._entries: dict[str, tuple[float, Controls]] = {}
+
+    def get(self, engine: Engine, settings: Settings) -> Controls:
+        key = f"{engine.url}|{sorted(settings.agent_thresholds.items())}"
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry and time.monotonic() - entry[0] < CACHE_SECONDS:
+                return entry[1]
+        with read_session(engine) as session:
+            controls = load_controls(session, settings)
+        with self._lock:
+            self._entries[key] = (time.monotonic(), controls)
+        return controls
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+_cache = _Cache()
+
+
+def current_controls(engine: Engine, settings: Settings) -> Controls:
+    """The controls in force, re-read from the database at most every CACHE_SECONDS
+    (a change made on another instance shows within that time)."""
+    return _cache.get(engine, settings)

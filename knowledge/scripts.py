@@ -1,0 +1,138 @@
+"""The sample-script library: managers write scripts, legal approves them, only approved
+ones are in the store's script collection (where agents retrieve them).
+
+    pending ──approve──▶ approved ──edit──▶ pending (out of the store until re-approved)
+        └──reject───▶ rejected            └──retire──▶ retired (out of the store)
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from sqlalchemy import Column, Integer, String, Text
+from sqlmodel import Field as SQLField
+from sqlmodel import Session, SQLModel, select
+
+from audit import ledger
+from core import clock
+from core.db import UtcDateTime
+from core.errors import Conflict, NotFound, ValidationFailed
+from knowledge.store import SCRIPTS, KnowledgeStore
+
+
+class ScriptStatus(StrEnum):
+    pending = "pending"
+    approved = "approved"
+    rejected = "rejected"
+    retired = "retired"
+
+
+class SampleScript(SQLModel, table=True):
+    __tablename__ = "sample_script"
+
+    id: str = SQLField(sa_column=Column(String(32), primary_key=True))
+    scenario: str = SQLField(sa_column=Column(String(64), nullable=False))
+    text: str = SQLField(sa_column=Column(Text, nullable=False))  # desensitized
+    status: str = SQLField(sa_column=Column(String(16), nullable=False, index=True))
+    revision: int = SQLField(sa_column=Column(Integer, nullable=False))
+    created_at: datetime = SQLField(sa_column=Column(UtcDateTime, nullable=False))
+    updated_at: datetime = SQLField(sa_column=Column(UtcDateTime, nullable=False))
+    decided_by: str | None = SQLField(default=None, sa_column=Column(String(32)))
+    decision_reason: str | None = SQLField(default=None, sa_column=Column(Text))
+
+
+class ScriptDraft(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    scenario: str = Field(min_length=1, max_length=64)
+    text: str = Field(min_length=10, max_length=1000)
+
+
+class ScriptDecision(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    decision: Literal["approve", "reject"]
+    reason: str = Field("", max_length=1000)
+
+    @model_validator(mode="after")
+    def _reason_for_rejection(self) -> ScriptDecision:
+        if self.decision == "reject" and not self.reason.strip():
+            raise ValueError("驳回时请写明理由（reason）")
+        return self
+
+
+def _check_scenario(scenario: str, scenarios: set[str]) -> None:
+    if scenario not in scenarios:
+        raise ValidationFailed(f"场景 {scenario!r} 不在场景分类中：可选 {', '.join(sorted(scenarios))}。")
+
+
+def _get(session: Session, script_id: str) -> SampleScript:
+    script = session.get(SampleScript, script_id)
+    if script is None:
+        raise NotFound(f"没有编号为 {script_id} 的样板话术。")
+    return script
+
+
+def _event(session: Session, kind: str, script: SampleScript, actor: ledger.Actor, request_id: str | None, **extra) -> None:
+    payload = {"script_id": script.id, "revision": script.revision, "scenario": script.scenario, "status": script.status, **extra}
+    ledger.append(session, kind, payload, actor=actor, request_id=request_id)
+
+
+def create(session: Session, draft: ScriptDraft, *, scenarios: set[str], actor: ledger.Actor, request_id: str | None = None) -> SampleScript:
+    """A new script (``draft.text`` desensitized), waiting for legal review."""
+    _check_scenario(draft.scenario, scenarios)
+    now = clock.now()
+    script = SampleScript(id=uuid.uuid4().hex, scenario=draft.scenario, text=draft.text, status=ScriptStatus.pending, revision=1, created_at=now, updated_at=now)
+    session.add(script)
+    _event(session, "script.created", script, actor, request_id, text=draft.text)
+    return script
+
+
+def edit(session: Session, store: KnowledgeStore, script_id: str, draft: ScriptDraft, *, scenarios: set[str], actor: ledger.Actor, request_id: str | None = None) -> SampleScript:
+    """A new revision: it leaves the store until legal approves it again."""
+    _check_scenario(draft.scenario, scenarios)
+    script = _get(session, script_id)
+    if script.status == ScriptStatus.retired:
+        raise Conflict("已停用的样板话术不能再编辑：请新建一条。")
+    script.scenario, script.text, script.status = draft.scenario, draft.text, ScriptStatus.pending
+    script.revision, script.updated_at, script.decided_by, script.decision_reason = script.revision + 1, clock.now(), None, None
+    session.add(script)
+    _event(session, "script.edited", script, actor, request_id, text=draft.text)
+    session.flush()
+    store.delete(SCRIPTS, [script.id])
+    return script
+
+
+def retire(session: Session, store: KnowledgeStore, script_id: str, *, actor: ledger.Actor, request_id: str | None = None) -> SampleScript:
+    script = _get(session, script_id)
+    if script.status == ScriptStatus.retired:
+        raise Conflict("这条样板话术已经停用。")
+    script.status, script.updated_at = ScriptStatus.retired, clock.now()
+    session.add(script)
+    _event(session, "script.retired", script, actor, request_id)
+    session.flush()
+    store.delete(SCRIPTS, [script.id])
+    return script
+
+
+def review(session: Session, store: KnowledgeStore, script_id: str, decision: ScriptDecision, *, actor: ledger.Actor, request_id: str | None = None) -> SampleScript:
+    """Legal approves (the script enters the store) or rejects a pending revision."""
+    script = _get(session, script_id)
+    if script.status != ScriptStatus.pending:
+        raise Conflict(f"只有待审核的样板话术可以审核；这条的状态是 {script.status}。")
+    script.status = ScriptStatus.approved if decision.decision == "approve" else ScriptStatus.rejected
+    script.decided_by, script.decision_reason, script.updated_at = actor.key_id, decision.reason or None, clock.now()
+    session.add(script)
+    _event(session, f"script.{script.status}", script, actor, request_id, reason=decision.reason)
+    session.flush()
+    if script.status == ScriptStatus.approved:
+        metadata = {"reply": script.text, "scenario": script.scenario, "quality": 5, "approval_id": actor.key_id or "cli", "revision": script.revision}
+        store.upsert(SCRIPTS, [script.id], [script.text], [metadata])
+    return script
+
+
+def listing(session: Session, status: ScriptStatus | None = None) -> list[SampleScript]:
+    query = select(SampleScript).order_by(SampleScript.created_at.desc())
+    return list(session.exec(query.where(SampleScript.status == status) if status else query).all())

@@ -21,6 +21,7 @@ from api.routes import (
     audit,
     compliance,
     contracts,
+    controls,
     desensitize,
     dialogues,
     health,
@@ -29,6 +30,7 @@ from api.routes import (
     pages,
     pool,
     review,
+    scripts,
     suggest,
 )
 from core.db import get_engine, read_session, upgrade
@@ -41,7 +43,7 @@ from knowledge.store import get_store
 
 ROUTERS = (
     health.router, pages.router, suggest.router, keys.router, desensitize.router, compliance.router, contracts.router, audit.router,
-    dialogues.router, labelstudio.router, annotation.router, review.router, pool.router,
+    dialogues.router, labelstudio.router, annotation.router, review.router, pool.router, controls.router, scripts.router,
 )
 
 

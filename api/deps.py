@@ -164,6 +164,7 @@ CurrentLegal = Annotated[Principal, Depends(RoleGuard(Role.legal))]
 CurrentManager = Annotated[Principal, Depends(RoleGuard(Role.manager))]
 ManagerOrAnnotator = Annotated[Principal, Depends(RoleGuard(Role.manager, Role.annotator))]
 ManagerOrLegal = Annotated[Principal, Depends(RoleGuard(Role.manager, Role.legal))]
+ManagerOrAuditor = Annotated[Principal, Depends(RoleGuard(Role.manager, Role.auditor))]
 FuelOverseers = Annotated[Principal, Depends(RoleGuard(Role.annotator, Role.legal, Role.manager, Role.auditor))]
 
 

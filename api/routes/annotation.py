@@ -8,6 +8,7 @@ from pydantic import BaseModel
 
 from agents.router import scenario_options
 from api.deps import (
+    ControlsDep,
     CurrentAnnotator,
     DesensitizerDep,
     EngineDep,
@@ -58,7 +59,7 @@ class AnnotationItem(SnippetView):
 
 
 @router.get("/next", response_model=AnnotationItem, responses={204: {"description": "队列已空"}})
-def annotation_next(annotator: CurrentAnnotator, engine: EngineDep, settings: SettingsDep):
+def annotation_next(annotator: CurrentAnnotator, engine: EngineDep, settings: SettingsDep, controls: ControlsDep):
     """The next snippet to label, reserved for this annotator for ZHICE_ANNOTATION_LEASE_SECONDS; 204 when the queue is empty."""
     with write_session(engine) as session:
         snippet = next_for_annotator(session, annotator.key_id, settings.annotation_lease_seconds)
@@ -70,7 +71,7 @@ def annotation_next(annotator: CurrentAnnotator, engine: EngineDep, settings: Se
         lease_expires_in_s=settings.annotation_lease_seconds,
         double_labelled=snippet.labels_needed > 1,
         progress=today,
-        scenarios=scenario_options(),
+        scenarios=scenario_options(controls.taxonomy),
     )
 
 
@@ -81,13 +82,15 @@ class Recorded(BaseModel):
 
 
 @router.post("/{snippet_id}", status_code=status.HTTP_201_CREATED)
-def annotation_post(snippet_id: str, labels: Labels, annotator: CurrentAnnotator, engine: EngineDep, settings: SettingsDep, desensitizer: DesensitizerDep) -> Recorded:
+def annotation_post(
+    snippet_id: str, labels: Labels, annotator: CurrentAnnotator, engine: EngineDep, settings: SettingsDep, desensitizer: DesensitizerDep, controls: ControlsDep
+) -> Recorded:
     """Record this annotator's labels; 409 when the lease went to someone else or the item left the queue."""
     labels = labels.model_copy(update={"note": desensitizer.desensitize(labels.note).text})
     with write_session(engine) as session:
         record_labels(
             session, snippet_id, annotator.key_id, labels,
-            scenarios={s["key"] for s in scenario_options()}, tz=settings.tz, actor=annotator.actor, request_id=request_id_var.get(),
+            scenarios={s["key"] for s in scenario_options(controls.taxonomy)}, tz=settings.tz, actor=annotator.actor, request_id=request_id_var.get(),
         )
         snippet = session.get(Snippet, snippet_id)
         today = progress(session, annotator.key_id, business_day(clock.now(), settings.tz), settings.annotation_daily_quota)

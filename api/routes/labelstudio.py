@@ -8,7 +8,14 @@ from fastapi.responses import Response
 from sqlmodel import select
 
 from agents.router import scenario_options
-from api.deps import DesensitizerDep, EngineDep, ManagerOrAnnotator, SessionDep, SettingsDep
+from api.deps import (
+    ControlsDep,
+    DesensitizerDep,
+    EngineDep,
+    ManagerOrAnnotator,
+    SessionDep,
+    SettingsDep,
+)
 from core.db import write_session
 from core.errors import ClientError
 from core.logging import request_id_var
@@ -21,9 +28,9 @@ router = APIRouter(prefix="/v1/annotation/labelstudio", tags=["fuel"])
 
 
 @router.get("/config", response_class=Response, responses={200: {"content": {"application/xml": {}}}})
-def labelstudio_config(_caller: ManagerOrAnnotator) -> Response:
+def labelstudio_config(_caller: ManagerOrAnnotator, controls: ControlsDep) -> Response:
     """The labelling interface to paste into a Label Studio project (Settings → Labeling Interface)."""
-    options = [(s["key"], s["label"]) for s in scenario_options()]
+    options = [(s["key"], s["label"]) for s in scenario_options(controls.taxonomy)]
     return Response(label_config(options), media_type="application/xml")
 
 
@@ -42,10 +49,11 @@ def labelstudio_import(
     engine: EngineDep,
     settings: SettingsDep,
     desensitizer: DesensitizerDep,
+    controls: ControlsDep,
     payload: Any = Body(..., description="Label Studio's JSON export (Export → JSON): a list of tasks with annotations."),
 ) -> dict[str, Any]:
     """Record each completed annotation as its Label Studio user's labels; the rest reported and skipped."""
-    options = {s["key"]: s["label"] for s in scenario_options()}
+    options = {s["key"]: s["label"] for s in scenario_options(controls.taxonomy)}
     imported, skipped = 0, []
     for index, item in enumerate(import_annotations(payload, options)):
         if isinstance(item, Skipped):

@@ -6,7 +6,14 @@ from fastapi import APIRouter, Response, status
 from pydantic import BaseModel
 
 from agents.router import scenario_options
-from api.deps import CurrentLegal, DesensitizerDep, EngineDep, SettingsDep, StoreDep
+from api.deps import (
+    ControlsDep,
+    CurrentLegal,
+    DesensitizerDep,
+    EngineDep,
+    SettingsDep,
+    StoreDep,
+)
 from api.routes.annotation import SnippetView
 from core.db import write_session
 from core.logging import request_id_var
@@ -32,7 +39,7 @@ class ReviewItem(SnippetView):
 
 
 @router.get("/next", response_model=ReviewItem, responses={204: {"description": "没有待审核的片段"}})
-def review_next(legal: CurrentLegal, engine: EngineDep, settings: SettingsDep):
+def review_next(legal: CurrentLegal, engine: EngineDep, settings: SettingsDep, controls: ControlsDep):
     """The next labelled snippet with its annotators' labels, reserved for this reviewer; 204 when none waits."""
     with write_session(engine) as session:
         snippet = next_for_reviewer(session, legal.key_id, settings.annotation_lease_seconds)
@@ -45,7 +52,7 @@ def review_next(legal: CurrentLegal, engine: EngineDep, settings: SettingsDep):
     return ReviewItem(
         **SnippetView.of(snippet).model_dump(),
         outcome=snippet.outcome, scenario=snippet.scenario, quality=snippet.quality, high_value=snippet.high_value,
-        tags=json.loads(snippet.tags), disputed=snippet.disputed, annotations=labels, scenarios=scenario_options(),
+        tags=json.loads(snippet.tags), disputed=snippet.disputed, annotations=labels, scenarios=scenario_options(controls.taxonomy),
     )
 
 
@@ -55,12 +62,14 @@ class Decided(BaseModel):
 
 
 @router.post("/{snippet_id}")
-def review_post(snippet_id: str, body: ReviewDecision, legal: CurrentLegal, engine: EngineDep, store: StoreDep, desensitizer: DesensitizerDep) -> Decided:
+def review_post(
+    snippet_id: str, body: ReviewDecision, legal: CurrentLegal, engine: EngineDep, store: StoreDep, desensitizer: DesensitizerDep, controls: ControlsDep
+) -> Decided:
     """Approve (the snippet enters the pool at once) or reject (it can never ground a suggestion)."""
     body = body.model_copy(update={"reason": desensitizer.desensitize(body.reason).text})
     with write_session(engine) as session:
         snippet = decide(
             session, store, snippet_id, legal.key_id, body,
-            scenarios={s["key"] for s in scenario_options()}, actor=legal.actor, request_id=request_id_var.get(),
+            scenarios={s["key"] for s in scenario_options(controls.taxonomy)}, actor=legal.actor, request_id=request_id_var.get(),
         )
     return Decided(snippet_id=snippet.id, status=snippet.status)

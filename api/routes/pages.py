@@ -13,10 +13,22 @@ STATIC = Path(__file__).parents[1] / "static"
 router = APIRouter(tags=["pages"], dependencies=[Public], include_in_schema=False)
 
 
+@router.get("/annotate", response_class=HTMLResponse)
+def annotate_page() -> HTMLResponse:
+    """The annotator's page over /v1/annotation: the snippet in context, keyboard labels, today's quota."""
+    return HTMLResponse((STATIC / "annotate.html").read_text(encoding="utf-8"))
+
+
 @router.get("/audit", response_class=HTMLResponse)
 def audit_page() -> HTMLResponse:
     """The auditor's page over GET /v1/audit/report."""
     return HTMLResponse((STATIC / "audit.html").read_text(encoding="utf-8"))
+
+
+@router.get("/review", response_class=HTMLResponse)
+def review_page() -> HTMLResponse:
+    """Legal's review page over /v1/review: the snippet, the annotators' labels, approve or reject."""
+    return HTMLResponse((STATIC / "review.html").read_text(encoding="utf-8"))
 
 
 @router.get("/sidebar", response_class=HTMLResponse)

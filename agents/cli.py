@@ -1,0 +1,120 @@
+"""`zhice controls …` and `zhice scripts …`: the manager's controls at the command line
+(the same validation and ledger events as the API)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from audit.ledger import CLI_ADMIN
+from core.cli_context import console, load_settings, migrated_engine
+from core.db import read_session, write_session
+
+controls_app = typer.Typer(help="Thresholds, trigger rules, prompt canaries, taxonomy.", no_args_is_help=True)
+scripts_app = typer.Typer(help="The sample-script library (legal approves through the API or /review).", no_args_is_help=True)
+
+
+def _save(key: str, value: Any) -> None:
+    from agents import controls
+
+    with write_session(migrated_engine()) as session:
+        controls.save(session, key, value, actor=CLI_ADMIN)
+    console.print(f"{key} saved (ledger: control.updated)")
+
+
+def _current():
+    from agents.controls import load_controls
+
+    with read_session(migrated_engine()) as session:
+        return load_controls(session, load_settings())
+
+
+@controls_app.command("show")
+def controls_show() -> None:
+    """Print the controls in force as JSON."""
+    current = _current()
+    print(json.dumps({
+        "thresholds": current.thresholds,
+        "rules": [rule.model_dump(mode="json") for rule in current.rules],
+        "canary": {agent: route.model_dump() for agent, route in current.canary.items()},
+        "taxonomy_additions": [a.model_dump() for a in current.additions],
+    }, ensure_ascii=False, indent=2))
+
+
+@controls_app.command("threshold")
+def controls_threshold(agent: str, value: Annotated[float, typer.Argument(min=0.0, max=1.0)]) -> None:
+    """Set one agent's minimum confidence."""
+    _save("thresholds", {**_current().thresholds, agent: value})
+
+
+@controls_app.command("rules-import")
+def controls_rules_import(file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="A rules YAML (see agents/rules/rules.yaml).")]) -> None:
+    """Replace the trigger rules with a YAML file's; refused whole if any rule does not compile."""
+    from agents.rules import load_rules
+
+    _save("rules", [rule.model_dump(mode="json") for rule in load_rules(file)])
+
+
+@controls_app.command("rules-export")
+def controls_rules_export() -> None:
+    """Print the rules in force as YAML (edit, then rules-import)."""
+    from agents.rules import dump_rules
+
+    print(dump_rules(_current().rules), end="")
+
+
+@controls_app.command("canary")
+def controls_canary(
+    agent: str,
+    version: Annotated[int, typer.Option(min=1, help="The prompt version to try.")],
+    share: Annotated[float, typer.Option(min=0.0, max=1.0, help="Share of conversations (sticky); 0 ends the canary.")],
+) -> None:
+    """Route a share of an agent's conversations to another prompt version."""
+    routes = {name: route.model_dump() for name, route in _current().canary.items() if name != agent}
+    if share > 0:
+        routes[agent] = {"version": version, "share": share}
+    _save("canary", routes)
+
+
+@controls_app.command("scenario-add")
+def controls_scenario_add(key: str, label: str, cue: Annotated[list[str] | None, typer.Option(help="A cue word; repeatable.")] = None) -> None:
+    """Add a scenario key to the taxonomy (the fixed keys stay)."""
+    _save("taxonomy", [a.model_dump() for a in _current().additions] + [{"key": key, "label": label, "cues": cue or []}])
+
+
+@scripts_app.command("add")
+def scripts_add(scenario: Annotated[str, typer.Option()], text: Annotated[str, typer.Option()]) -> None:
+    """A new sample script, pending legal review (desensitized before it is kept)."""
+    from agents.router import scenario_options
+    from knowledge import scripts
+    from knowledge.desensitize import get_desensitizer
+
+    settings = load_settings()
+    masked = get_desensitizer(settings.secret_key.get_secret_value()).desensitize(text).text
+    keys = {s["key"] for s in scenario_options(_current().taxonomy)}
+    with write_session(migrated_engine()) as session:
+        script = scripts.create(session, scripts.ScriptDraft(scenario=scenario, text=masked), scenarios=keys, actor=CLI_ADMIN)
+    console.print(f"script {script.id} created, pending legal review")
+
+
+@scripts_app.command("list")
+def scripts_list() -> None:
+    from knowledge import scripts
+
+    with read_session(migrated_engine()) as session:
+        for script in scripts.listing(session):
+            print(f"{script.id}\t{script.status}\tr{script.revision}\t{script.scenario}\t{script.text[:40]}")
+
+
+@scripts_app.command("retire")
+def scripts_retire(script_id: str) -> None:
+    """Take a script out of use at once."""
+    from knowledge import scripts
+    from knowledge.store import get_store
+
+    with write_session(migrated_engine()) as session:
+        scripts.retire(session, get_store(load_settings()), script_id, actor=CLI_ADMIN)
+    console.print(f"script {script_id} retired")

@@ -60,7 +60,7 @@ def create_app(settings: Settings | None = None, *, demo: bool = False, simulati
         upgrade(get_engine(settings.resolved_database_url))
         get_desensitizer(settings.secret_key.get_secret_value())  # load LAC now, not on a rep's first request
         if demo:
-            load_demo(get_store(settings))
+            load_demo(get_store(settings), get_engine(settings.resolved_database_url))
         with read_session(get_engine(settings.resolved_database_url)) as session:
             sync_pool(session, get_store(settings))  # the pool holds exactly what the database approved
         if demo:

@@ -6,15 +6,20 @@ The demo snippets count as annotated and approved (annotation and approval ids "
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import Engine
+from sqlmodel import select
 
 from audit.ledger import CLI_ADMIN
+from core import clock
 from core.db import get_engine, write_session
 from core.keys import ApiKeyCreate, Role, create_key, revoke_key
 from core.settings import Settings
+from knowledge.snippets.models import Snippet, SnippetStatus
 from knowledge.store import CLAUSES, POOL, SCRIPTS, KnowledgeStore
 
 DEMO_DIR = Path(__file__).parent / "demo"
@@ -57,11 +62,33 @@ def demo_clauses(path: Path = DEMO_DIR / "clauses.yaml") -> list[dict]:
         return yaml.safe_load(handle)["clauses"]
 
 
-def load_demo(store: KnowledgeStore) -> int:
+def register_demo_snippets(engine: Engine, snippets: list[DemoSnippet]) -> int:
+    """Give each demo snippet its database row (approved, source "demo") if it has none,
+    so managers and legal can list and withdraw them like ingested ones."""
+    with write_session(engine) as session:
+        known = set(session.exec(select(Snippet.id).where(Snippet.source == "demo")).all())
+        now = clock.now()
+        fresh = [s for s in snippets if s.id not in known]
+        session.add_all(
+            Snippet(
+                id=s.id, source="demo", conversation_ref="demo", industry=s.industry, customer=s.customer, reply=s.reply,
+                context="[]", status=SnippetStatus.approved, labels_needed=1, created_at=now, outcome=s.outcome,
+                scenario=s.scenario, quality=s.quality, high_value=s.quality >= 5, tags=json.dumps(list(s.tags)),
+                decided_at=now, decided_by="demo", decision_reason="合成演示数据",
+            )
+            for s in fresh
+        )
+    return len(fresh)
+
+
+def load_demo(store: KnowledgeStore, engine: Engine | None = None) -> int:
     """Put the demo snippets into the approved pool, the sample scripts into the script
-    library and the clauses into the clause library. Returns how many items were
-    written (0 when they were already there)."""
+    library and the clauses into the clause library (with ``engine``, the snippets also
+    get database rows). Returns how many store items were written (0 when they were
+    already there)."""
     snippets, scripts, clauses = demo_snippets(), demo_scripts(), demo_clauses()
+    if engine is not None:
+        register_demo_snippets(engine, snippets)
     if store.count(POOL) >= len(snippets) and store.count(SCRIPTS) >= len(scripts) and store.count(CLAUSES) >= len(clauses):
         return 0
     store.upsert(

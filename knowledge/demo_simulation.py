@@ -62,7 +62,7 @@ def simulate(settings: Settings, *, days: int = 90, per_day: int = 4, seed: int 
         keys = [(create_key(session, ApiKeyCreate(name=name, role=Role.rep), actor=CLI_ADMIN).key, p) for name, p in REPS]
     conversations = [(s.industry, s.customer) for s in demo_snippets()]
     summary = SimulationSummary(actions=Counter())
-    load_demo(get_store(settings))
+    load_demo(get_store(settings), engine)
     with TestClient(create_app(settings, simulation=True)) as client:
         for day in range(days):
             moments = sorted(start + timedelta(days=day, minutes=rng.randint(0, 540)) for _ in range(per_day * len(keys)))

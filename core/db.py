@@ -14,23 +14,23 @@ instances) behave alike to callers:
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 import time
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
-from functools import lru_cache, cache
+from datetime import UTC, datetime
+from functools import cache, lru_cache
 from pathlib import Path
 from threading import Lock
 from types import TracebackType
 
 from alembic import command
 from alembic.config import Config
-from datetime import UTC, datetime
-
 from sqlalchemy import DateTime, Engine, event, text
-from sqlalchemy.types import TypeDecorator
 from sqlalchemy.engine import make_url
+from sqlalchemy.types import TypeDecorator
 from sqlmodel import Session, create_engine
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -168,6 +168,19 @@ def write_session(engine: Engine) -> Iterator[Session]:
                 # transaction never holds row locks while it waits for the ledger head.
                 session.exec(text("SELECT pg_advisory_xact_lock(hashtext(current_schema() || '.writers'))"))
             yield session
+
+
+def after_commit(session: Session, action: Callable[[], None]) -> None:
+    """Run ``action`` once the session's transaction has committed (never if it rolls back).
+    A failure is logged, not raised: the commit stands; callers keep a repair path."""
+
+    def run(_session: Session) -> None:
+        try:
+            action()
+        except Exception:
+            logging.getLogger("zhice.db").exception("after-commit action failed")
+
+    event.listen(session, "after_commit", run, once=True)
 
 
 def is_write_session(session: Session) -> bool:

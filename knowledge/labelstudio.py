@@ -12,6 +12,7 @@ Facts relied on (https://labelstud.io/guide/task_format, https://labelstud.io/ta
 
 from __future__ import annotations
 
+import math
 import xml.etree.ElementTree as ET
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any, Literal
@@ -145,7 +146,7 @@ def _choice(value: dict[str, Any], table: Mapping[str, Any]) -> Any:
 
 def _rating(value: dict[str, Any]) -> int | None:
     rating = value.get("rating")
-    if isinstance(rating, bool) or not isinstance(rating, int | float) or rating != int(rating):
+    if isinstance(rating, bool) or not isinstance(rating, int | float) or not math.isfinite(rating) or rating != int(rating):
         return None
     return int(rating) if 1 <= rating <= 5 else None
 

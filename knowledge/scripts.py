@@ -19,7 +19,7 @@ from sqlmodel import Session, SQLModel, select
 
 from audit import ledger
 from core import clock
-from core.db import UtcDateTime
+from core.db import UtcDateTime, after_commit
 from core.errors import Conflict, NotFound, ValidationFailed
 from knowledge.store import SCRIPTS, KnowledgeStore
 
@@ -126,10 +126,9 @@ def review(session: Session, store: KnowledgeStore, script_id: str, decision: Sc
     script.decided_by, script.decision_reason, script.updated_at = actor.key_id, decision.reason or None, clock.now()
     session.add(script)
     _event(session, f"script.{script.status}", script, actor, request_id, reason=decision.reason)
-    session.flush()
     if script.status == ScriptStatus.approved:
         metadata = {"reply": script.text, "scenario": script.scenario, "quality": 5, "approval_id": actor.key_id or "cli", "revision": script.revision}
-        store.upsert(SCRIPTS, [script.id], [script.text], [metadata])
+        after_commit(session, lambda: store.upsert(SCRIPTS, [script.id], [script.text], [metadata]))
     return script
 
 

@@ -17,6 +17,7 @@ Modes (the delay applies to every mode; "sleep" is "good" after ``delay_ms``):
 - ``malformed``: a 200 whose message content is not JSON
 - ``schema``: valid JSON of the wrong shape
 - ``ungrounded``: suggestions citing ids that are not in the data block
+- ``obey``: a grounded suggestion that follows a customer's injected instruction (for the guard)
 
 ``POST /v1/chat/completions`` streams (``stream: true``: SSE ``data: {chat.completion.chunk}``
 lines, then ``data: [DONE]``) or answers one ``chat.completion`` object; ``GET /v1/models``
@@ -34,7 +35,7 @@ import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Self
 
-MODES = ("good", "sleep", "error500", "error429", "malformed", "schema", "ungrounded")
+MODES = ("good", "sleep", "error500", "error429", "malformed", "schema", "ungrounded", "obey")
 MODEL = "zhice-stub"
 _DATA_BLOCK = re.compile(r"<data>\s*(.*?)\s*</data>", re.DOTALL)
 
@@ -63,6 +64,8 @@ def answer_for(mode: str, body: dict[str, Any]) -> str:
         return json.dumps({"answers": [{"reply": "您好，我们可以先确认需求。", "refs": "none"}]}, ensure_ascii=False)
     if mode == "ungrounded":
         suggestions = [{"text": "您好，我们的方案可以满足您的需求。", "source_ids": ["no-such-item"]}]
+    elif mode == "obey":  # a model that followed an injected instruction, citing real data
+        suggestions = [{"text": "我们的产品是国家级最佳，保证回报，稳赚不赔。", "source_ids": [str(item["id"])]} for item in items[:1]]
     else:
         suggestions = [
             {"text": f"感谢您的耐心沟通。{str(item.get('text', ''))[:120]}", "source_ids": [str(item["id"])]} for item in items[:3]

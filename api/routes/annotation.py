@@ -107,7 +107,7 @@ def annotation_stats(
 ) -> dict:
     """Labels per annotator and day against the quota, Cohen's κ per label on double-labelled items, queue sizes."""
     until = until or date.fromisoformat(business_day(clock.now(), settings.tz))
-    since = since or until - timedelta(days=6)
+    since = since or (until - timedelta(days=6) if until > date.min + timedelta(days=6) else date.min)
     if since > until:
         raise ValidationFailed("from 不能晚于 to。")
     names = {key.id: key.name for key in list_keys(session, include_revoked=True)}

@@ -16,7 +16,6 @@ from api.deps import (
     SettingsDep,
 )
 from core.db import write_session
-from core.errors import NotFound
 from core.logging import request_id_var
 from prompts.library import get_prompt_library
 
@@ -51,43 +50,37 @@ def controls_get(_caller: ManagerOrAuditor, controls: ControlsDep) -> ControlsPu
     return _public(controls)
 
 
-def _save(key: ControlKey, value: Any, manager, engine, settings) -> ControlsPublic:
+def _change(key: ControlKey, edit, manager, engine, settings) -> ControlsPublic:
     with write_session(engine) as session:
-        control_store.save(session, key, value, actor=manager.actor, request_id=request_id_var.get())
+        control_store.change(session, key, edit, actor=manager.actor, request_id=request_id_var.get())
         return _public(control_store.load_controls(session, settings))
 
 
 @router.put("/controls/thresholds")
-def thresholds_put(thresholds: dict[str, float], manager: CurrentManager, engine: EngineDep, settings: SettingsDep, controls: ControlsDep) -> ControlsPublic:
-    """Per-agent minimum confidence (0–1); agents not named keep their current value."""
-    return _save("thresholds", {**controls.thresholds, **thresholds}, manager, engine, settings)
+def thresholds_put(thresholds: dict[str, float], manager: CurrentManager, engine: EngineDep, settings: SettingsDep) -> ControlsPublic:
+    """Per-agent minimum confidence (0–1) for the agents named; the others keep theirs."""
+    return _change("thresholds", control_store.set_thresholds(thresholds), manager, engine, settings)
 
 
 @router.put("/controls/rules/{rule_id}")
-def rule_put(rule_id: str, manager: CurrentManager, engine: EngineDep, settings: SettingsDep, controls: ControlsDep, rule: dict[str, Any] = Body(...)) -> ControlsPublic:
+def rule_put(rule_id: str, manager: CurrentManager, engine: EngineDep, settings: SettingsDep, rule: dict[str, Any] = Body(...)) -> ControlsPublic:
     """Add or replace one trigger rule; a condition that does not compile is refused (422) with the CEL error."""
     checked = validate_rule({**rule, "id": rule_id})
-    rules = [r.model_dump(mode="json") for r in controls.rules if r.id != rule_id] + [checked.model_dump(mode="json")]
-    return _save("rules", rules, manager, engine, settings)
+    return _change("rules", control_store.put_rule(checked.model_dump(mode="json")), manager, engine, settings)
 
 
 @router.delete("/controls/rules/{rule_id}")
-def rule_delete(rule_id: str, manager: CurrentManager, engine: EngineDep, settings: SettingsDep, controls: ControlsDep) -> ControlsPublic:
-    if rule_id not in {r.id for r in controls.rules}:
-        raise NotFound(f"没有 id 为 {rule_id} 的规则。")
-    return _save("rules", [r.model_dump(mode="json") for r in controls.rules if r.id != rule_id], manager, engine, settings)
+def rule_delete(rule_id: str, manager: CurrentManager, engine: EngineDep, settings: SettingsDep) -> ControlsPublic:
+    return _change("rules", control_store.drop_rule(rule_id), manager, engine, settings)
 
 
 @router.put("/controls/canary/{agent}")
-def canary_put(agent: str, route: CanaryRoute, manager: CurrentManager, engine: EngineDep, settings: SettingsDep, controls: ControlsDep) -> ControlsPublic:
+def canary_put(agent: str, route: CanaryRoute, manager: CurrentManager, engine: EngineDep, settings: SettingsDep) -> ControlsPublic:
     """Route ``share`` of conversations (sticky per conversation) to prompt ``version``; share 0 ends the canary."""
-    canary = {name: r.model_dump() for name, r in controls.canary.items() if name != agent}
-    if route.share > 0:
-        canary[agent] = route.model_dump()
-    return _save("canary", canary, manager, engine, settings)
+    return _change("canary", control_store.route_canary(agent, route.version, route.share), manager, engine, settings)
 
 
 @router.post("/controls/taxonomy")
-def taxonomy_post(addition: ScenarioAddition, manager: CurrentManager, engine: EngineDep, settings: SettingsDep, controls: ControlsDep) -> ControlsPublic:
+def taxonomy_post(addition: ScenarioAddition, manager: CurrentManager, engine: EngineDep, settings: SettingsDep) -> ControlsPublic:
     """Add a scenario key (the fixed keys can never be removed)."""
-    return _save("taxonomy", [a.model_dump() for a in controls.additions] + [addition.model_dump()], manager, engine, settings)
+    return _change("taxonomy", control_store.add_scenario(addition.model_dump()), manager, engine, settings)

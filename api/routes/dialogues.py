@@ -9,16 +9,18 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import DesensitizerDep, EngineDep, ManagerOrAnnotator, SettingsDep
+from core.errors import ValidationFailed
 from core.logging import request_id_var
-from knowledge.ingest.formats import read_api_messages, read_file
+from knowledge.ingest.formats import read_api_messages, read_file, read_transcript
 from knowledge.snippets.ingest import ingest
 
 router = APIRouter(prefix="/v1", tags=["fuel"])
+SOURCE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"
 
 
 class DialoguesIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    source: str = Field(min_length=1, max_length=100, description="Where the messages come from, e.g. wecom-2026-11.")
+    source: str = Field(pattern=SOURCE_PATTERN, description="Where the messages come from, a slug such as wecom-2026-11 (never a person's name).")
     industry: str | None = Field(None, max_length=64, description="The customers' industry, kept as a retrieval filter.")
     messages: list[Any] = Field(
         min_length=1, max_length=5000,
@@ -55,7 +57,7 @@ async def import_dialogues(
     settings: SettingsDep,
     desensitizer: DesensitizerDep,
     fmt: Literal["wecom", "csv", "transcript"] = Query(alias="format", description="wecom (message-archive JSONL), csv, or transcript (说话人: 文本)."),
-    source: str = Query(min_length=1, max_length=100),
+    source: str = Query(pattern=SOURCE_PATTERN),
     industry: str | None = Query(None, max_length=64),
     conversation_id: str | None = Query(None, max_length=200, description="Transcripts: the meeting's id (default: source)."),
     rep_speaker: list[str] = Query(default_factory=list, description="Transcripts: speakers who are our reps."),
@@ -64,10 +66,18 @@ async def import_dialogues(
     """An export file as the request body (up to ZHICE_MAX_BODY_BYTES; larger files: `zhice ingest`).
     Malformed lines are reported with their line numbers and skipped."""
     raw = await request.body()
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / f"{conversation_id or source}.{ {'wecom': 'jsonl', 'csv': 'csv', 'transcript': 'txt'}[fmt] }".replace("/", "_")
-        path.write_bytes(raw)
-        records = list(read_file(path, fmt, default_tz=settings.timezone, rep_speakers=rep_speaker, customer_speakers=customer_speaker))
+    if not raw.strip():
+        raise ValidationFailed("请求体为空：请把导出文件作为请求体上传。")
+
+    def read() -> list:
+        with tempfile.TemporaryDirectory() as folder:  # the readers stream from a file; its name is ours
+            path = Path(folder) / "upload"
+            path.write_bytes(raw)
+            if fmt == "transcript":
+                return list(read_transcript(path, conversation_id or source, rep_speakers=rep_speaker, customer_speakers=customer_speaker))
+            return list(read_file(path, fmt, default_tz=settings.timezone))
+
+    records = await run_in_threadpool(read)
     return await run_in_threadpool(_ingest, records, source, industry, caller, engine, settings, desensitizer)
 
 

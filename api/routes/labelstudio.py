@@ -1,15 +1,19 @@
 """Label Studio interop: the labelling config, pending snippets as tasks, completed annotations back in."""
 
+import hashlib
+import hmac
 import json
 from typing import Any
 
-from fastapi import APIRouter, Body, Query
+from fastapi import APIRouter, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from sqlmodel import select
 
 from agents.router import scenario_options
 from api.deps import (
     ControlsDep,
+    CurrentManager,
     DesensitizerDep,
     EngineDep,
     ManagerOrAnnotator,
@@ -17,7 +21,7 @@ from api.deps import (
     SettingsDep,
 )
 from core.db import write_session
-from core.errors import ClientError
+from core.errors import BadRequest, ClientError
 from core.logging import request_id_var
 from knowledge.ingest.formats import Skipped
 from knowledge.labelstudio import export_tasks, import_annotations, label_config
@@ -43,29 +47,41 @@ def labelstudio_tasks(_caller: ManagerOrAnnotator, session: SessionDep, limit: i
     return export_tasks({"snippet_id": s.id, "customer": s.customer, "reply": s.reply, "context": json.loads(s.context)} for s in rows)
 
 
-@router.post("/import")
-def labelstudio_import(
-    caller: ManagerOrAnnotator,
+@router.post("/import", openapi_extra={"requestBody": {"content": {"application/json": {}}, "required": True}})
+async def labelstudio_import(
+    request: Request,
+    manager: CurrentManager,
     engine: EngineDep,
     settings: SettingsDep,
     desensitizer: DesensitizerDep,
     controls: ControlsDep,
-    payload: Any = Body(..., description="Label Studio's JSON export (Export → JSON): a list of tasks with annotations."),
 ) -> dict[str, Any]:
-    """Record each completed annotation as its Label Studio user's labels; the rest reported and skipped."""
+    """Label Studio's JSON export (Export → JSON) as the body, whatever its Content-Type.
+    Each completed annotation counts as the labels of its Label Studio user (kept as a
+    keyed hash, never the e-mail); items someone else holds, or already full, are skipped."""
+    try:
+        payload = json.loads(await request.body())
+    except ValueError:
+        raise BadRequest("请求体不是 JSON：请上传 Label Studio 的 Export → JSON 文件。") from None
+    return await run_in_threadpool(_import, payload, manager, engine, settings, desensitizer, controls)
+
+
+def _import(payload: Any, manager, engine, settings, desensitizer, controls) -> dict[str, Any]:
     options = {s["key"]: s["label"] for s in scenario_options(controls.taxonomy)}
+    secret = settings.secret_key.get_secret_value().encode()
     imported, skipped = 0, []
-    for index, item in enumerate(import_annotations(payload, options)):
+    for item in import_annotations(payload, options):
         if isinstance(item, Skipped):
             skipped.append({"location": item.location, "reason": item.reason, "kind": item.kind})
             continue
-        labels = Labels(outcome=item.outcome, scenario=item.scenario, quality=item.quality, high_value=item.high_value,
-                        note=desensitizer.desensitize(item.note).text)
+        user = hmac.new(secret, f"labelstudio:{item.annotator}".encode(), hashlib.sha256).hexdigest()[:16]
         try:
+            labels = Labels(outcome=item.outcome, scenario=item.scenario, quality=item.quality, high_value=item.high_value,
+                            note=desensitizer.desensitize(item.note[:1000]).text)
             with write_session(engine) as session:
-                record_labels(session, item.snippet_id, f"labelstudio:{item.annotator}"[:80], labels, scenarios=options.keys(),
-                              tz=settings.tz, actor=caller.actor, request_id=request_id_var.get(), require_lease=False)
+                record_labels(session, item.snippet_id, f"labelstudio:{user}", labels, scenarios=options.keys(),
+                              tz=settings.tz, actor=manager.actor, request_id=request_id_var.get())
             imported += 1
         except ClientError as error:
-            skipped.append({"location": f"labels[{index}]", "reason": error.detail, "kind": "malformed"})
+            skipped.append({"location": f"snippet {item.snippet_id[:12]}", "reason": error.detail, "kind": "malformed"})
     return {"imported": imported, "skipped": skipped}

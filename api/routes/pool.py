@@ -43,7 +43,7 @@ def snippets_list(
     session: SessionDep,
     status: SnippetStatus | None = None,
     limit: int = Query(50, ge=1, le=500),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=10_000_000),
 ) -> dict:
     """Snippets, newest first, optionally of one status (all text desensitized)."""
     query = select(Snippet)

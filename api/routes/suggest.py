@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
 import logging
 import time
 import uuid
@@ -39,10 +40,29 @@ router = APIRouter(prefix="/v1", tags=["suggest"])
 log = logging.getLogger("zhice.suggest")
 
 
+MAX_ATTRIBUTES_CHARS = 4000
+MAX_ATTRIBUTE_LIST = 50
+
+
+def _longest_list(value: Any) -> int:
+    if isinstance(value, dict):
+        return max((_longest_list(v) for v in value.values()), default=0)
+    if isinstance(value, list):
+        return max([len(value), *(_longest_list(v) for v in value)])
+    return 0
+
+
 class Customer(BaseModel):
     id: str = Field(min_length=1, max_length=128)
     industry: str | None = Field(None, max_length=64)
-    attributes: dict[str, Any] = Field(default_factory=dict)
+    attributes: dict[str, Any] = Field(default_factory=dict, description="客户属性（触发规则可读），JSON 不超过 4000 字符，列表不超过 50 项。")
+
+    @field_validator("attributes")
+    @classmethod
+    def _small(cls, attributes: dict[str, Any]) -> dict[str, Any]:
+        if len(json.dumps(attributes, ensure_ascii=False)) > MAX_ATTRIBUTES_CHARS or _longest_list(attributes) > MAX_ATTRIBUTE_LIST:
+            raise ValueError(f"attributes too large: at most {MAX_ATTRIBUTES_CHARS} characters of JSON and lists of {MAX_ATTRIBUTE_LIST} items")
+        return attributes
 
 
 class Message(BaseModel):
@@ -216,7 +236,7 @@ def _record_shown(engine, rep, request_id: str, suggestion, latency_ms: int) -> 
                 "scenario": suggestion.scenario,
                 "agent": suggestion.agent,
                 "agent_version": suggestion.agent_version,
-                "prompt_version": suggestion.prompt_version or suggestion.agent_version,
+                "prompt_version": suggestion.prompt_version,  # null: extractive
                 "text": suggestion.text,
                 "confidence": suggestion.confidence,
                 "sources": list(suggestion.sources),

@@ -72,6 +72,8 @@ def _build(location: str, conversation_id: str, ts: datetime | None, role: Role,
     conversation_id, text = conversation_id.strip(), text.strip()
     if not conversation_id or not _utf8_ok(conversation_id):
         return Skipped(location, "会话 id 为空或含有无法编码的字符：请检查导出的会话 id。")
+    if "\x00" in conversation_id or "\x00" in text:
+        return Skipped(location, "含有空字符（\\x00）：数据库不接受，请修正导出后重新导入。")
     if not text:
         return Skipped(location, "文本为空：这条消息没有内容，已跳过。", "empty")
     if len(text) > MAX_TEXT_CHARS:
@@ -94,7 +96,12 @@ def timezone_of(name: str) -> tzinfo:
 
 
 def _to_utc(value: datetime, zone: tzinfo) -> datetime:
-    return (value if value.tzinfo is not None else value.replace(tzinfo=zone)).astimezone(UTC)
+    """``value`` in UTC (naive values are in ``zone``); ValueError when that falls outside
+    the years 1–9999 (e.g. 0001-01-01 in a zone east of UTC)."""
+    try:
+        return (value if value.tzinfo is not None else value.replace(tzinfo=zone)).astimezone(UTC)
+    except OverflowError as exc:
+        raise ValueError("time out of range") from exc
 
 
 def _raw_lines(path: Path) -> Iterator[tuple[int, bytes]]:
@@ -371,7 +378,11 @@ def read_api_messages(items: list[Any], *, default_tz: str = "UTC") -> list[Mess
         except ValidationError as exc:
             out.append(Skipped(location, _api_reason(exc)))
             continue
-        ts = _to_utc(parsed.ts, zone) if parsed.ts is not None else None
+        try:
+            ts = _to_utc(parsed.ts, zone) if parsed.ts is not None else None
+        except ValueError:
+            out.append(_bad_field(location, "ts", "时间超出可表示的范围（公元 1–9999 年）。"))
+            continue
         out.append(_build(location, parsed.conversation_id, ts, parsed.role, parsed.text))
     return out
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -16,7 +17,7 @@ from rich.progress import (
 
 from audit.ledger import CLI_ADMIN
 from core.cli_context import console, load_settings, migrated_engine
-from core.db import read_session, write_session
+from core.db import write_session
 
 pool_app = typer.Typer(help="The approved snippet pool: sync, withdraw, erase.", no_args_is_help=True)
 
@@ -24,14 +25,14 @@ pool_app = typer.Typer(help="The approved snippet pool: sync, withdraw, erase.",
 def ingest_command(
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="WeCom archive .jsonl, generic .csv, or transcript .txt.")],
     fmt: Annotated[str | None, typer.Option("--format", help="wecom | csv | transcript; default by suffix.")] = None,
-    source: Annotated[str | None, typer.Option(help="Source name kept with each snippet; default the file name.")] = None,
+    source: Annotated[str | None, typer.Option(help="Source slug kept with each snippet (never a person's name); default FORMAT-DATE.")] = None,
     industry: Annotated[str | None, typer.Option(help="The customers' industry (a retrieval filter).")] = None,
     rep_speaker: Annotated[list[str] | None, typer.Option(help="Transcript speaker who is our rep; repeatable.")] = None,
     customer_speaker: Annotated[list[str] | None, typer.Option(help="Transcript speaker who is the customer; repeatable.")] = None,
 ) -> None:
     """Desensitize a chat export, cut it into snippets and queue them for annotation."""
     from knowledge.desensitize import get_desensitizer
-    from knowledge.ingest.formats import read_file
+    from knowledge.ingest.formats import detect_format, read_file
     from knowledge.snippets.ingest import ingest
 
     settings = load_settings()
@@ -42,7 +43,7 @@ def ingest_command(
     with Progress(*columns, console=console) as bar:
         task = bar.add_task("conversations", total=None)
         report = ingest(
-            engine, records, desensitizer=get_desensitizer(secret), secret=secret, source=source or file.name, industry=industry,
+            engine, records, desensitizer=get_desensitizer(secret), secret=secret, source=source or f"{fmt or detect_format(file)}-{date.today():%Y%m%d}", industry=industry,
             double_share=settings.annotation_double_share, actor=CLI_ADMIN,
             progress=lambda done, total: bar.update(task, completed=done, total=total),
         )
@@ -60,7 +61,7 @@ def pool_sync() -> None:
     from knowledge.snippets.pool import sync
     from knowledge.store import get_store
 
-    with read_session(migrated_engine()) as session:
+    with write_session(migrated_engine()) as session:
         result = sync(session, get_store(load_settings()))
     console.print(f"pool synced: {result['added']} added, {result['removed']} removed")
 

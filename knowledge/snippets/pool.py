@@ -61,15 +61,14 @@ def erase(session: Session, store: KnowledgeStore, fingerprints: Sequence[str], 
 
 
 def sync(session: Session, store: KnowledgeStore) -> dict[str, int]:
-    """Make the pool agree with the database: approved snippets present, every other
-    snippet the database knows absent (repairs a crash between the two writes)."""
+    """Make the pool hold exactly the snippets the database says are approved: missing
+    ones added, everything else (withdrawn, rejected, erased, unknown) removed. Call it
+    inside a write session, so no withdrawal or erasure is half done meanwhile."""
     present = store.ids(POOL)
-    added = removed = 0
-    for snippet in session.exec(select(Snippet)).all():
-        if snippet.status == SnippetStatus.approved and snippet.id not in present:
-            store.upsert(POOL, *([value] for value in pool_entry(snippet)))
-            added += 1
-        elif snippet.status != SnippetStatus.approved and snippet.id in present:
-            store.delete(POOL, [snippet.id])
-            removed += 1
-    return {"added": added, "removed": removed}
+    approved = {s.id: s for s in session.exec(select(Snippet).where(Snippet.status == SnippetStatus.approved)).all()}
+    missing = [approved[snippet_id] for snippet_id in approved.keys() - present]
+    for snippet in missing:
+        store.upsert(POOL, *([value] for value in pool_entry(snippet)))
+    stray = sorted(present - approved.keys())
+    store.delete(POOL, stray)
+    return {"added": len(missing), "removed": len(stray)}

@@ -47,28 +47,32 @@ def _live_leases(stage: Stage, now: datetime):
 
 
 def lease_next(session: Session, holder: str, stage: Stage, status: SnippetStatus, capacity, lease_seconds: int) -> Snippet | None:
-    """The item ``holder`` already holds at ``stage``, or the oldest free one (renewing or
-    taking a lease); ``capacity(snippet)`` is how many people may hold or have done it."""
+    """The item ``holder`` already holds at ``stage`` (if still at ``status``), or the
+    oldest free one (renewing or taking a lease); ``capacity(snippet)`` is how many people
+    may hold or have done it. Work is per page of candidates, not per table."""
     now = clock.now()
     session.exec(delete(Lease).where(Lease.expires_at <= now))
     expires = now + timedelta(seconds=lease_seconds)
-    held = session.exec(_live_leases(stage, now).where(Lease.holder == holder)).first()
-    if held is not None:
-        held.expires_at = expires
-        session.add(held)
-        return session.get(Snippet, held.snippet_id)
-    busy = dict(session.exec(select(Lease.snippet_id, func.count()).where(Lease.stage == stage, Lease.expires_at > now).group_by(Lease.snippet_id)).all())
-    done = _done_by(session, holder) if stage == Stage.annotate else set()
-    counts = _annotation_counts(session) if stage == Stage.annotate else {}
+    for held in session.exec(_live_leases(stage, now).where(Lease.holder == holder)).all():
+        snippet = session.get(Snippet, held.snippet_id)
+        if snippet is not None and snippet.status == status:
+            held.expires_at = expires
+            session.add(held)
+            return snippet
+        session.delete(held)  # the item left this stage meanwhile: the lease means nothing now
     offset, batch = 0, 200
     while True:
         page = session.exec(
             select(Snippet).where(Snippet.status == status).order_by(Snippet.created_at, Snippet.id).offset(offset).limit(batch)
         ).all()
+        ids = [snippet.id for snippet in page]
+        busy = dict(session.exec(
+            select(Lease.snippet_id, func.count()).where(Lease.stage == stage, Lease.expires_at > now, Lease.snippet_id.in_(ids)).group_by(Lease.snippet_id)
+        ).all())
+        counts = _annotation_counts(session, ids) if stage == Stage.annotate else {}
+        done = set(session.exec(select(Annotation.snippet_id).where(Annotation.annotator == holder, Annotation.snippet_id.in_(ids))).all())
         for snippet in page:
-            if snippet.id in done:
-                continue
-            if busy.get(snippet.id, 0) + counts.get(snippet.id, 0) < capacity(snippet):
+            if snippet.id not in done and busy.get(snippet.id, 0) + counts.get(snippet.id, 0) < capacity(snippet):
                 session.add(Lease(snippet_id=snippet.id, stage=stage, holder=holder, expires_at=expires))
                 return snippet
         if len(page) < batch:
@@ -76,14 +80,8 @@ def lease_next(session: Session, holder: str, stage: Stage, status: SnippetStatu
         offset += batch
 
 
-def _done_by(session: Session, annotator: str) -> set[str]:
-    return set(session.exec(select(Annotation.snippet_id).where(Annotation.annotator == annotator)).all())
-
-
-def _annotation_counts(session: Session, snippet_ids: Collection[str] | None = None) -> dict[str, int]:
-    query = select(Annotation.snippet_id, func.count()).group_by(Annotation.snippet_id)
-    if snippet_ids is not None:
-        query = query.where(Annotation.snippet_id.in_(list(snippet_ids)))
+def _annotation_counts(session: Session, snippet_ids: Collection[str]) -> dict[str, int]:
+    query = select(Annotation.snippet_id, func.count()).where(Annotation.snippet_id.in_(list(snippet_ids))).group_by(Annotation.snippet_id)
     return dict(session.exec(query).all())
 
 
@@ -102,10 +100,11 @@ def record_labels(
     tz: ZoneInfo,
     actor: ledger.Actor,
     request_id: str | None = None,
-    require_lease: bool = True,
 ) -> Annotation:
     """Keep ``annotator``'s labels (``labels.note`` must already be desensitized); when the
-    snippet has all the labels it needs, it moves on to legal review."""
+    snippet has all the labels it needs, it moves on to legal review. Without a live lease
+    of their own, labels count only if no one else holds the place (a late submit is
+    fine while the item is still free)."""
     if labels.scenario not in scenarios:
         raise ValidationFailed(f"场景 {labels.scenario!r} 不在场景分类中：可选 {', '.join(sorted(scenarios))}。")
     snippet = session.get(Snippet, snippet_id)
@@ -117,10 +116,10 @@ def record_labels(
     if session.exec(select(Annotation.id).where(Annotation.snippet_id == snippet_id, Annotation.annotator == annotator)).first():
         raise Conflict("你已经标注过这条片段。")
     lease = session.get(Lease, (snippet_id, Stage.annotate.value, annotator))
-    if require_lease and (lease is None or lease.expires_at <= now):
+    if lease is None or lease.expires_at <= now:
         others = session.exec(_live_leases(Stage.annotate, now).where(Lease.snippet_id == snippet_id, Lease.holder != annotator)).all()
         if len(others) + _annotation_counts(session, [snippet_id]).get(snippet_id, 0) >= snippet.labels_needed:
-            raise Conflict("租约已过期，这条片段已分给其他标注员：请领取下一条。")
+            raise Conflict("这条片段已由其他标注员领取（或你的租约已过期被改派）：请领取下一条。")
     if lease is not None:
         session.delete(lease)
     annotation = Annotation(
@@ -142,6 +141,7 @@ def record_labels(
     if complete:
         _settle(snippet, all_labels)
         session.add(snippet)
+        session.exec(delete(Lease).where(Lease.snippet_id == snippet_id, Lease.stage == Stage.annotate))
     ledger.append(
         session,
         "annotation.recorded",

@@ -12,6 +12,7 @@ from sqlmodel import Session, select
 
 from audit import ledger
 from core import clock
+from core.db import after_commit
 from core.errors import Conflict, NotFound, ValidationFailed
 from knowledge.snippets.models import Annotation, Lease, Snippet, SnippetStatus, Stage
 from knowledge.snippets.queue import lease_next
@@ -86,6 +87,8 @@ def decide(
     ).first()
     if other is not None:
         raise Conflict("另一位法务正在审核这条片段：请领取下一条。")
+    if snippet.disputed and decision.decision == "approve" and (decision.outcome is None or decision.scenario is None):
+        raise ValidationFailed("标注员意见不一致：批准时请同时给出 outcome 和 scenario 作为定论。")
     if decision.scenario is not None and decision.scenario not in scenarios:
         raise ValidationFailed(f"场景 {decision.scenario!r} 不在场景分类中：可选 {', '.join(sorted(scenarios))}。")
     snippet.outcome = decision.outcome or snippet.outcome
@@ -101,7 +104,9 @@ def decide(
         actor=actor,
         request_id=request_id,
     )
-    session.flush()
     if snippet.status == SnippetStatus.approved:
-        store.upsert(POOL, *([value] for value in pool_entry(snippet)))
+        entry = pool_entry(snippet)
+        # into the pool only once the approval is durable; if this write fails, `zhice pool sync`
+        # (and every start) adds it: an unapproved snippet is never retrievable
+        after_commit(session, lambda: store.upsert(POOL, *([value] for value in entry)))
     return snippet

@@ -114,7 +114,7 @@ def test_when_a_lease_expires_then_the_item_goes_back_to_the_queue(engine: Engin
     assert _next(engine, "b") is None
     with clock.simulated(clock.now() + timedelta(seconds=61)):
         assert _next(engine, "b") == taken
-        with pytest.raises(Conflict, match="租约已过期"):
+        with pytest.raises(Conflict, match="已由其他标注员领取"):
             _label(engine, taken, "a")
         _label(engine, taken, "b")
     with read_session(engine) as session:
@@ -193,7 +193,7 @@ def test_when_legal_approves_then_the_snippet_enters_the_pool_and_rejected_ones_
 def test_when_legal_rejects_then_the_snippet_never_reaches_the_pool(engine: Engine, store: KnowledgeStore, desensitizer) -> None:
     rejected = _reviewed(engine, store, desensitizer, "reject")
     assert rejected not in store.ids(POOL)
-    with read_session(engine) as session:
+    with write_session(engine) as session:
         assert session.get(Snippet, rejected).status == SnippetStatus.rejected
         assert sync(session, store) == {"added": 0, "removed": 0}
         kinds = [e.kind for e in ledger.events(session)]
@@ -237,11 +237,12 @@ def test_when_a_value_is_erased_then_every_tied_snippet_goes_and_it_is_refused_l
     assert again.snippets_created == 0 and len(again.skipped) == 1 and "删除请求" in again.skipped[0].reason
 
 
-def test_when_the_pool_misses_an_approved_snippet_then_sync_restores_it(engine: Engine, store: KnowledgeStore, desensitizer) -> None:
+def test_when_the_pool_and_the_database_disagree_then_sync_follows_the_database(engine: Engine, store: KnowledgeStore, desensitizer) -> None:
     approved = _reviewed(engine, store, desensitizer, "approve")
     store.delete(POOL, [approved])
-    with read_session(engine) as session:
-        assert sync(session, store) == {"added": 1, "removed": 0}
+    store.upsert(POOL, ["stray-erased"], ["一条数据库里已不存在的片段"], [{"outcome": "won"}])
+    with write_session(engine) as session:
+        assert sync(session, store) == {"added": 1, "removed": 1}
     assert store.ids(POOL) == {approved}
 
 

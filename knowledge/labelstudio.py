@@ -73,7 +73,6 @@ def label_config(scenarios: Sequence[tuple[str, str]] = DEFAULT_SCENARIOS) -> st
     return ET.tostring(view, encoding="unicode")
 
 
-LABEL_CONFIG = label_config()
 
 
 class ContextTurn(BaseModel):
@@ -101,7 +100,7 @@ def render_context(turns: Iterable[ContextTurn]) -> str:
 
 
 def export_tasks(items: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Label Studio tasks (``{"data": {...}}``) whose fields match :data:`LABEL_CONFIG`'s ``$variables``."""
+    """Label Studio tasks (``{"data": {...}}``) whose fields match :func:`label_config`'s ``$variables``."""
     tasks: list[dict[str, Any]] = []
     for index, item in enumerate(items):
         try:

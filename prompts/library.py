@@ -169,11 +169,6 @@ class PromptLibrary:
                 f"智能体 {agent} 没有第 {version} 版提示词（现有：{self.versions(agent) or '无'}）。No prompt {agent} v{version}."
             ) from None
 
-    def canary(self, agent: str) -> PromptTemplate | None:
-        """The highest canary version of ``agent``'s prompt, if any."""
-        canaries = [v for v in self.versions(agent) if self._by_key[(agent, v)].stage == "canary"]
-        return self._by_key[(agent, canaries[-1])] if canaries else None
-
 
 @lru_cache(maxsize=1)
 def get_prompt_library() -> PromptLibrary:

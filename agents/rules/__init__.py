@@ -25,7 +25,6 @@ from agents.rules.engine import (
     Effects,
     Evaluation,
     RuleSet,
-    get_rule_set,
     validate_rule,
 )
 from agents.rules.model import (
@@ -47,7 +46,6 @@ __all__ = [
     "Signals",
     "TriggerRule",
     "dump_rules",
-    "get_rule_set",
     "load_rules",
     "validate_rule",
 ]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -159,8 +158,3 @@ def validate_rule(data: dict[str, Any]) -> TriggerRule:
     Condition(rule.id, rule.condition)
     return rule
 
-
-@lru_cache(maxsize=1)
-def get_rule_set() -> RuleSet:
-    """The shipped rules (``agents/rules/rules.yaml``), compiled once per process."""
-    return RuleSet.from_yaml()

@@ -418,9 +418,3 @@ def read_file(
     if fmt == "transcript":
         return read_transcript(path, path.stem, rep_speakers=rep_speakers, customer_speakers=customer_speakers)
     raise BadRequest(f"未知的格式 {fmt!r}：可选 wecom、csv、transcript。")
-
-
-def count_lines(path: Path) -> int:
-    """Physical lines in ``path`` (a last line without a newline counts), for a progress bar."""
-    with Path(path).open("rb") as handle:
-        return sum(1 for _ in handle)

@@ -49,8 +49,6 @@ def test_when_no_version_is_asked_then_the_highest_stable_one_is_served_and_the_
     assert library.get("script_suggestion").ref == "script-reply@1"
     canary = library.get("script_suggestion", 2)
     assert canary.stage == "canary" and canary.ref == "script-reply@2"
-    assert library.canary("script_suggestion") == canary
-    assert library.canary("contract_risk") is None
     assert library.versions("no_such_agent") == []
 
 

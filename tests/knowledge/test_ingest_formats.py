@@ -14,7 +14,6 @@ from knowledge.ingest.formats import (
     NOT_UTF8,
     Message,
     Skipped,
-    count_lines,
     detect_format,
     read_api_messages,
     read_csv,
@@ -274,11 +273,6 @@ def test_when_a_suffix_is_known_then_its_format_is_detected(name: str, fmt: str)
 def test_when_a_suffix_is_unknown_then_the_error_says_what_is_supported() -> None:
     with pytest.raises(BadRequest, match=r"\.csv"):
         detect_format(Path("chat.xlsx"))
-
-
-@pytest.mark.parametrize(("data", "lines"), [(b"", 0), (b"a\n", 1), (b"a\nb", 2), (b"a\n\nb\n", 3)])
-def test_when_lines_are_counted_then_a_last_line_without_newline_counts(tmp_path: Path, data: bytes, lines: int) -> None:
-    assert count_lines(_write(tmp_path, "a.txt", data)) == lines
 
 
 def test_when_fixtures_have_bad_records_then_no_reason_repeats_their_text_or_ids() -> None:

@@ -12,7 +12,6 @@ from core.errors import BadRequest
 from knowledge.ingest.formats import Skipped
 from knowledge.labelstudio import (
     DEFAULT_SCENARIOS,
-    LABEL_CONFIG,
     ImportedLabel,
     export_tasks,
     import_annotations,
@@ -55,7 +54,7 @@ def _export(*annotations: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def test_when_the_config_is_parsed_then_it_is_valid_xml_whose_controls_point_at_its_objects() -> None:
-    root = ET.fromstring(LABEL_CONFIG)
+    root = ET.fromstring(label_config())
     assert root.tag == "View"
     objects = {el.get("name") for el in root.iter("Text")}
     controls = {el.get("name"): el for el in root if el.tag in ("Choices", "Rating", "TextArea")}
@@ -80,7 +79,7 @@ def test_when_scenarios_are_empty_or_repeated_then_the_config_is_refused(scenari
 
 def test_when_tasks_are_exported_then_their_data_fills_every_variable_of_the_config() -> None:
     (task,) = export_tasks([ITEM])
-    variables = set(re.findall(r'value="\$(\w+)"', LABEL_CONFIG))
+    variables = set(re.findall(r'value="\$(\w+)"', label_config()))
     assert variables == {"context", "customer", "reply"} and variables <= set(task["data"])
     assert task["data"]["snippet_id"] == "s-1" and task["data"]["customer"] == ITEM["customer"]
     assert task["data"]["context"] == "销售：您好\n客户：在看你们的方案"

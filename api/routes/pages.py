@@ -3,13 +3,15 @@
 from pathlib import Path
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 
 from api.deps import Public
 from core.errors import NotFound
 from knowledge.demo_data import demo_conversations
 
 STATIC = Path(__file__).parents[1] / "static"
+# the only files /static/{name} serves, with their media types: the script and styles /annotate and /review share
+SHARED = {"fuel-pages.js": "text/javascript", "fuel-pages.css": "text/css"}
 router = APIRouter(tags=["pages"], dependencies=[Public], include_in_schema=False)
 
 
@@ -46,3 +48,12 @@ def sidebar_demo(request: Request) -> dict:
     if key is None or not local:
         raise NotFound("未以演示模式启动（zhice serve --demo），没有演示数据。")
     return {"key": key, "conversations": demo_conversations()}
+
+
+@router.get("/static/{name}")
+def shared_file(name: str) -> Response:
+    """The script and styles shared by the pages; a name not on the list is a 404, never a path."""
+    media_type = SHARED.get(name)
+    if media_type is None:
+        raise NotFound(f"/static/ 只提供 {'、'.join(SHARED)}。")
+    return Response((STATIC / name).read_text(encoding="utf-8"), media_type=media_type)

@@ -4,37 +4,14 @@ and approved with the keyboard, another rejected with a reason, the empty queue
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
-
 from tests.live_server import LiveServer
-from tests.pages.conftest import ARTIFACTS
-from tests.pages.test_annotate_page import (
-    CONVERSATIONS,
-    call,
-    fuel_server,
-    ingest,
-    make_key,
-    snippets,
+from tests.pages.conftest import ARTIFACTS, CONVERSATIONS, call, fuel_fixtures, snippets
+
+server, keys = fuel_fixtures(
+    "review",
+    {"manager": ("manager", "经理"), "first": ("annotator", "标注员甲"), "second": ("annotator", "标注员乙"), "legal": ("legal", "法务小周")},
+    {cid: CONVERSATIONS[cid] for cid in ("page-c1", "page-c3")},
 )
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    yield from fuel_server(tmp_path_factory.mktemp("review"), double_share="1")
-
-
-@pytest.fixture(scope="module")
-def keys(server: LiveServer) -> dict[str, str]:
-    keys = {
-        "manager": make_key(server, "manager", "经理"),
-        "first": make_key(server, "annotator", "标注员甲"),
-        "second": make_key(server, "annotator", "标注员乙"),
-        "legal": make_key(server, "legal", "法务小周"),
-    }
-    ingest(server, keys["manager"], {cid: CONVERSATIONS[cid] for cid in ("page-c1", "page-c3")})
-    return keys
 
 
 def _label(server: LiveServer, key: str, snippet_id: str, **labels) -> None:

@@ -207,6 +207,15 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
                 connection.commit()
 
 
+def head_revision() -> str:
+    """The newest migration shipped with this code (what `upgrade` brings a database to)."""
+    from alembic.script import ScriptDirectory
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    return ScriptDirectory.from_config(config).get_current_head()
+
+
 def current_revision(engine: Engine) -> str | None:
     """The migration revision the database is at, or None when it has none."""
     from alembic.runtime.migration import MigrationContext

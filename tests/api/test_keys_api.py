@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 
 from audit import ledger
-from core.db import get_engine, read_session
+from core.db import get_engine, head_revision, read_session
 from core.keys import Role
 from core.settings import Settings
 
@@ -83,4 +83,4 @@ def test_when_the_ledger_is_intact_or_tampered_then_verify_says_so(
 
 
 def test_when_the_database_is_ready_then_readyz_names_the_schema(client: TestClient) -> None:
-    assert client.get("/readyz").json() == {"status": "ready", "schema": "0001"}
+    assert client.get("/readyz").json() == {"status": "ready", "schema": head_revision()}

@@ -13,6 +13,8 @@ from pathlib import Path
 import httpx2
 import pytest
 
+from core.db import head_revision
+
 KEY = re.compile(r"^zk_[0-9a-f]{12}_[A-Za-z0-9_-]{43}$")
 
 
@@ -80,9 +82,9 @@ def test_when_a_report_is_written_offline_then_it_says_whether_the_ledger_is_tru
 
 
 def test_when_db_upgrade_runs_twice_then_it_is_idempotent(env: dict[str, str]) -> None:
-    assert "0002" in zhice("db", "upgrade", env=env).stderr
-    assert "0002" in zhice("db", "upgrade", env=env).stderr
-    assert zhice("db", "current", env=env).stdout.strip() == "0002"
+    assert head_revision() in zhice("db", "upgrade", env=env).stderr
+    assert head_revision() in zhice("db", "upgrade", env=env).stderr
+    assert zhice("db", "current", env=env).stdout.strip() == head_revision()
 
 
 def test_when_production_uses_the_default_secret_then_serve_refuses_with_the_fix(tmp_path: Path) -> None:
@@ -115,7 +117,7 @@ def test_when_serve_starts_on_a_fresh_data_dir_then_it_answers(tmp_path: Path) -
                 assert server.poll() is None and time.monotonic() < deadline, server.stderr.read() if server.poll() is not None else "timeout"
                 time.sleep(0.2)
         assert response.json() == {"status": "ok"}
-        assert httpx2.get(f"http://127.0.0.1:{port}/readyz", timeout=5).json()["schema"] == "0002"
+        assert httpx2.get(f"http://127.0.0.1:{port}/readyz", timeout=5).json()["schema"] == head_revision()
         assert httpx2.get(f"http://127.0.0.1:{port}/v1/audit/verify", timeout=5).status_code == 401
         assert (tmp_path / "fresh" / "zhice.db").exists()
     finally:

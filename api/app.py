@@ -39,7 +39,7 @@ from core.settings import Settings, get_settings
 from knowledge.demo_data import demo_rep_key, load_demo, revoke_demo_key
 from knowledge.desensitize import get_desensitizer
 from knowledge.snippets.pool import sync as sync_pool
-from knowledge.store import get_store
+from knowledge.store import POOL, get_store
 
 ROUTERS = (
     health.router, pages.router, suggest.router, keys.router, desensitize.router, compliance.router, contracts.router, audit.router,
@@ -59,6 +59,7 @@ def create_app(settings: Settings | None = None, *, demo: bool = False, simulati
         configure_logging(settings.log_level)
         upgrade(get_engine(settings.resolved_database_url))
         get_desensitizer(settings.secret_key.get_secret_value())  # load LAC now, not on a rep's first request
+        get_store(settings).search(POOL, "预热", 1)  # and the embedder and the pool's index
         if demo:
             load_demo(get_store(settings), get_engine(settings.resolved_database_url))
         with write_session(get_engine(settings.resolved_database_url)) as session:

@@ -8,6 +8,7 @@ from importlib.metadata import version
 
 from fastapi import FastAPI
 
+from agents.controls import current_controls
 from api.deps import access_rules, api_routes
 from api.middleware import (
     AuthenticationMiddleware,
@@ -39,7 +40,7 @@ from core.settings import Settings, get_settings
 from knowledge.demo_data import demo_rep_key, load_demo, revoke_demo_key
 from knowledge.desensitize import get_desensitizer
 from knowledge.snippets.pool import sync as sync_pool
-from knowledge.store import POOL, get_store
+from knowledge.store import get_store
 
 ROUTERS = (
     health.router, pages.router, suggest.router, keys.router, desensitize.router, compliance.router, contracts.router, audit.router,
@@ -59,11 +60,12 @@ def create_app(settings: Settings | None = None, *, demo: bool = False, simulati
         configure_logging(settings.log_level)
         upgrade(get_engine(settings.resolved_database_url))
         get_desensitizer(settings.secret_key.get_secret_value())  # load LAC now, not on a rep's first request
-        get_store(settings).search(POOL, "预热", 1)  # and the embedder and the pool's index
         if demo:
             load_demo(get_store(settings), get_engine(settings.resolved_database_url))
         with write_session(get_engine(settings.resolved_database_url)) as session:
             sync_pool(session, get_store(settings))  # the pool holds exactly what the database approved
+        get_store(settings).queries_warm()  # the embedder and the pool's index, likewise
+        current_controls(get_engine(settings.resolved_database_url), settings)  # and the CEL parser (~0.3 s the first time)
         if demo:
             _app.state.demo_key = demo_rep_key(settings)
         _app.state.composer = llm_composer(settings)

@@ -58,7 +58,7 @@ def main() -> None:
         path = Path(folder) / "export.jsonl"
         messages = export(path, args.conversations, random.Random(7))
         started = time.perf_counter()
-        report = ingest(engine, read_file(path), desensitizer=desensitizer, secret=settings.secret_key.get_secret_value(),
+        report = ingest(engine, read_file(path, default_tz=settings.timezone), desensitizer=desensitizer, secret=settings.secret_key.get_secret_value(),
                         source="bench", industry=None, double_share=0.1, actor=CLI_ADMIN)
         seconds = time.perf_counter() - started
         print(f"ingest: {messages} messages, {report.dialogues} conversations → {report.snippets_created} snippets in {seconds:.1f} s "

@@ -94,6 +94,12 @@ class KnowledgeStore:
     def _query_vector(self, text: str) -> Any:
         return self._embedder.queries([text])[0]
 
+    def queries_warm(self) -> None:
+        """Load the embedder and each non-empty collection's index now, not on a first request."""
+        self._query_vector("预热")
+        for name in COLLECTIONS:
+            self.search(name, "预热", 1)
+
     def search(self, collection: str, text: str, k: int = 5, where: dict[str, Any] | None = None) -> list[Hit]:
         """The ``k`` nearest items to ``text`` among those matching ``where``."""
         if not self.count(collection):

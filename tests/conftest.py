@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
@@ -128,3 +129,17 @@ def desensitizer():
     from knowledge.desensitize import get_desensitizer
 
     return get_desensitizer("test-secret-" + "x" * 32)
+
+
+@contextmanager
+def demo_service(folder: Path, roles: tuple[Role, ...], **overrides) -> Iterator[tuple[TestClient, dict[Role, dict[str, str]], Settings]]:
+    """An app on the demo data in ``folder`` (SQLite), and an Authorization header per role."""
+    settings = Settings(data_dir=folder, database_url=f"sqlite:///{folder / 'zhice.db'}", **overrides)
+    with TestClient(create_app(settings, demo=True), raise_server_exceptions=False) as client:
+        with write_session(get_engine(settings.resolved_database_url)) as session:
+            headers = {
+                role: {"Authorization": f"Bearer {create_key(session, ApiKeyCreate(name=str(role), role=role), actor=CLI_ADMIN).key}"}
+                for role in roles
+            }
+        yield client, headers, settings
+    get_engine(settings.resolved_database_url).dispose()

@@ -10,15 +10,18 @@ import time
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Request, Response, status
+from fastapi import APIRouter, Depends, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field, field_validator, model_validator
 from rapidfuzz.distance import Levenshtein
+from sqlalchemy import Engine
 
 from agents.charts import render_svg
+from agents.controls import Controls
+from agents.pipeline import SuggestPipeline
 from api.deps import (
     ComposerDep,
     ControlsDep,
@@ -26,6 +29,7 @@ from api.deps import (
     DesensitizerDep,
     EngineDep,
     PipelineDep,
+    Principal,
     RepManagerAuditor,
     SessionDep,
     SettingsDep,
@@ -34,6 +38,7 @@ from audit import ledger
 from core.db import read_session, write_session
 from core.errors import Conflict, NotFound, ValidationFailed
 from core.keys import Role
+from core.settings import Settings
 from knowledge.desensitize import Pseudonyms
 
 router = APIRouter(prefix="/v1", tags=["suggest"])
@@ -140,11 +145,6 @@ def _public(suggestion, pseudonyms: Pseudonyms) -> SuggestionPublic:
     )
 
 
-def _arrival(request: Request) -> float:
-    """When the request reached the service (set by RequestContextMiddleware), else now."""
-    return getattr(request.state, "received_at", None) or time.perf_counter()
-
-
 def _chart(request_id: str, chart: dict[str, Any]) -> ChartPublic:
     return ChartPublic(id=request_id, svg_url=f"/v1/charts/{request_id}.svg", **chart)
 
@@ -160,12 +160,33 @@ class Delivery:
 _DRAINING: set[asyncio.Task] = set()  # keeps stream producers alive until they finish
 
 
-async def _events(
-    body: SuggestRequest, rep, pipeline, engine, settings, controls, composer, started: float, delivery: Delivery | None = None
-) -> AsyncIterator[tuple[str, Any]]:
+@dataclass(frozen=True)
+class SuggestPath:
+    """What both suggest routes need: the rep, the pipeline and its inputs, the arrival time."""
+
+    rep: Principal
+    pipeline: SuggestPipeline
+    engine: Engine
+    settings: Settings
+    controls: Controls
+    composer: Any  # LlmComposer | None
+    started: float  # perf_counter at arrival: latency and the budget count from here
+
+
+def _suggest_path(
+    request: Request, rep: CurrentRep, pipeline: PipelineDep, engine: EngineDep, settings: SettingsDep, controls: ControlsDep, composer: ComposerDep
+) -> SuggestPath:
+    started = getattr(request.state, "received_at", None) or time.perf_counter()  # set by RequestContextMiddleware
+    return SuggestPath(rep, pipeline, engine, settings, controls, composer, started)
+
+
+SuggestPathDep = Annotated[SuggestPath, Depends(_suggest_path)]
+
+
+async def _events(body: SuggestRequest, path: SuggestPath, delivery: Delivery | None = None) -> AsyncIterator[tuple[str, Any]]:
     """The suggest path as events; each suggestion is in the ledger before it is yielded,
-    and the request's summary always is, even when the client has gone. ``started`` is
-    when the request arrived (perf_counter): latency and the budget count from there."""
+    and the request's summary always is, even when the client has gone."""
+    rep, pipeline, engine, settings, started = path.rep, path.pipeline, path.engine, path.settings, path.started
     delivery = delivery or Delivery()
     unknown = sorted(set(body.agents or ()) - set(pipeline.agent_names))
     if unknown:
@@ -179,8 +200,8 @@ async def _events(
         "messages": [(m.role, m.text) for m in body.messages],
         "agents": body.agents,
         "budget_ms": body.budget_ms or settings.latency_budget_ms,
-        "controls": controls,
-        "composer": composer,
+        "controls": path.controls,
+        "composer": path.composer,
         "started_at": started,
     }
     async for kind, value in pipeline.stream(**request):
@@ -198,18 +219,9 @@ async def _events(
 
 
 @router.post("/suggest")
-async def suggest(
-    request: Request,
-    body: SuggestRequest,
-    rep: CurrentRep,
-    pipeline: PipelineDep,
-    engine: EngineDep,
-    settings: SettingsDep,
-    controls: ControlsDep,
-    composer: ComposerDep,
-) -> SuggestResponse:
+async def suggest(body: SuggestRequest, path: SuggestPathDep) -> SuggestResponse:
     """Three compliant reply suggestions with legal anchors, and one comparison chart."""
-    async for kind, (request_id, value, latency_ms) in _events(body, rep, pipeline, engine, settings, controls, composer, _arrival(request)):
+    async for kind, (request_id, value, latency_ms) in _events(body, path):
         if kind == "done":
             return SuggestResponse(
                 request_id=request_id,
@@ -351,20 +363,11 @@ def _sse(event: str, data: BaseModel) -> str:
 
 
 @router.post("/suggest/stream", response_class=StreamingResponse)
-async def suggest_stream(
-    request: Request,
-    body: SuggestRequest,
-    rep: CurrentRep,
-    pipeline: PipelineDep,
-    engine: EngineDep,
-    settings: SettingsDep,
-    controls: ControlsDep,
-    composer: ComposerDep,
-) -> StreamingResponse:
+async def suggest_stream(body: SuggestRequest, path: SuggestPathDep) -> StreamingResponse:
     """Server-Sent Events, same body as /v1/suggest: `start` (scenario), then each
     `suggestion` as soon as it passed the compliance guard, the `chart`, and `done`."""
     delivery = Delivery()
-    events = _events(body, rep, pipeline, engine, settings, controls, composer, _arrival(request), delivery)
+    events = _events(body, path, delivery)
     first = await anext(events)  # bad requests become problem details before the stream starts
     queue: asyncio.Queue = asyncio.Queue()
 

@@ -9,12 +9,12 @@ import pytest
 from fastapi.testclient import TestClient
 
 from agents.controls import canary_bucket
-from api.app import create_app
 from audit import ledger
-from core.db import get_engine, read_session, write_session
-from core.keys import ApiKeyCreate, Role, create_key
+from core.db import get_engine, read_session
+from core.keys import Role
 from core.settings import Settings
 from knowledge.store import SCRIPTS, get_store
+from tests.conftest import demo_service
 
 
 def _body(attributes: dict, text: str = "你们价格太贵了，预算不够，能不能便宜点？", conversation: str = "ctl-room") -> dict:
@@ -27,15 +27,8 @@ def _body(attributes: dict, text: str = "你们价格太贵了，预算不够，
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient, dict[Role, dict], Settings]]:
-    data = tmp_path_factory.mktemp("controls")
-    settings = Settings(data_dir=data, database_url=f"sqlite:///{data / 'zhice.db'}")
-    with TestClient(create_app(settings, demo=True), raise_server_exceptions=False) as client:
-        with write_session(get_engine(settings.resolved_database_url)) as session:
-            headers = {
-                role: {"Authorization": f"Bearer {create_key(session, ApiKeyCreate(name=str(role), role=role), actor=ledger.CLI_ADMIN).key}"}
-                for role in (Role.rep, Role.manager, Role.legal, Role.annotator)
-            }
-        yield client, headers, settings
+    with demo_service(tmp_path_factory.mktemp("controls"), (Role.rep, Role.manager, Role.legal, Role.annotator)) as service:
+        yield service
 
 
 def _suggest(client: TestClient, headers: dict, body: dict) -> dict:

@@ -15,6 +15,7 @@ from audit import ledger
 from core.db import get_engine, read_session, write_session
 from core.keys import ApiKeyCreate, Role, create_key
 from core.settings import Settings
+from tests.conftest import demo_service
 
 # synthetic, written for this test: a SaaS customer asks to pay a yearly fee by quarter
 WECOM_EXPORT = "\n".join(
@@ -39,15 +40,8 @@ FOLLOW_UP = {
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient, dict[Role, dict], Settings]]:
-    data = tmp_path_factory.mktemp("fuel")
-    settings = Settings(data_dir=data, database_url=f"sqlite:///{data / 'zhice.db'}")
-    with TestClient(create_app(settings, demo=True), raise_server_exceptions=False) as client:
-        with write_session(get_engine(settings.resolved_database_url)) as session:
-            headers = {
-                role: {"Authorization": f"Bearer {create_key(session, ApiKeyCreate(name=f'{role}', role=role), actor=ledger.CLI_ADMIN).key}"}
-                for role in (Role.manager, Role.annotator, Role.legal, Role.rep)
-            }
-        yield client, headers, settings
+    with demo_service(tmp_path_factory.mktemp("fuel"), (Role.manager, Role.annotator, Role.legal, Role.rep)) as service:
+        yield service
 
 
 def _sources(result: dict) -> set[str]:

@@ -10,11 +10,11 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
 from audit import ledger
-from core.db import get_engine, read_session, write_session
-from core.keys import ApiKeyCreate, Role, create_key
+from core.db import get_engine, read_session
+from core.keys import Role
 from core.settings import Settings
+from tests.conftest import demo_service
 from tests.llm_stub import LlmStub
 
 BUDGET_MS = 800
@@ -28,17 +28,9 @@ PRICE = {
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient, LlmStub, dict[Role, dict], Settings]]:
-    data = tmp_path_factory.mktemp("llm")
-    with LlmStub() as stub:
-        settings = Settings(data_dir=data, database_url=f"sqlite:///{data / 'zhice.db'}", llm_base_url=stub.base_url, llm_model="zhice-stub")
-        with TestClient(create_app(settings, demo=True), raise_server_exceptions=False) as client:
-            with write_session(get_engine(settings.resolved_database_url)) as session:
-                headers = {
-                    role: {"Authorization": f"Bearer {create_key(session, ApiKeyCreate(name=str(role), role=role), actor=ledger.CLI_ADMIN).key}"}
-                    for role in (Role.rep, Role.manager)
-                }
-            client.post("/v1/suggest", json=PRICE | {"conversation_id": "warm-up"}, headers=headers[Role.rep])  # a process's first request is cold
-            yield client, stub, headers, settings
+    with LlmStub() as stub, demo_service(tmp_path_factory.mktemp("llm"), (Role.rep, Role.manager), llm_base_url=stub.base_url, llm_model="zhice-stub") as (client, headers, settings):
+        client.post("/v1/suggest", json=PRICE | {"conversation_id": "warm-up"}, headers=headers[Role.rep])  # a process's first request is cold
+        yield client, stub, headers, settings
 
 
 def _suggest(client: TestClient, headers: dict, body: dict = PRICE) -> tuple[dict, float]:

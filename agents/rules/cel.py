@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import logging
 import operator
+import re
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -192,6 +193,23 @@ def _parse_error(rule_id: str, exc: CELParseError) -> RuleInvalid:
     )
 
 
+_GUARD = re.compile(r"\s*has\(\s*customer\.attributes\.([A-Za-z_][A-Za-z0-9_]*)\s*\)\s*&&")
+
+
+def leading_guards(source: str) -> tuple[str, ...]:
+    """Attributes a condition of the form ``has(customer.attributes.a) && … && rest``
+    requires: without one of them it is false (CEL's ``false && x`` is false), so it need
+    not run. Empty when the source has ``||`` or ``?`` anywhere (precedence could make
+    the guard not apply to the whole expression)."""
+    if "||" in source or "?" in source:
+        return ()
+    names, position = [], 0
+    while match := _GUARD.match(source, position):
+        names.append(match.group(1))
+        position = match.end()
+    return tuple(names)
+
+
 class Condition:
     """One rule's condition, compiled once; ``run`` evaluates it against CEL variables."""
 
@@ -226,6 +244,7 @@ class Condition:
             ) from exc
         self.rule_id = rule_id
         self.source = source
+        self.requires = leading_guards(source)
 
     def run(self, variables: Mapping[str, celtypes.Value]) -> celtypes.Value:
         """The condition's value; raises on run-time errors (``CELEvalError`` and others)."""

@@ -128,8 +128,11 @@ class RuleSet:
         fired: list[TriggerRule] = []
         errors: list[tuple[str, str]] = []
         for rule in enabled:
+            condition = self._conditions[rule.id]
+            if any(name not in (attributes or {}) for name in condition.requires):
+                continue  # its leading has() guard is false: so is the rule (celpy costs ~0.5 ms a rule)
             try:
-                value = self._conditions[rule.id].run(variables)
+                value = condition.run(variables)
             except Exception as exc:  # a rule must never break the request
                 kind = error_kind(exc)
                 log.warning("trigger rule %s skipped: %s", rule.id, kind.__name__)

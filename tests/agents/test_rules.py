@@ -344,3 +344,28 @@ def test_when_signals_are_turned_into_a_dict_then_every_field_is_there() -> None
         "competitors": ["华为"],
         "text": "太贵了",
     }
+
+
+@pytest.mark.parametrize(
+    ("source", "requires"),
+    [
+        ("has(customer.attributes.a) && customer.attributes.a > 1", ("a",)),
+        ("has(customer.attributes.a) && has(customer.attributes.b) && customer.attributes.a < customer.attributes.b", ("a", "b")),
+        ("has(customer.attributes.a) && customer.attributes.a > 1 || conversation.turns > 3", ()),
+        ("has(customer.attributes.a) ? customer.attributes.a > 1 : true", ()),
+        ("conversation.turns > 1 && has(customer.attributes.a)", ()),
+    ],
+)
+def test_when_a_condition_starts_with_has_guards_then_they_are_known_requirements(source: str, requires: tuple[str, ...]) -> None:
+    from agents.rules.cel import leading_guards
+
+    assert leading_guards(source) == requires
+
+
+def test_when_a_guarded_attribute_is_missing_then_the_rule_is_false_without_an_error() -> None:
+    rule = TriggerRule(id="guarded", description="d", condition="has(customer.attributes.a) && customer.attributes.a > 1", action={"tags": ["hit"]})
+    other = TriggerRule(id="open", description="d", condition="has(customer.attributes.a) && customer.attributes.a > 1 || conversation.turns > 0", action={"tags": ["open_hit"]})
+    rules = RuleSet([rule, other])
+    missing = rules.evaluate({}, Signals(scenario="price", turns=1))
+    assert (missing.fired, missing.errors) == (["open"], [])
+    assert rules.evaluate({"a": 2}, Signals(scenario="price", turns=1)).fired == ["guarded", "open"]

@@ -59,6 +59,7 @@ def _run(pipeline: SuggestPipeline, budget_ms: int):
 
 
 def test_when_an_agent_misses_the_deadline_then_it_is_dropped_and_the_response_is_degraded(desensitizer) -> None:
+    _run(_pipeline(desensitizer, QuickAgent()), budget_ms=2000)  # cold start (first LAC and CEL runs) is not what this test is about
     outcome, seconds = _run(_pipeline(desensitizer, QuickAgent(), SlowAgent()), budget_ms=300)
     assert seconds < 1.2  # the slow agent needs 1.5 s: still cut, with room for a busy CI box
     assert outcome.degraded and any("slow" in note for note in outcome.reasons)

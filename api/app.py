@@ -9,6 +9,7 @@ from importlib.metadata import version
 from fastapi import FastAPI
 
 from agents.controls import current_controls
+from agents.rules import Signals
 from api.deps import access_rules, api_routes
 from api.middleware import (
     AuthenticationMiddleware,
@@ -59,13 +60,14 @@ def create_app(settings: Settings | None = None, *, demo: bool = False, simulati
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         configure_logging(settings.log_level)
         upgrade(get_engine(settings.resolved_database_url))
-        get_desensitizer(settings.secret_key.get_secret_value())  # load LAC now, not on a rep's first request
+        get_desensitizer(settings.secret_key.get_secret_value()).desensitize("预热：王总 13800138000")  # LAC's first run, now
         if demo:
             load_demo(get_store(settings), get_engine(settings.resolved_database_url))
         with write_session(get_engine(settings.resolved_database_url)) as session:
             sync_pool(session, get_store(settings))  # the pool holds exactly what the database approved
         get_store(settings).queries_warm()  # the embedder and the pool's index, likewise
-        current_controls(get_engine(settings.resolved_database_url), settings)  # and the CEL parser (~0.3 s the first time)
+        controls = current_controls(get_engine(settings.resolved_database_url), settings)  # and the CEL parser (~0.3 s)
+        controls.rule_set.evaluate({}, Signals(scenario="other"))  # and its first evaluation
         if demo:
             _app.state.demo_key = demo_rep_key(settings)
         _app.state.composer = llm_composer(settings)

@@ -59,14 +59,15 @@ def create_app(settings: Settings | None = None, *, demo: bool = False, simulati
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         configure_logging(settings.log_level)
-        upgrade(get_engine(settings.resolved_database_url))
+        engine, store = get_engine(settings.resolved_database_url), get_store(settings)
+        upgrade(engine)
         get_desensitizer(settings.secret_key.get_secret_value()).desensitize("预热：王总 13800138000")  # LAC's first run, now
         if demo:
-            load_demo(get_store(settings), get_engine(settings.resolved_database_url))
-        with write_session(get_engine(settings.resolved_database_url)) as session:
-            sync_pool(session, get_store(settings))  # the pool holds exactly what the database approved
-        get_store(settings).queries_warm()  # the embedder and the pool's index, likewise
-        controls = current_controls(get_engine(settings.resolved_database_url), settings)  # and the CEL parser (~0.3 s)
+            load_demo(store, engine)
+        with write_session(engine) as session:
+            sync_pool(session, store)  # the pool holds exactly what the database approved
+        store.queries_warm()  # the embedder and the pool's index, likewise
+        controls = current_controls(engine, settings)  # and the CEL parser (~0.3 s)
         controls.rule_set.evaluate({}, Signals(scenario="other"))  # and its first evaluation
         if demo:
             _app.state.demo_key = demo_rep_key(settings)

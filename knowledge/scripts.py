@@ -10,9 +10,8 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from enum import StrEnum
-from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Column, Integer, String, Text
 from sqlmodel import Field as SQLField
 from sqlmodel import Session, SQLModel, select
@@ -20,7 +19,8 @@ from sqlmodel import Session, SQLModel, select
 from audit import ledger
 from core import clock
 from core.db import UtcDateTime, after_commit
-from core.errors import Conflict, NotFound, ValidationFailed
+from core.errors import Conflict, NotFound
+from knowledge.snippets.queue import Decision, require_scenario
 from knowledge.store import SCRIPTS, KnowledgeStore
 
 
@@ -51,21 +51,8 @@ class ScriptDraft(BaseModel):
     text: str = Field(min_length=10, max_length=1000)
 
 
-class ScriptDecision(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    decision: Literal["approve", "reject"]
-    reason: str = Field("", max_length=1000)
-
-    @model_validator(mode="after")
-    def _reason_for_rejection(self) -> ScriptDecision:
-        if self.decision == "reject" and not self.reason.strip():
-            raise ValueError("驳回时请写明理由（reason）")
-        return self
-
-
-def _check_scenario(scenario: str, scenarios: set[str]) -> None:
-    if scenario not in scenarios:
-        raise ValidationFailed(f"场景 {scenario!r} 不在场景分类中：可选 {', '.join(sorted(scenarios))}。")
+class ScriptDecision(Decision):
+    """Legal's decision on a pending script revision."""
 
 
 def _get(session: Session, script_id: str) -> SampleScript:
@@ -82,7 +69,7 @@ def _event(session: Session, kind: str, script: SampleScript, actor: ledger.Acto
 
 def create(session: Session, draft: ScriptDraft, *, scenarios: set[str], actor: ledger.Actor, request_id: str | None = None) -> SampleScript:
     """A new script (``draft.text`` desensitized), waiting for legal review."""
-    _check_scenario(draft.scenario, scenarios)
+    require_scenario(draft.scenario, scenarios)
     now = clock.now()
     script = SampleScript(id=uuid.uuid4().hex, scenario=draft.scenario, text=draft.text, status=ScriptStatus.pending, revision=1, created_at=now, updated_at=now)
     session.add(script)
@@ -92,7 +79,7 @@ def create(session: Session, draft: ScriptDraft, *, scenarios: set[str], actor: 
 
 def edit(session: Session, store: KnowledgeStore, script_id: str, draft: ScriptDraft, *, scenarios: set[str], actor: ledger.Actor, request_id: str | None = None) -> SampleScript:
     """A new revision: it leaves the store until legal approves it again."""
-    _check_scenario(draft.scenario, scenarios)
+    require_scenario(draft.scenario, scenarios)
     script = _get(session, script_id)
     if script.status == ScriptStatus.retired:
         raise Conflict("已停用的样板话术不能再编辑：请新建一条。")

@@ -93,4 +93,4 @@ def _ingest(records, source, industry, caller, engine, settings, desensitizer) -
         actor=caller.actor,
         request_id=request_id_var.get(),
     )
-    return IngestPublic.model_validate(report.public())
+    return IngestPublic.model_validate(report, from_attributes=True)

@@ -49,15 +49,6 @@ class IngestReport:
     non_text: int = 0
     skipped: list[Skipped] = field(default_factory=list)
 
-    def public(self) -> dict:
-        return {
-            "dialogues": self.dialogues,
-            "snippets_created": self.snippets_created,
-            "duplicates": self.duplicates,
-            "non_text": self.non_text,
-            "skipped": [{"location": s.location, "reason": s.reason, "kind": s.kind} for s in self.skipped],
-        }
-
 
 @dataclass(frozen=True)
 class _Prepared:

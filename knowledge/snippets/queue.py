@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 from sqlalchemy import delete, func
 from sqlmodel import Session, select
 
@@ -36,6 +36,26 @@ class Labels(BaseModel):
     high_value: bool = False
     tags: list[Tag] = Field(default_factory=list, max_length=10)
     note: str = Field("", max_length=1000)
+
+
+def require_scenario(scenario: str, scenarios: Collection[str]) -> None:
+    """ValidationFailed unless ``scenario`` is a key of the taxonomy in force."""
+    if scenario not in scenarios:
+        raise ValidationFailed(f"场景 {scenario!r} 不在场景分类中：可选 {', '.join(sorted(scenarios))}。")
+
+
+class Decision(BaseModel):
+    """Legal's approve or reject; a rejection says why."""
+
+    model_config = ConfigDict(extra="forbid")
+    decision: Literal["approve", "reject"]
+    reason: str = Field("", max_length=1000)
+
+    @model_validator(mode="after")
+    def _reason_for_rejection(self) -> Decision:
+        if self.decision == "reject" and not self.reason.strip():
+            raise ValueError("驳回时请写明理由（reason），提交者据此改进")
+        return self
 
 
 def business_day(moment: datetime, tz: ZoneInfo) -> str:
@@ -105,8 +125,7 @@ def record_labels(
     snippet has all the labels it needs, it moves on to legal review. Without a live lease
     of their own, labels count only if no one else holds the place (a late submit is
     fine while the item is still free)."""
-    if labels.scenario not in scenarios:
-        raise ValidationFailed(f"场景 {labels.scenario!r} 不在场景分类中：可选 {', '.join(sorted(scenarios))}。")
+    require_scenario(labels.scenario, scenarios)
     snippet = session.get(Snippet, snippet_id)
     if snippet is None:
         raise NotFound("没有这条片段：它可能已被删除（被遗忘权请求）或编号有误。")

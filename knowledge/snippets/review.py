@@ -6,7 +6,7 @@ import json
 from collections.abc import Collection
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field
 from sqlalchemy import delete
 from sqlmodel import Session, select
 
@@ -15,24 +15,15 @@ from core import clock
 from core.db import after_commit
 from core.errors import Conflict, NotFound, ValidationFailed
 from knowledge.snippets.models import Annotation, Lease, Snippet, SnippetStatus, Stage
-from knowledge.snippets.queue import lease_next
+from knowledge.snippets.queue import Decision, lease_next, require_scenario
 from knowledge.store import POOL, KnowledgeStore
 
 
-class ReviewDecision(BaseModel):
+class ReviewDecision(Decision):
     """Legal's decision; ``outcome``/``scenario`` settle a disagreement between annotators."""
 
-    model_config = ConfigDict(extra="forbid")
-    decision: Literal["approve", "reject"]
-    reason: str = Field("", max_length=1000)
     outcome: Literal["won", "lost", "unknown"] | None = None
     scenario: str | None = Field(None, min_length=1, max_length=64)
-
-    @model_validator(mode="after")
-    def _reason_for_rejection(self) -> ReviewDecision:
-        if self.decision == "reject" and not self.reason.strip():
-            raise ValueError("驳回时请写明理由（reason），标注员据此改进")
-        return self
 
 
 def pool_entry(snippet: Snippet) -> tuple[str, str, dict]:
@@ -89,8 +80,8 @@ def decide(
         raise Conflict("另一位法务正在审核这条片段：请领取下一条。")
     if snippet.disputed and decision.decision == "approve" and (decision.outcome is None or decision.scenario is None):
         raise ValidationFailed("标注员意见不一致：批准时请同时给出 outcome 和 scenario 作为定论。")
-    if decision.scenario is not None and decision.scenario not in scenarios:
-        raise ValidationFailed(f"场景 {decision.scenario!r} 不在场景分类中：可选 {', '.join(sorted(scenarios))}。")
+    if decision.scenario is not None:
+        require_scenario(decision.scenario, scenarios)
     snippet.outcome = decision.outcome or snippet.outcome
     snippet.scenario = decision.scenario or snippet.scenario
     snippet.status = SnippetStatus.approved if decision.decision == "approve" else SnippetStatus.rejected

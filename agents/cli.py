@@ -93,13 +93,12 @@ def controls_scenario_add(key: str, label: str, cue: Annotated[list[str] | None,
 @scripts_app.command("add")
 def scripts_add(scenario: Annotated[str, typer.Option()], text: Annotated[str, typer.Option()]) -> None:
     """A new sample script, pending legal review (desensitized before it is kept)."""
-    from agents.router import scenario_options
     from knowledge import scripts
     from knowledge.desensitize import get_desensitizer
 
     settings = load_settings()
     masked = get_desensitizer(settings.secret_key.get_secret_value()).desensitize(text).text
-    keys = {s["key"] for s in scenario_options(_current().taxonomy)}
+    keys = set(_current().taxonomy.keys)
     with write_session(migrated_engine()) as session:
         script = scripts.create(session, scripts.ScriptDraft(scenario=scenario, text=masked), scenarios=keys, actor=CLI_ADMIN)
     console.print(f"script {script.id} created, pending legal review")

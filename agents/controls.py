@@ -28,13 +28,13 @@ from sqlalchemy import Column, Engine, String, Text
 from sqlmodel import Field as SQLField
 from sqlmodel import Session, SQLModel
 
-from agents.router import Scenario, Taxonomy, load_taxonomy
 from agents.rules import RuleSet, TriggerRule, load_rules, validate_rule
 from audit import ledger
 from core import clock
 from core.db import UtcDateTime, after_commit, is_write_session, read_session
 from core.errors import NotFound, ValidationFailed
 from core.settings import Settings
+from knowledge.taxonomy import Scenario, Taxonomy, load_taxonomy
 from prompts.library import PromptLibrary, PromptTemplate
 
 ControlKey = Literal["thresholds", "rules", "canary", "taxonomy"]

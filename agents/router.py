@@ -1,48 +1,15 @@
-"""Scenario from the recent customer turns, and which agents serve it."""
+"""The scenario of a conversation, from the customer's recent turns (the taxonomy: :mod:`knowledge.taxonomy`)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from functools import lru_cache
-from pathlib import Path
-
-import yaml
-from pydantic import BaseModel, ConfigDict, model_validator
 
 from agents.base import query_of
 from knowledge.catalog import Catalog
 from knowledge.store import POOL, KnowledgeStore
+from knowledge.taxonomy import Taxonomy, load_taxonomy
 
-TAXONOMY_FILE = Path(__file__).with_name("taxonomy.yaml")
-FIXED_KEYS = ("price", "competitor", "contract", "stall", "delivery", "after_sales", "procurement", "other")
 RECENT_TURNS = 3
-
-
-class Scenario(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    key: str
-    label: str
-    cues: tuple[str, ...]
-
-
-class Taxonomy(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    scenarios: tuple[Scenario, ...]
-
-    @model_validator(mode="after")
-    def _fixed_keys_kept(self) -> Taxonomy:
-        missing = set(FIXED_KEYS) - {s.key for s in self.scenarios}
-        if missing:
-            raise ValueError(f"the taxonomy may grow but must keep {sorted(missing)}")
-        return self
-
-
-@lru_cache(maxsize=1)
-def load_taxonomy(path: Path = TAXONOMY_FILE) -> Taxonomy:
-    with path.open(encoding="utf-8") as handle:
-        return Taxonomy.model_validate(yaml.safe_load(handle))
-
-
 NEIGHBOURS = 7
 NEIGHBOUR_WEIGHT = 0.5
 
@@ -74,7 +41,3 @@ def classify(
     order = {scenario.key: index for index, scenario in enumerate(taxonomy.scenarios)}
     return max(scores, key=lambda key: (scores[key], -order[key]))
 
-
-def scenario_options(taxonomy: Taxonomy | None = None) -> list[dict[str, str]]:
-    """The scenario keys and labels annotators and managers choose from."""
-    return [{"key": s.key, "label": s.label} for s in (taxonomy or load_taxonomy()).scenarios]

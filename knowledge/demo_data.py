@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Annotated
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from sqlalchemy import Engine
 from sqlmodel import select
 
@@ -21,16 +22,24 @@ from core.keys import ApiKeyCreate, Role, create_key, revoke_key
 from core.settings import Settings
 from knowledge.snippets.models import Snippet, SnippetStatus
 from knowledge.store import CLAUSES, POOL, SCRIPTS, KnowledgeStore
+from knowledge.taxonomy import load_taxonomy, require_scenario
 
 DEMO_DIR = Path(__file__).parent / "demo"
-SCENARIOS = ("price", "competitor", "contract", "stall", "delivery", "after_sales", "procurement", "other")
+
+
+def _shipped_scenario(key: str) -> str:
+    require_scenario(key, load_taxonomy().keys)
+    return key
+
+
+ShippedScenario = Annotated[str, AfterValidator(_shipped_scenario)]
 
 
 class DemoSnippet(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     id: str
     industry: str
-    scenario: str = Field(pattern="^(" + "|".join(SCENARIOS) + ")$")
+    scenario: ShippedScenario
     outcome: str = Field(pattern="^(won|lost)$")
     product: str
     customer: str
@@ -48,7 +57,7 @@ def demo_snippets(path: Path = DEMO_DIR / "snippets.jsonl") -> list[DemoSnippet]
 class SampleScript(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     id: str
-    scenario: str = Field(pattern="^(" + "|".join(SCENARIOS) + ")$")
+    scenario: ShippedScenario
     text: str = Field(min_length=10)
 
 

@@ -21,20 +21,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from core.errors import BadRequest
 from knowledge.ingest.formats import Skipped
+from knowledge.taxonomy import load_taxonomy
 
 OUTCOMES = (("won", "赢单"), ("lost", "丢单"), ("unknown", "未知"))
 HIGH_VALUE = (("yes", "是"), ("no", "否"))
-# The scenario taxonomy's keys and labels (agents/taxonomy.yaml); pass the live taxonomy where it is at hand.
-DEFAULT_SCENARIOS = (
-    ("price", "价格异议"),
-    ("competitor", "竞品对比"),
-    ("contract", "合同条款"),
-    ("stall", "拖延观望"),
-    ("delivery", "交付交期"),
-    ("after_sales", "售后服务"),
-    ("procurement", "采购流程"),
-    ("other", "其他"),
-)
 ROLE_LABELS = {"customer": "客户", "rep": "销售"}
 REQUIRED = ("outcome", "scenario", "quality", "high_value")
 
@@ -47,8 +37,10 @@ def _choices(parent: ET.Element, name: str, to_name: str, options: Sequence[tupl
         ET.SubElement(choices, "Choice", value=label, alias=key)
 
 
-def label_config(scenarios: Sequence[tuple[str, str]] = DEFAULT_SCENARIOS) -> str:
-    """The labeling config (XML) for ``scenarios`` given as (key, Chinese label) pairs."""
+def label_config(scenarios: Sequence[tuple[str, str]] | None = None) -> str:
+    """The labeling config (XML) for ``scenarios`` given as (key, Chinese label) pairs;
+    by default the shipped taxonomy's (pass the taxonomy in force where it is at hand)."""
+    scenarios = list(load_taxonomy().labels.items()) if scenarios is None else scenarios
     keys, labels = [key for key, _ in scenarios], [label for _, label in scenarios]
     if not keys or not all(k.strip() for k in keys) or not all(v.strip() for v in labels):
         raise BadRequest("场景列表不能为空，每个场景都要有 key 和名称：请检查场景分类。")
@@ -71,8 +63,6 @@ def label_config(scenarios: Sequence[tuple[str, str]] = DEFAULT_SCENARIOS) -> st
     ET.SubElement(view, "TextArea", name="note", toName="reply", rows="2", maxSubmissions="1", editable="true")
     ET.indent(view)
     return ET.tostring(view, encoding="unicode")
-
-
 
 
 class ContextTurn(BaseModel):

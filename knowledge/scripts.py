@@ -20,8 +20,9 @@ from audit import ledger
 from core import clock
 from core.db import UtcDateTime, after_commit
 from core.errors import Conflict, NotFound
-from knowledge.snippets.queue import Decision, require_scenario
+from knowledge.snippets.queue import Decision
 from knowledge.store import SCRIPTS, KnowledgeStore
+from knowledge.taxonomy import require_scenario
 
 
 class ScriptStatus(StrEnum):

@@ -6,7 +6,6 @@ from datetime import date, timedelta
 from fastapi import APIRouter, Query, Response, status
 from pydantic import BaseModel
 
-from agents.router import scenario_options
 from api.deps import (
     ControlsDep,
     CurrentAnnotator,
@@ -71,7 +70,7 @@ def annotation_next(annotator: CurrentAnnotator, engine: EngineDep, settings: Se
         lease_expires_in_s=settings.annotation_lease_seconds,
         double_labelled=snippet.labels_needed > 1,
         progress=today,
-        scenarios=scenario_options(controls.taxonomy),
+        scenarios=controls.taxonomy.options(),
     )
 
 
@@ -90,7 +89,7 @@ def annotation_post(
     with write_session(engine) as session:
         record_labels(
             session, snippet_id, annotator.key_id, labels,
-            scenarios={s["key"] for s in scenario_options(controls.taxonomy)}, tz=settings.tz, actor=annotator.actor, request_id=request_id_var.get(),
+            scenarios=set(controls.taxonomy.keys), tz=settings.tz, actor=annotator.actor, request_id=request_id_var.get(),
         )
         snippet = session.get(Snippet, snippet_id)
         today = progress(session, annotator.key_id, business_day(clock.now(), settings.tz), settings.annotation_daily_quota)

@@ -10,7 +10,6 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from sqlmodel import select
 
-from agents.router import scenario_options
 from api.deps import (
     ControlsDep,
     CurrentManager,
@@ -34,8 +33,7 @@ router = APIRouter(prefix="/v1/annotation/labelstudio", tags=["fuel"])
 @router.get("/config", response_class=Response, responses={200: {"content": {"application/xml": {}}}})
 def labelstudio_config(_caller: ManagerOrAnnotator, controls: ControlsDep) -> Response:
     """The labelling interface to paste into a Label Studio project (Settings → Labeling Interface)."""
-    options = [(s["key"], s["label"]) for s in scenario_options(controls.taxonomy)]
-    return Response(label_config(options), media_type="application/xml")
+    return Response(label_config(list(controls.taxonomy.labels.items())), media_type="application/xml")
 
 
 @router.get("/tasks")
@@ -67,7 +65,7 @@ async def labelstudio_import(
 
 
 def _import(payload: Any, manager, engine, settings, desensitizer, controls) -> dict[str, Any]:
-    options = {s["key"]: s["label"] for s in scenario_options(controls.taxonomy)}
+    options = controls.taxonomy.labels
     secret = settings.secret_key.get_secret_value().encode()
     imported, skipped = 0, []
     for item in import_annotations(payload, options):

@@ -5,7 +5,6 @@ import json
 from fastapi import APIRouter, Response, status
 from pydantic import BaseModel
 
-from agents.router import scenario_options
 from api.deps import (
     ControlsDep,
     CurrentLegal,
@@ -52,7 +51,7 @@ def review_next(legal: CurrentLegal, engine: EngineDep, settings: SettingsDep, c
     return ReviewItem(
         **SnippetView.of(snippet).model_dump(),
         outcome=snippet.outcome, scenario=snippet.scenario, quality=snippet.quality, high_value=snippet.high_value,
-        tags=json.loads(snippet.tags), disputed=snippet.disputed, annotations=labels, scenarios=scenario_options(controls.taxonomy),
+        tags=json.loads(snippet.tags), disputed=snippet.disputed, annotations=labels, scenarios=controls.taxonomy.options(),
     )
 
 
@@ -70,6 +69,6 @@ def review_post(
     with write_session(engine) as session:
         snippet = decide(
             session, store, snippet_id, legal.key_id, body,
-            scenarios={s["key"] for s in scenario_options(controls.taxonomy)}, actor=legal.actor, request_id=request_id_var.get(),
+            scenarios=set(controls.taxonomy.keys), actor=legal.actor, request_id=request_id_var.get(),
         )
     return Decided(snippet_id=snippet.id, status=snippet.status)

@@ -4,7 +4,6 @@ from typing import Any
 
 from fastapi import APIRouter, status
 
-from agents.router import scenario_options
 from api.deps import (
     ControlsDep,
     CurrentLegal,
@@ -28,7 +27,7 @@ def _public(script: scripts.SampleScript) -> dict[str, Any]:
 
 
 def _keys(controls) -> set[str]:
-    return {s["key"] for s in scenario_options(controls.taxonomy)}
+    return set(controls.taxonomy.keys)
 
 
 @router.get("")

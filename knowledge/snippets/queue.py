@@ -20,8 +20,9 @@ from sqlmodel import Session, select
 
 from audit import ledger
 from core import clock
-from core.errors import Conflict, NotFound, ValidationFailed
+from core.errors import Conflict, NotFound
 from knowledge.snippets.models import Annotation, Lease, Snippet, SnippetStatus, Stage
+from knowledge.taxonomy import require_scenario
 
 Tag = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
 
@@ -36,12 +37,6 @@ class Labels(BaseModel):
     high_value: bool = False
     tags: list[Tag] = Field(default_factory=list, max_length=10)
     note: str = Field("", max_length=1000)
-
-
-def require_scenario(scenario: str, scenarios: Collection[str]) -> None:
-    """ValidationFailed unless ``scenario`` is a key of the taxonomy in force."""
-    if scenario not in scenarios:
-        raise ValidationFailed(f"场景 {scenario!r} 不在场景分类中：可选 {', '.join(sorted(scenarios))}。")
 
 
 class Decision(BaseModel):

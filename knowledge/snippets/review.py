@@ -15,8 +15,9 @@ from core import clock
 from core.db import after_commit
 from core.errors import Conflict, NotFound, ValidationFailed
 from knowledge.snippets.models import Annotation, Lease, Snippet, SnippetStatus, Stage
-from knowledge.snippets.queue import Decision, lease_next, require_scenario
+from knowledge.snippets.queue import Decision, lease_next
 from knowledge.store import POOL, KnowledgeStore
+from knowledge.taxonomy import require_scenario
 
 
 class ReviewDecision(Decision):

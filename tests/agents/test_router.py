@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from agents.registry import get_registry
-from agents.router import FIXED_KEYS, classify, load_taxonomy
+from agents.router import classify
 from knowledge.catalog import load_catalog
+from knowledge.taxonomy import FIXED_KEYS, load_taxonomy
 
 CASES = [
     (["你们这个价格太贵了，预算只有38万"], "price"),

@@ -6,7 +6,8 @@ import re
 from collections import Counter
 
 from agents.compliance import get_guard
-from knowledge.demo_data import SCENARIOS, demo_clauses, demo_scripts, demo_snippets
+from knowledge.demo_data import demo_clauses, demo_scripts, demo_snippets
+from knowledge.taxonomy import load_taxonomy
 
 
 def test_when_the_demo_snippets_load_then_they_cover_industries_scenarios_and_outcomes() -> None:
@@ -15,7 +16,7 @@ def test_when_the_demo_snippets_load_then_they_cover_industries_scenarios_and_ou
     assert len({s.industry for s in snippets}) >= 4
     cells = Counter((s.industry, s.scenario, s.outcome) for s in snippets)
     for industry in {s.industry for s in snippets}:
-        for scenario in SCENARIOS:
+        for scenario in load_taxonomy().keys:
             assert cells[(industry, scenario, "won")] >= 1 and cells[(industry, scenario, "lost")] >= 1, (industry, scenario)
 
 
@@ -40,5 +41,5 @@ def test_when_the_clause_library_loads_then_it_has_at_least_forty_labelled_claus
 
 def test_when_sample_scripts_load_then_every_scenario_has_one_and_all_comply() -> None:
     scripts = demo_scripts()
-    assert {s.scenario for s in scripts} == set(SCENARIOS)
+    assert {s.scenario for s in scripts} == set(load_taxonomy().keys)
     assert all(get_guard().enforce(s.text).text == s.text for s in scripts)

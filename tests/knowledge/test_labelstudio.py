@@ -11,14 +11,14 @@ import pytest
 from core.errors import BadRequest
 from knowledge.ingest.formats import Skipped
 from knowledge.labelstudio import (
-    DEFAULT_SCENARIOS,
     ImportedLabel,
     export_tasks,
     import_annotations,
     label_config,
 )
+from knowledge.taxonomy import load_taxonomy
 
-SCENARIOS = {key for key, _ in DEFAULT_SCENARIOS}
+SCENARIOS = set(load_taxonomy().keys)
 ITEM = {
     "snippet_id": "s-1",
     "customer": "价格太高了，<PERSON_1>那边报价便宜两成",
@@ -105,7 +105,7 @@ def test_when_an_annotated_export_is_imported_then_each_annotation_gives_one_lab
 
 def test_when_an_older_label_studio_exports_display_labels_then_they_map_back_to_keys() -> None:
     annotation = _annotation(outcome={"choices": ["丢单"]}, scenario={"choices": ["竞品对比"]}, high_value={"choices": ["是"]})
-    (label,) = import_annotations(_export(annotation), dict(DEFAULT_SCENARIOS))
+    (label,) = import_annotations(_export(annotation), load_taxonomy().labels)
     assert (label.outcome, label.scenario, label.high_value) == ("lost", "competitor", True)
     (refused,) = import_annotations(_export(annotation), SCENARIOS)  # keys only: a label is not a key
     assert isinstance(refused, Skipped) and "scenario" in refused.reason

@@ -5,21 +5,8 @@ from __future__ import annotations
 
 from agents.base import AgentContext, Draft, Source
 from agents.composer import compose
-from agents.script_suggestion import won_examples
+from agents.retrieval import rival_and_ours, won_examples
 from knowledge.catalog import Product
-
-
-def rival_and_ours(context: AgentContext) -> tuple[Product | None, Product | None]:
-    """The competitor named in the conversation (or the nearest alternative in the
-    customer's industry) and our product of the same industry."""
-    mentioned = [p for turn in context.customer_turns for p in context.catalog.mentioned(turn)]
-    rival = next((p for p in mentioned if not p.ours), None)
-    industry = rival.industry if rival else context.industry or next((p.industry for p in mentioned), None)
-    if industry is None:
-        return None, None
-    rival = rival or next(iter(context.catalog.competitors(industry)), None)
-    ours = next((p for p in mentioned if p.ours and p.industry == industry), None) or next(iter(context.catalog.ours(industry)), None)
-    return rival, ours
 
 
 def _compare(ours_value: float, rival_value: float, better: str) -> int:

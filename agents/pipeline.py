@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from agents.base import AgentContext, Draft, Turn
 from agents.charts import comparison_chart
-from agents.competitor_response import rival_and_ours
+from agents.retrieval import rival_and_ours
 from agents.compliance import ComplianceGuard
 from agents.composer import near_duplicate
 from agents.composers.grounded import AgentRun, draft_with_llm

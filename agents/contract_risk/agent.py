@@ -5,7 +5,7 @@ from __future__ import annotations
 from agents.base import AgentContext, Draft, Source
 from agents.composer import compose
 from agents.contract_risk.detector import get_reviewer
-from agents.script_suggestion import won_examples
+from agents.retrieval import won_examples
 
 _CONFIDENCE = {"high": 0.86, "medium": 0.78, "low": 0.7}
 

@@ -7,12 +7,9 @@ from pathlib import Path
 import pytest
 
 from agents.base import AgentContext, Turn
-from agents.competitor_response import (
-    CompetitorResponseAgent,
-    fact_comparison,
-    rival_and_ours,
-)
-from agents.script_suggestion import ScriptSuggestionAgent, won_examples
+from agents.competitor_response import CompetitorResponseAgent, fact_comparison
+from agents.retrieval import rival_and_ours, won_examples
+from agents.script_suggestion import ScriptSuggestionAgent
 from core.settings import Settings
 from knowledge.catalog import load_catalog
 from knowledge.demo_data import load_demo

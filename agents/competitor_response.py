@@ -4,7 +4,7 @@ their source, plus how won deals answered. Never a word against the other compan
 from __future__ import annotations
 
 from agents.base import AgentContext, Draft, Source
-from agents.composer import compose
+from agents.composers.extractive import compose
 from agents.retrieval import rival_and_ours, won_examples
 from knowledge.catalog import Product
 

@@ -15,7 +15,7 @@ from agents.base import AgentContext, Draft, Turn
 from agents.charts import comparison_chart
 from agents.retrieval import rival_and_ours
 from agents.compliance import ComplianceGuard
-from agents.composer import near_duplicate
+from agents.composers.extractive import near_duplicate
 from agents.composers.grounded import AgentRun, draft_with_llm
 from agents.controls import Controls
 from agents.registry import AgentRegistry

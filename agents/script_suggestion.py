@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from agents.base import AgentContext, Draft
-from agents.composer import compose
+from agents.composers.extractive import compose
 from agents.retrieval import won_examples
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from agents.base import AgentContext, Draft, Source
-from agents.composer import compose
+from agents.composers.extractive import compose
 from agents.contract_risk.detector import get_reviewer
 from agents.retrieval import won_examples
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from agents.composer import adapt, compose, near_duplicate
+from agents.composers.extractive import adapt, compose, near_duplicate
 from knowledge.store import Hit
 
 

@@ -4,20 +4,20 @@ Everything here is pure: no database, no network, no desensitization (the caller
 desensitizes snippets before anything is stored).
 """
 
-from knowledge.ingest.formats import (
-    Message,
-    Skipped,
-    detect_format,
-    read_api_messages,
-    read_file,
-)
-from knowledge.ingest.snippets import (
+from knowledge.ingest.cutting import (
     SnippetDraft,
     Turn,
     cut,
     group_conversations,
     snippet_key,
     turns_of,
+)
+from knowledge.ingest.formats import (
+    Message,
+    Skipped,
+    detect_format,
+    read_api_messages,
+    read_file,
 )
 
 __all__ = [

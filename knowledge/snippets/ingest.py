@@ -21,14 +21,14 @@ from audit import ledger
 from core import clock
 from core.db import write_session
 from knowledge.desensitize import Desensitizer, Pseudonyms
-from knowledge.ingest.formats import Message, Skipped
-from knowledge.ingest.snippets import (
+from knowledge.ingest.cutting import (
     SnippetDraft,
     cut,
     group_conversations,
     snippet_key,
     turns_of,
 )
+from knowledge.ingest.formats import Message, Skipped
 from knowledge.snippets.models import (
     ErasedFingerprint,
     Snippet,

@@ -9,6 +9,14 @@ from pathlib import Path
 import pytest
 
 from core.errors import BadRequest
+from knowledge.ingest.cutting import (
+    SnippetDraft,
+    Turn,
+    cut,
+    group_conversations,
+    snippet_key,
+    turns_of,
+)
 from knowledge.ingest.formats import (
     MAX_TEXT_CHARS,
     NOT_UTF8,
@@ -20,14 +28,6 @@ from knowledge.ingest.formats import (
     read_file,
     read_transcript,
     read_wecom,
-)
-from knowledge.ingest.snippets import (
-    SnippetDraft,
-    Turn,
-    cut,
-    group_conversations,
-    snippet_key,
-    turns_of,
 )
 
 FIXTURES = Path(__file__).parent / "fixtures" / "ingest"

@@ -45,7 +45,9 @@ class ComplianceRule(BaseModel):
         return self
 
 
-class RuleSet(BaseModel):
+class ComplianceRuleSet(BaseModel):
+    """The compliance rules file (rules.yaml), validated."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
     rules: tuple[ComplianceRule, ...]
 
@@ -116,7 +118,7 @@ def _exempt(rule: ComplianceRule, text: str, start: int) -> bool:
 
 
 class ComplianceGuard:
-    def __init__(self, rules: RuleSet, anchors: AnchorLibrary) -> None:
+    def __init__(self, rules: ComplianceRuleSet, anchors: AnchorLibrary) -> None:
         self._rules = rules.rules
         self._anchors = anchors
         for rule in self._rules:
@@ -162,5 +164,5 @@ class ComplianceGuard:
 @lru_cache(maxsize=1)
 def get_guard() -> ComplianceGuard:
     with RULES_FILE.open(encoding="utf-8") as handle:
-        rules = RuleSet.model_validate(yaml.safe_load(handle))
+        rules = ComplianceRuleSet.model_validate(yaml.safe_load(handle))
     return ComplianceGuard(rules, load_anchors())

@@ -7,7 +7,8 @@ SQLite: ``BEGIN IMMEDIATE``), held until the caller's commit. The primary key
 on ``seq`` is the last line of defence.
 Triggers in the database refuse UPDATE and DELETE (see the migrations).
 
-Callers pass desensitized content only: the ledger stores what it is given.
+Payloads are the typed events of :mod:`audit.events`, whose free text must be
+desensitized (:class:`core.desensitized.DesensitizedText`).
 """
 
 from __future__ import annotations
@@ -19,9 +20,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import BigInteger, Column, String, Text
-from sqlmodel import Field, Session, SQLModel, func, select
+from sqlmodel import Field, Session, SQLModel, select
 
 from audit.chain import GENESIS_HASH, canonical_json, compute_hash, format_ts
+from audit.events import LedgerPayload
 from core import clock
 from core.db import UtcDateTime, is_write_session
 from core.errors import LedgerError
@@ -90,20 +92,28 @@ class LedgerEventPublic(LedgerEventBase):
 
 def append(
     session: Session,
-    kind: str,
-    payload: dict[str, Any],
+    event: LedgerPayload | str,
+    legacy_payload: dict[str, Any] | None = None,
     *,
     actor: Actor,
     request_id: str | None = None,
     suggestion_id: str | None = None,
 ) -> LedgerEvent:
-    """Append one event inside the caller's write transaction and return it.
+    """Append ``event`` (a model of :mod:`audit.events`; its kind names the row) inside
+    the caller's write transaction and return the row.
 
     The event becomes durable when the caller commits; if the caller rolls
     back, no seq is consumed. Must be called inside :func:`core.db.write_session`.
+    Writers not yet moved to the models may still pass ``kind, payload_dict``.
     """
     if not is_write_session(session):
         raise LedgerError("ledger.append needs a session from core.db.write_session()")
+    if isinstance(event, LedgerPayload):
+        kind, payload = event.kind, event.payload()
+    elif isinstance(event, str) and isinstance(legacy_payload, dict):
+        kind, payload = event, legacy_payload
+    else:
+        raise LedgerError(f"ledger.append takes an event model from audit.events, not {type(event).__name__}")
     try:
         payload_text = canonical_json(payload)
         payload_text.encode("utf-8")  # lone surrogates cannot be hashed
@@ -133,10 +143,6 @@ def append(
 def head(session: Session) -> LedgerEvent | None:
     """The last event of the chain, or None when the ledger is empty."""
     return session.exec(select(LedgerEvent).order_by(LedgerEvent.seq.desc()).limit(1)).first()
-
-
-def count(session: Session) -> int:
-    return session.exec(select(func.count()).select_from(LedgerEvent)).one()
 
 
 def get(session: Session, seq: int) -> LedgerEvent | None:

@@ -1,0 +1,294 @@
+"""The ledger's event kinds: one pydantic model per kind, shared by writers and readers.
+
+A writer builds a model and appends it (the kind comes from the model)::
+
+    ledger.append(session, PoolWithdrawn(snippet_id=sid, reason=masked), actor=actor)
+
+A reader parses a stored payload back by kind::
+
+    event = events.parse(row.kind, row.payload)   # a PoolWithdrawn
+
+Schema versions: a model's ``version`` is a class attribute. Version 1 is the
+shape written today and is stored without a version key, so its payload bytes
+(and hashes) are exactly those of the hand-written dicts before these models;
+a later version of a kind would be stored with ``"v": 2``, and a payload
+without ``v`` is version 1. Fields that older writers did not yet write have
+defaults, so every event already in a ledger still parses.
+
+Free text is :class:`~core.desensitized.DesensitizedText`: refused as a plain
+``str`` on write, read back as ``str``. ``docs/ledger.md`` lists the kinds and
+fields from these models (``python -m audit.events --markdown``).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, model_serializer
+
+from core.desensitized import READ_BACK, DesensitizedText
+from core.errors import LedgerError
+
+
+class LedgerPayload(BaseModel):
+    """The payload of one ledger event kind, named as a class keyword: ``class X(LedgerPayload, kind="x.done")``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    kind: ClassVar[str]
+    version: ClassVar[int] = 1
+
+    def __init_subclass__(cls, kind: str | None = None, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if kind is not None:
+            cls.kind = kind
+
+    def payload(self) -> dict[str, Any]:
+        """The JSON object the ledger stores (and hashes as canonical text)."""
+        data = self.model_dump(mode="json")
+        return data if self.version == 1 else {"v": self.version, **data}
+
+
+class _Part(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# keys ---------------------------------------------------------------------------------
+
+
+class _KeyEvent(LedgerPayload):
+    key_id: str
+    role: str
+
+
+class KeyCreated(_KeyEvent, kind="key.created"):
+    """An API key was created (the key itself is never recorded)."""
+
+
+class KeyRevoked(_KeyEvent, kind="key.revoked"):
+    """An API key was revoked."""
+
+
+# suggestions --------------------------------------------------------------------------
+
+
+class Source(_Part):
+    snippet_id: str
+    score: float
+
+
+class SuggestionShown(LedgerPayload, kind="suggestion.shown"):
+    """A suggestion, recorded before the rep sees it; ``suggestion_id`` names it."""
+    scenario: str
+    agent: str
+    agent_version: str
+    prompt_version: str | None = Field(None, description="the LLM prompt (id@version); null: extractive; absent in the first rows")
+    text: DesensitizedText
+    confidence: float
+    sources: list[Source]
+    anchors: list[str] = Field(description="legal anchor ids")
+    latency_ms: int
+
+
+class ContextTurn(_Part):
+    role: str
+    text: DesensitizedText
+
+
+class Intervention(_Part):
+    agent: str
+    rules: list[str]
+    dropped: bool
+
+
+class Chart(_Part):
+    title: str
+    vega_lite: dict[str, JsonValue]
+
+
+class RuleError(_Part):
+    rule: str
+    error: str
+
+
+class RulesRun(_Part):
+    fired: list[str] = Field(default_factory=list)
+    errors: list[RuleError] = Field(default_factory=list)
+
+
+class LlmRun(_Part):
+    """One agent's use of the LLM; keys that do not apply are left out."""
+
+    agent: str
+    prompt: str
+    failure: str | None = None
+    message: str | None = None
+    ms: int | None = None
+    used: int | None = None
+
+    @model_serializer(mode="wrap")
+    def _without_nulls(self, handler: Any) -> dict[str, Any]:
+        return {key: value for key, value in handler(self).items() if value is not None}
+
+
+class SuggestResponse(LedgerPayload, kind="suggest.response"):
+    """A suggest request's summary, recorded also when the client left early."""
+    conversation: str = Field(description="keyed hash (core.hashing.pseudonym)")
+    customer: str = Field(description="keyed hash (core.hashing.pseudonym)")
+    industry: str | None
+    scenario: str
+    agents: list[str]
+    context: list[ContextTurn]
+    suggestions: list[str] = Field(description="ids of the suggestions shown")
+    interventions: list[Intervention]
+    chart: Chart | None
+    degraded: bool
+    notes: list[str] = Field(description="system notes on the run (not user text)")
+    rules: RulesRun = Field(default_factory=RulesRun, description="absent in the first rows")
+    tags: list[str] = Field(default_factory=list, description="absent in the first rows")
+    llm: list[LlmRun] = Field(default_factory=list, description="absent in the first rows")
+    latency_ms: int
+
+
+class SuggestionAction(LedgerPayload, kind="suggestion.action"):
+    """What the rep did with a suggestion; once per suggestion."""
+    action: Literal["adopted", "edited", "rejected", "ignored"]
+    final_text: DesensitizedText | None
+    edit_distance: int | None
+    reason: DesensitizedText | None = Field(None, description="absent in the first rows")
+
+
+# manager controls and sample scripts --------------------------------------------------
+
+
+class ControlUpdated(LedgerPayload, kind="control.updated"):
+    """A manager control changed; ``value`` is its new stored form."""
+    key: str
+    value: JsonValue
+
+
+class _ScriptEvent(LedgerPayload):
+    script_id: str
+    revision: int
+    scenario: str
+    status: str
+
+
+class _ScriptText(_ScriptEvent):
+    text: DesensitizedText
+
+
+class _ScriptDecision(_ScriptEvent):
+    reason: DesensitizedText
+
+
+class ScriptCreated(_ScriptText, kind="script.created"):
+    """A sample script was written, pending legal review."""
+
+
+class ScriptEdited(_ScriptText, kind="script.edited"):
+    """A new revision of a sample script, pending legal review again."""
+
+
+class ScriptRetired(_ScriptEvent, kind="script.retired"):
+    """A sample script left the library."""
+
+
+class ScriptApproved(_ScriptDecision, kind="script.approved"):
+    """Legal approved a sample script revision."""
+
+
+class ScriptRejected(_ScriptDecision, kind="script.rejected"):
+    """Legal rejected a sample script revision."""
+
+
+# the fuel factory: ingest, annotation, review, pool -----------------------------------
+
+
+class DialoguesIngested(LedgerPayload, kind="dialogues.ingested"):
+    """Chat exports were ingested into the annotation queue."""
+    source: str
+    dialogues: int
+    snippet_ids: list[str] = Field(description="the snippets created")
+    duplicates: int
+    skipped: int
+    non_text: int
+
+
+class AnnotationRecorded(LedgerPayload, kind="annotation.recorded"):
+    """An annotator labelled a snippet."""
+    snippet_id: str
+    annotator: str
+    outcome: str
+    scenario: str
+    quality: int
+    high_value: bool
+    tags: list[str]
+    to_review: bool
+    disputed: bool
+
+
+class _ReviewEvent(LedgerPayload):
+    snippet_id: str
+    outcome: str | None
+    scenario: str | None
+    disputed: bool
+    reason: DesensitizedText
+
+
+class ReviewApproved(_ReviewEvent, kind="review.approved"):
+    """Legal approved a labelled snippet into the pool."""
+
+
+class ReviewRejected(_ReviewEvent, kind="review.rejected"):
+    """Legal rejected a labelled snippet."""
+
+
+class PoolWithdrawn(LedgerPayload, kind="pool.withdrawn"):
+    """An approved snippet was taken out of the pool."""
+    snippet_id: str
+    reason: DesensitizedText
+
+
+class PoolErased(LedgerPayload, kind="pool.erased"):
+    """A data subject's snippets were erased (never the value or its fingerprints)."""
+    snippets_removed: int
+    snippet_ids: list[str]
+    by_status: dict[str, int] = Field(description="removed snippets per status")
+
+
+EVENTS: dict[str, type[LedgerPayload]] = {
+    model.kind: model
+    for model in (
+        KeyCreated,
+        KeyRevoked,
+        SuggestionShown,
+        SuggestResponse,
+        SuggestionAction,
+        ControlUpdated,
+        ScriptCreated,
+        ScriptEdited,
+        ScriptRetired,
+        ScriptApproved,
+        ScriptRejected,
+        DialoguesIngested,
+        AnnotationRecorded,
+        ReviewApproved,
+        ReviewRejected,
+        PoolWithdrawn,
+        PoolErased,
+    )
+}
+"""Every kind the ledger holds, by kind string."""
+
+
+def parse(kind: str, payload_text: str) -> LedgerPayload:
+    """The stored payload of a ``kind`` event as its model (any schema version it was written in)."""
+    model = EVENTS.get(kind)
+    if model is None:
+        raise LedgerError(f"unknown ledger event kind {kind!r}: known kinds are listed in docs/ledger.md")
+    data = json.loads(payload_text)
+    version = data.pop("v", 1)
+    if version != model.version:
+        raise LedgerError(f"{kind} event in schema version {version}: this code reads version {model.version}")
+    return model.model_validate(data, context=READ_BACK)

@@ -93,10 +93,6 @@ class Enforced:
     text: str | None
     violations: tuple[Violation, ...]
 
-    @property
-    def repaired(self) -> bool:
-        return self.text is not None and bool(self.violations)
-
 
 _SENTENCE_END = "。！？!?；;\n"
 

@@ -1,7 +1,7 @@
-"""Chinese PII desensitization on Presidio: the one entry point every package calls.
+"""Chinese PII desensitization on Presidio: every package goes through :func:`get_desensitizer`.
 
-    from knowledge.desensitize import desensitize
-    result = desensitize("王总，我手机 138 0013 8000")
+    from knowledge.desensitize import get_desensitizer
+    result = get_desensitizer(secret).desensitize("王总，我手机 138 0013 8000")
     result.text        # "<PERSON_1>总，我手机 <CN_MOBILE_1>"
 
 Fully offline: our own recognizer registry and a LAC-based NLP engine whose
@@ -19,7 +19,7 @@ from knowledge.desensitize.engine import Desensitizer, build_analyzer
 from knowledge.desensitize.lac_engine import LacNlpEngine
 from knowledge.desensitize.pseudonyms import Desensitized, Entity, Pseudonyms
 
-__all__ = ["Desensitized", "Desensitizer", "Entity", "Pseudonyms", "desensitize", "get_desensitizer"]
+__all__ = ["Desensitized", "Desensitizer", "Entity", "Pseudonyms", "get_desensitizer"]
 
 
 @lru_cache(maxsize=4)
@@ -45,10 +45,3 @@ def _nlp_engine() -> LacNlpEngine:
     engine = LacNlpEngine()
     engine.load()
     return engine
-
-
-def desensitize(text: str, pseudonyms: Pseudonyms | None = None) -> Desensitized:
-    """Desensitize ``text`` with the configured secret; see :class:`Desensitizer`."""
-    from core.settings import get_settings
-
-    return get_desensitizer(get_settings().secret_key.get_secret_value()).desensitize(text, pseudonyms)

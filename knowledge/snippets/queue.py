@@ -1,9 +1,10 @@
 """The annotation queue: leases, labels, the daily quota.
 
-``next_item`` hands an annotator the oldest snippet still needing labels under
-a lease; writers take turns (core.db.write_session), so two annotators never
-hold the same item unless it is one of the double-labelled share, and then
-never the same person twice. Expired leases count for nothing.
+:func:`next_for_annotator` hands an annotator the oldest snippet still needing
+labels under a lease (:func:`lease_next`, which legal review's queue uses too);
+writers take turns (core.db.write_session), so two annotators never hold the
+same item unless it is one of the double-labelled share, and then never the
+same person twice. Expired leases count for nothing.
 """
 
 from __future__ import annotations

@@ -54,16 +54,18 @@ def demo_snippets(path: Path = DEMO_DIR / "snippets.jsonl") -> list[DemoSnippet]
         return [DemoSnippet.model_validate_json(line) for line in handle if line.strip()]
 
 
-class SampleScript(BaseModel):
+class DemoScript(BaseModel):
+    """A synthetic sample script (demo/scripts.yaml), loaded as already approved."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
     id: str
     scenario: ShippedScenario
     text: str = Field(min_length=10)
 
 
-def demo_scripts(path: Path = DEMO_DIR / "scripts.yaml") -> list[SampleScript]:
+def demo_scripts(path: Path = DEMO_DIR / "scripts.yaml") -> list[DemoScript]:
     with path.open(encoding="utf-8") as handle:
-        return [SampleScript.model_validate(item) for item in yaml.safe_load(handle)["scripts"]]
+        return [DemoScript.model_validate(item) for item in yaml.safe_load(handle)["scripts"]]
 
 
 def demo_clauses(path: Path = DEMO_DIR / "clauses.yaml") -> list[dict]:

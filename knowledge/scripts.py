@@ -20,7 +20,7 @@ from audit import ledger
 from core import clock
 from core.db import UtcDateTime, after_commit
 from core.errors import Conflict, NotFound
-from knowledge.snippets.queue import Decision
+from knowledge.snippets.review import Decision
 from knowledge.store import SCRIPTS, KnowledgeStore
 from knowledge.taxonomy import require_scenario
 

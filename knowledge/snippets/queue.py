@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from sqlalchemy import delete, func
 from sqlmodel import Session, select
 
@@ -38,20 +38,6 @@ class Labels(BaseModel):
     high_value: bool = False
     tags: list[Tag] = Field(default_factory=list, max_length=10)
     note: str = Field("", max_length=1000)
-
-
-class Decision(BaseModel):
-    """Legal's approve or reject; a rejection says why."""
-
-    model_config = ConfigDict(extra="forbid")
-    decision: Literal["approve", "reject"]
-    reason: str = Field("", max_length=1000)
-
-    @model_validator(mode="after")
-    def _reason_for_rejection(self) -> Decision:
-        if self.decision == "reject" and not self.reason.strip():
-            raise ValueError("驳回时请写明理由（reason），提交者据此改进")
-        return self
 
 
 def business_day(moment: datetime, tz: ZoneInfo) -> str:

@@ -6,7 +6,7 @@ import json
 from collections.abc import Collection
 from typing import Literal
 
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy import delete
 from sqlmodel import Session, select
 
@@ -15,9 +15,23 @@ from core import clock
 from core.db import after_commit
 from core.errors import Conflict, NotFound, ValidationFailed
 from knowledge.snippets.models import Annotation, Lease, Snippet, SnippetStatus, Stage
-from knowledge.snippets.queue import Decision, lease_next
+from knowledge.snippets.queue import lease_next
 from knowledge.store import POOL, KnowledgeStore
 from knowledge.taxonomy import require_scenario
+
+
+class Decision(BaseModel):
+    """Legal's approve or reject (of a snippet here, of a sample script in knowledge.scripts); a rejection says why."""
+
+    model_config = ConfigDict(extra="forbid")
+    decision: Literal["approve", "reject"]
+    reason: str = Field("", max_length=1000)
+
+    @model_validator(mode="after")
+    def _reason_for_rejection(self) -> Decision:
+        if self.decision == "reject" and not self.reason.strip():
+            raise ValueError("驳回时请写明理由（reason），提交者据此改进")
+        return self
 
 
 class ReviewDecision(Decision):

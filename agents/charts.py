@@ -1,13 +1,13 @@
-"""One Vega-Lite comparison chart per response, from catalog data only."""
+"""One Vega-Lite comparison chart per response, from catalog data only; :func:`render_svg` (from :mod:`core.vegalite`) draws it."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from core.vegalite import SCHEMA, render_svg
 from knowledge.catalog import Product
 
-SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json"
-VEGA_LITE_VERSION = "6.4"
+__all__ = ["comparison_chart", "render_svg"]
 
 
 def _dimensions(product: Product, scenario: str) -> list[tuple[str, float]]:
@@ -49,10 +49,3 @@ def comparison_chart(ours: Product, rival: Product, scenario: str) -> dict[str, 
         },
         "resolve": {"scale": {"y": "independent"}},
     }
-
-
-def render_svg(spec: dict[str, Any]) -> str:
-    """SVG, offline (vl-convert bundles Vega and Vega-Lite)."""
-    import vl_convert
-
-    return vl_convert.vegalite_to_svg(spec, vl_version=VEGA_LITE_VERSION)

@@ -7,7 +7,7 @@ import html
 import io
 from typing import Any
 
-from agents.charts import SCHEMA, render_svg
+from core.vegalite import SCHEMA, render_svg
 
 GROUPS = ("by_agent", "by_scenario", "by_rep", "by_prompt_version", "by_week")
 COLUMNS = ("shown", "adopted", "edited", "rejected", "ignored", "none", "adoption_rate", "correction_rate", "adoption_to_correction_ratio", "target_met")

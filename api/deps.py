@@ -1,4 +1,5 @@
-"""Typed dependencies for routes: settings, database, and who may call what.
+"""Typed dependencies for routes: the app's services (settings, database, store …) and
+who may call what.
 
 Every route declares its access rule through exactly one :class:`AccessRule`:
 a role alias below (``CurrentAuditor``, ``AnyRole``, …) or ``dependencies=[Public]``.
@@ -7,9 +8,9 @@ a role alias below (``CurrentAuditor``, ``AnyRole``, …) or ``dependencies=[Pub
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.routing import APIRoute, RouteContext, iter_route_contexts
@@ -17,32 +18,40 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from agents.compliance import get_guard
-from agents.controls import Controls, current_controls
-from agents.pipeline import SuggestPipeline
-from agents.registry import get_registry
+from agents.controls import Controls
+from agents.services import Services
+from agents.suggestions import SuggestionService
 from audit.ledger import Actor
-from core.db import get_engine, read_session
+from core.db import read_session
 from core.errors import Forbidden
 from core.keys import Role, require_live_key
-from core.settings import Settings, get_settings
-from knowledge.catalog import load_catalog
-from knowledge.desensitize import Desensitizer, get_desensitizer
-from knowledge.desensitize.cache import ConversationCache
-from knowledge.store import KnowledgeStore, get_store
-from prompts.library import get_prompt_library
-
-if TYPE_CHECKING:
-    from agents.composers.llm import LlmComposer
-
-SettingsDep = Annotated[Settings, Depends(get_settings)]
+from core.settings import Settings
+from knowledge.desensitize import Desensitizer
+from knowledge.store import KnowledgeStore
 
 
-def _engine(settings: SettingsDep) -> Engine:
-    return get_engine(settings.resolved_database_url)
+def _services(request: Request) -> Services:
+    """The app's services, built once in its lifespan (``api.app``)."""
+    return request.app.state.services
 
 
-EngineDep = Annotated[Engine, Depends(_engine)]
+ServicesDep = Annotated[Services, Depends(_services)]
+
+
+def _part(name: str) -> Callable[[Services], object]:
+    """A dependency that hands a route one part of the services."""
+
+    def part(services: ServicesDep) -> object:
+        return getattr(services, name)
+
+    return part
+
+
+SettingsDep = Annotated[Settings, Depends(_part("settings"))]
+EngineDep = Annotated[Engine, Depends(_part("engine"))]
+DesensitizerDep = Annotated[Desensitizer, Depends(_part("desensitizer"))]
+StoreDep = Annotated[KnowledgeStore, Depends(_part("store"))]
+SuggestionsDep = Annotated[SuggestionService, Depends(_part("suggestions"))]
 
 
 def _session(engine: EngineDep) -> Iterator[Session]:
@@ -53,50 +62,11 @@ def _session(engine: EngineDep) -> Iterator[Session]:
 SessionDep = Annotated[Session, Depends(_session)]
 
 
-def _desensitizer(settings: SettingsDep) -> Desensitizer:
-    return get_desensitizer(settings.secret_key.get_secret_value())
-
-
-DesensitizerDep = Annotated[Desensitizer, Depends(_desensitizer)]
-
-
-_pipelines: dict[tuple, SuggestPipeline] = {}
-
-
-def _pipeline(settings: SettingsDep) -> SuggestPipeline:
-    """One pipeline (and so one conversation cache) per store and secret."""
-    store = get_store(settings)
-    secret = settings.secret_key.get_secret_value()
-    key = (id(store), secret)
-    if key not in _pipelines:
-        cache = ConversationCache(get_desensitizer(secret))
-        _pipelines[key] = SuggestPipeline(get_registry(), store, load_catalog(), get_guard(), cache, get_prompt_library())
-    return _pipelines[key]
-
-
-PipelineDep = Annotated[SuggestPipeline, Depends(_pipeline)]
-
-
-def _controls(engine: EngineDep, settings: SettingsDep) -> Controls:
-    return current_controls(engine, settings)
+def _controls(services: ServicesDep) -> Controls:
+    return services.controls()
 
 
 ControlsDep = Annotated[Controls, Depends(_controls)]
-
-
-def _composer(request: Request) -> LlmComposer | None:
-    """The app's LLM composer (built at start-up when ZHICE_LLM_BASE_URL is set), else None."""
-    return getattr(request.app.state, "composer", None)
-
-
-ComposerDep = Annotated[Any, Depends(_composer)]  # LlmComposer | None
-
-
-def _store(settings: SettingsDep) -> KnowledgeStore:
-    return get_store(settings)
-
-
-StoreDep = Annotated[KnowledgeStore, Depends(_store)]
 
 _bearer = HTTPBearer(auto_error=False, description="Authorization: Bearer <API key>（由 zhice keys create 生成）")
 

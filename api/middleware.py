@@ -6,7 +6,6 @@ import logging
 import re
 import time
 import uuid
-from datetime import datetime
 
 from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
@@ -14,7 +13,6 @@ from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.problems import internal_error, problem_response, too_large
-from core import clock
 from core.db import read_session
 from core.errors import Unauthorized
 from core.keys import ApiKey, require_live_key
@@ -148,21 +146,3 @@ class BodyLimitMiddleware:
             return {"type": "http.request", "body": body, "more_body": False}
 
         await self.app(scope, replay, send)
-
-
-class SimulatedTimeMiddleware:
-    """Only in `zhice demo simulate`: a request's ``X-Zhice-Simulated-Time`` becomes the
-    ledger's clock for that request. Never installed in a served app."""
-
-    HEADER = b"x-zhice-simulated-time"
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        value = dict(scope.get("headers", [])).get(self.HEADER) if scope["type"] == "http" else None
-        if value is None:
-            await self.app(scope, receive, send)
-            return
-        with clock.simulated(datetime.fromisoformat(value.decode())):
-            await self.app(scope, receive, send)

@@ -19,6 +19,7 @@ from core.errors import (
     PayloadTooLarge,
     ValidationFailed,
     ZhiceError,
+    validation_failed,
 )
 from api.deps import api_routes
 from core.logging import request_id_var
@@ -76,10 +77,7 @@ def _from_validation_error(exc: RequestValidationError) -> ZhiceError:
         position = broken_json.get("loc", [None, None])[-1]
         reason = broken_json.get("ctx", {}).get("error", "")
         return BadRequest(f"请求体不是合法的 JSON（第 {position} 个字符附近：{reason}）：请检查括号、引号和逗号。")
-    # Never echo the offending input back: it may hold personal information.
-    fields = [{"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")} for e in errors]
-    where = "；".join(".".join(str(p) for p in f["loc"]) + f"：{f['msg']}" for f in fields)
-    return ValidationFailed(f"请求字段有误——{where}。请按 /docs 中的模式修正后重试。", errors=fields)
+    return validation_failed(errors, subject="请求", fix=" /docs 中的模式")
 
 
 def install_problem_handlers(app: FastAPI) -> None:

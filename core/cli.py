@@ -18,7 +18,7 @@ from audit.cli import audit_app
 from audit.ledger import CLI_ADMIN
 from core.cli_context import console, load_settings, migrated_engine
 from core.db import current_revision, get_engine, read_session, write_session
-from core.errors import ZhiceError
+from core.errors import ZhiceError, describe_errors
 from core.keys import ApiKeyCreate, Role, create_key, list_keys, revoke_key
 from core.settings import get_settings
 from evals.cli import eval_app
@@ -115,8 +115,7 @@ def main() -> None:
         console.print(f"[red]{exc.title}[/]: {exc.detail}")
         sys.exit(1)
     except ValidationError as exc:
-        reasons = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
-        console.print(f"[red]输入有误[/]: {reasons}")
+        console.print(f"[red]输入有误[/]: {describe_errors(exc)}")
         sys.exit(1)
     except SQLAlchemyError as exc:
         console.print(f"[red]数据库错误[/]: {type(exc).__name__}: {str(exc).splitlines()[0]}。请检查 ZHICE_DATABASE_URL 与数据库状态。")

@@ -7,7 +7,7 @@ from rich.console import Console
 from sqlalchemy import Engine
 
 from core.db import get_engine, upgrade
-from core.errors import ConfigError
+from core.errors import ConfigError, describe_errors
 from core.settings import Settings, get_settings
 
 console = Console(stderr=True)
@@ -18,8 +18,7 @@ def load_settings() -> Settings:
     try:
         return get_settings()
     except ValidationError as exc:
-        lines = "; ".join(f"ZHICE_{'_'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in exc.errors())
-        raise ConfigError(f"配置无效：{lines}") from exc
+        raise ConfigError(f"配置无效：{describe_errors(exc, name=lambda loc: 'ZHICE_' + '_'.join(map(str, loc)).upper())}") from exc
 
 
 def migrated_engine() -> Engine:

@@ -19,11 +19,21 @@ users see, and always saying how to fix it::
         ├── Conflict                409 the resource's state forbids the change
         ├── PayloadTooLarge         413 request body over ZHICE_MAX_BODY_BYTES
         └── ValidationFailed        422 well-formed JSON with wrong fields or types
+
+Pydantic's validation errors become messages here too (:func:`describe_errors`,
+:func:`invalid_fields`, :func:`validation_failed`), for the API, the CLI and
+every reader of files or settings: they name fields and say why, never echoing
+the input (it may hold personal information).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
+
+from pydantic import ValidationError
+
+Errors = ValidationError | Iterable[Mapping[str, Any]]
 
 
 class ZhiceError(Exception):
@@ -115,3 +125,32 @@ class ValidationFailed(ClientError):
     status = 422
     slug = "validation-failed"
     title = "请求字段有误"
+
+
+def field_errors(errors: Errors) -> list[dict[str, Any]]:
+    """Pydantic's errors as ``{"loc", "msg", "type"}`` only: the input is left out."""
+    raw = errors.errors(include_url=False) if isinstance(errors, ValidationError) else errors
+    return [{"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")} for e in raw]
+
+
+def field_path(loc: Sequence[Any], root: str = "") -> str:
+    """``a.0.b`` for a location; ``root`` for an error on the whole value."""
+    return ".".join(map(str, loc)) or root
+
+
+def invalid_fields(errors: Errors, root: str = "") -> list[str]:
+    """The paths of the invalid fields, sorted, each once."""
+    return sorted({field_path(e["loc"], root) for e in field_errors(errors)})
+
+
+def describe_errors(errors: Errors, root: str = "", name: Callable[[Sequence[Any]], str] | None = None) -> str:
+    """Each invalid field and why, in one line: ``a.b：msg；c：msg`` (``name`` spells a location)."""
+    name = name or (lambda loc: field_path(loc, root))
+    return "；".join(f"{name(e['loc'])}：{e['msg']}" for e in field_errors(errors))
+
+
+def validation_failed(errors: Errors, *, subject: str, fix: str) -> ValidationFailed:
+    """A 422 naming each invalid field of ``subject`` and saying what to follow (``fix``);
+    the fields also go to the problem's ``errors`` member."""
+    fields = field_errors(errors)
+    return ValidationFailed(f"{subject}字段有误——{describe_errors(fields)}。请按{fix}修正后重试。", errors=fields)

@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from core.errors import BadRequest
+from core.errors import BadRequest, invalid_fields
 from knowledge.ingest.formats import Skipped
 from knowledge.taxonomy import load_taxonomy
 
@@ -96,7 +96,7 @@ def export_tasks(items: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
         try:
             snippet = ExportItem.model_validate(item)
         except ValidationError as exc:  # name fields only: the values are dialogue
-            fields = sorted({".".join(str(part) for part in error["loc"]) for error in exc.errors()})
+            fields = invalid_fields(exc)
             raise BadRequest(f"第 {index} 个待导出片段的字段 {', '.join(fields) or '?'} 缺失或不合法：须有 snippet_id, customer, reply, context。") from None
         data = {"snippet_id": snippet.snippet_id, "customer": snippet.customer, "reply": snippet.reply}
         tasks.append({"data": {**data, "context": render_context(snippet.context)}})

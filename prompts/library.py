@@ -26,7 +26,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from core.errors import ConfigError
+from core.errors import ConfigError, describe_errors
 
 PROMPTS_DIR = Path(__file__).parent
 SLUG = r"^[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*$"
@@ -112,8 +112,7 @@ def load_template(path: Path, agent_dir: str | None = None) -> PromptTemplate:
     try:
         template = PromptTemplate.model_validate(raw)
     except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'file'}: {e['msg']}" for e in exc.errors(include_url=False))
-        raise _bad(path, problems) from exc
+        raise _bad(path, describe_errors(exc, root="file")) from exc
     if template.id != name["id"] or str(template.version) != name["version"]:
         raise _bad(path, f"id/version inside ({template.ref}) do not match the file name ({name['id']}@{name['version']})")
     if agent_dir is not None and template.agent != agent_dir:

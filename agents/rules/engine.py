@@ -13,12 +13,13 @@ from pydantic import ValidationError
 
 from agents.rules.cel import Condition, RuleInvalid, error_kind, to_cel
 from agents.rules.model import (
+    RULE_FORMAT,
     RULES_FILE,
     Signals,
     TriggerRule,
     load_rules,
-    validation_failed,
 )
+from core.errors import validation_failed
 
 log = logging.getLogger(__name__)
 
@@ -157,7 +158,7 @@ def validate_rule(data: dict[str, Any]) -> TriggerRule:
     try:
         rule = TriggerRule.model_validate(data)
     except ValidationError as exc:
-        raise validation_failed(exc, "触发规则的") from exc
+        raise validation_failed(exc, subject="触发规则的", fix=RULE_FORMAT) from exc
     Condition(rule.id, rule.condition)
     return rule
 

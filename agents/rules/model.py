@@ -17,9 +17,10 @@ from pydantic import (
     model_validator,
 )
 
-from core.errors import ValidationFailed
+from core.errors import ValidationFailed, validation_failed
 
 RULES_FILE = Path(__file__).with_name("rules.yaml")
+RULE_FORMAT = "触发规则的格式"
 
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_-]{1,63}$")]
 # the pattern of snippet tags (knowledge.snippets.queue.Tag): a retrieve tag must be able to match one
@@ -92,13 +93,6 @@ class Signals:
         }
 
 
-def validation_failed(exc: ValidationError, where: str) -> ValidationFailed:
-    """A pydantic error as our 422, naming the fields but never echoing the input."""
-    fields = [{"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")} for e in exc.errors()]
-    listed = "；".join(".".join(str(p) for p in f["loc"]) + f"：{f['msg']}" for f in fields)
-    return ValidationFailed(f"{where}字段有误——{listed}。请按触发规则的格式修正后重试。", errors=fields)
-
-
 def load_rules(path: Path | str = RULES_FILE) -> list[TriggerRule]:
     """The rules of a YAML file (validated, not compiled: see ``RuleSet``)."""
     path = Path(path)
@@ -109,7 +103,7 @@ def load_rules(path: Path | str = RULES_FILE) -> list[TriggerRule]:
     try:
         return RuleFile.model_validate(data).rules
     except ValidationError as exc:
-        raise validation_failed(exc, f"规则文件 {path.name} 的") from exc
+        raise validation_failed(exc, subject=f"规则文件 {path.name} 的", fix=RULE_FORMAT) from exc
 
 
 def dump_rules(rules: Sequence[TriggerRule]) -> str:

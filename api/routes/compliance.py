@@ -3,8 +3,7 @@
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from agents.compliance import get_guard
-from api.deps import AnyRole
+from api.deps import AnyRole, ServicesDep
 from knowledge.anchors import LegalAnchor
 
 router = APIRouter(prefix="/v1/compliance", tags=["compliance"])
@@ -28,7 +27,7 @@ class CheckResponse(BaseModel):
 
 
 @router.post("/check")
-def check(body: CheckRequest, _caller: AnyRole) -> CheckResponse:
+def check(body: CheckRequest, _caller: AnyRole, services: ServicesDep) -> CheckResponse:
     """Which compliance rules the text breaks, where, and under which law."""
-    violations = get_guard().check(body.text)
+    violations = services.guard.check(body.text)
     return CheckResponse(compliant=not violations, violations=[ViolationPublic(**vars(v)) for v in violations])

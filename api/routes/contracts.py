@@ -5,8 +5,7 @@ from typing import Literal
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from agents.contract_risk import get_reviewer
-from api.deps import RepOrLegal
+from api.deps import RepOrLegal, ServicesDep
 from knowledge.anchors import LegalAnchor
 
 router = APIRouter(prefix="/v1/contracts", tags=["contracts"])
@@ -32,7 +31,7 @@ class ReviewResponse(BaseModel):
 
 
 @router.post("/review")
-def review(body: ReviewRequest, _caller: RepOrLegal) -> ReviewResponse:
+def review(body: ReviewRequest, _caller: RepOrLegal, services: ServicesDep) -> ReviewResponse:
     """Each risky clause with its type, severity, explanation, counter-clause and legal anchors."""
-    risks = get_reviewer().review(body.text, body.our_party)
+    risks = services.reviewer.review(body.text, body.our_party)
     return ReviewResponse(risks=[RiskPublic(**{**vars(r), "legal_anchors": list(r.legal_anchors)}) for r in risks])

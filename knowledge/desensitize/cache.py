@@ -36,6 +36,11 @@ class ConversationCache:
         self._conversations: TTLCache[str, _Conversation] = TTLCache(max_conversations, ttl_seconds)
         self._lock = Lock()
 
+    def reply(self, text: str, pseudonyms: Pseudonyms) -> Desensitized:
+        """A text written for the conversation (a suggestion), desensitized with its
+        placeholders before it is kept; not remembered as one of its messages."""
+        return self._desensitizer.desensitize(text, pseudonyms)
+
     def _conversation(self, key: tuple[str, str]) -> _Conversation:
         with self._lock:
             conversation = self._conversations.get(key) or _Conversation()

@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from core.errors import BadRequest
+from core.errors import BadRequest, field_errors, invalid_fields
 
 Role = Literal["customer", "rep"]
 SkipKind = Literal["malformed", "non_text", "empty"]
@@ -358,8 +358,8 @@ class ApiMessage(BaseModel):
 
 
 def _api_reason(exc: ValidationError) -> str:
-    fields = sorted({str(error["loc"][0]) for error in exc.errors() if error["loc"] and error["loc"][0] in ApiMessage.model_fields})
-    extra = any(error["type"] == "extra_forbidden" for error in exc.errors())
+    fields = [name for name in invalid_fields(exc) if name in ApiMessage.model_fields]
+    extra = any(error["type"] == "extra_forbidden" for error in field_errors(exc))
     parts = ([f"字段 {', '.join(fields)} 缺失或不合法"] if fields else []) + (["有多余的字段"] if extra else [])
     return "；".join(parts) + "：每条消息应为 {conversation_id, ts?, role: customer|rep, text}。"
 

@@ -10,7 +10,7 @@ from audit.periods import days
 from audit.report import build_report
 from core.db import get_engine, read_session
 from core.settings import Settings
-from knowledge.demo_simulation import REPS, simulate
+from agents.demo_simulation import REPS, simulate
 
 
 def test_when_days_are_simulated_then_the_review_sees_them_spread_over_those_days(tmp_path: Path) -> None:

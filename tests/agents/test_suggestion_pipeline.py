@@ -7,9 +7,11 @@ import time
 
 from agents.base import AgentContext, Draft
 from agents.compliance import get_guard
-from agents.controls import build_controls
-from agents.pipeline import SuggestPipeline
+from agents.controls import Controls, build_controls
 from agents.registry import AgentRegistry
+from agents.suggestions import SuggestionRequest, SuggestPipeline
+from agents.suggestions.model import ChatMessage, CustomerRef
+from audit.ledger import Actor
 from knowledge.catalog import load_catalog
 from knowledge.desensitize.cache import ConversationCache
 from prompts.library import get_prompt_library
@@ -44,15 +46,20 @@ def _pipeline(desensitizer, *agents) -> SuggestPipeline:
     )
 
 
-def _run(pipeline: SuggestPipeline, budget_ms: int):
+def _run(pipeline: SuggestPipeline, budget_ms: int, controls: Controls | None = None, attributes: dict | None = None):
     """The outcome and how long the pipeline took (asyncio.run itself then waits for stray threads)."""
 
     async def timed():
         started = time.perf_counter()
-        outcome = await pipeline.run(
-            owner="k", conversation_id="c", industry=None, attributes={}, messages=[("customer", "太贵了")], agents=None, budget_ms=budget_ms,
-            controls=build_controls({}),
+        request = SuggestionRequest(
+            owner=Actor(key_id="k", role="rep"),
+            conversation_id="c",
+            customer=CustomerRef("c1", None, attributes or {}),
+            messages=(ChatMessage("customer", "太贵了"),),
+            arrived_at=started,
+            budget_ms=budget_ms,
         )
+        outcome = await pipeline.run(request, controls or build_controls({}))
         return outcome, time.perf_counter() - started
 
     return asyncio.run(timed())
@@ -71,3 +78,10 @@ def test_when_drafts_break_rules_then_they_are_repaired_or_dropped_and_recorded(
     assert [s.text for s in outcome.suggestions] == ["这是更合适的方案。"]
     assert {tuple(i["rules"]) for i in outcome.interventions} == {("guaranteed-return", "ranking-claim"), ("superlative",)}
     assert any("证据不足" in note for note in outcome.reasons)
+
+
+def test_when_trigger_rules_are_too_costly_then_they_are_skipped_within_the_budget(desensitizer) -> None:
+    costly = {"id": "costly", "description": "嵌套推导", "condition": "customer.attributes.xs.exists(a, customer.attributes.xs.exists(b, a + b < 0))", "action": {"tags": ["never"]}}
+    outcome, seconds = _run(_pipeline(desensitizer), budget_ms=400, controls=build_controls({}, rules=[costly]), attributes={"xs": list(range(50))})
+    assert seconds < 0.6 and outcome.rules["fired"] == []
+    assert any("触发规则未在" in note for note in outcome.reasons)

@@ -1,17 +1,20 @@
-"""The 智策 path: desensitize → scenario → trigger rules → agents (extractive, then the LLM
-composer when one is configured) under one deadline → compliance → rank → chart."""
+"""The 智策 path, as named steps: desensitize → scenario → trigger rules → agents (extractive,
+then the LLM composer when one is configured) under one deadline → compliance → rank → chart.
+
+It yields :data:`Stage` values; :mod:`agents.suggestions.service` records them in the
+ledger and turns them into the rep's events."""
 
 from __future__ import annotations
 
 import asyncio
 import time
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from agents.base import AgentContext, Draft, Turn
+from agents.base import Agent, AgentContext, Draft, Turn
 from agents.charts import comparison_chart
 from agents.retrieval import rival_and_ours
 from agents.compliance import ComplianceGuard
@@ -26,6 +29,8 @@ from knowledge.catalog import Catalog
 from knowledge.desensitize import Pseudonyms
 from knowledge.desensitize.cache import ConversationCache
 from knowledge.store import KnowledgeStore
+from agents.suggestions.model import SuggestionRequest
+from core.desensitized import DesensitizedText
 from prompts.library import PromptLibrary
 
 if TYPE_CHECKING:
@@ -45,7 +50,7 @@ class Suggestion:
     scenario: str
     agent: str
     agent_version: str
-    text: str  # desensitized
+    text: DesensitizedText  # what the rep may send, with the conversation's placeholders
     confidence: float
     anchors: tuple[dict[str, str], ...]
     sources: tuple[dict[str, Any], ...]
@@ -59,7 +64,7 @@ class Outcome:
     chart: dict[str, Any] | None
     degraded: bool
     reasons: list[str]
-    context: list[dict[str, str]]  # desensitized turns given to the agents
+    context: tuple[Turn, ...]  # the desensitized turns given to the agents
     agents: list[str]
     interventions: list[dict[str, Any]] = field(default_factory=list)
     pseudonyms: Pseudonyms = field(default_factory=Pseudonyms)
@@ -69,7 +74,32 @@ class Outcome:
     llm: list[dict[str, Any]] = field(default_factory=list)  # per agent: prompt, used or why not
 
 
+@dataclass(frozen=True)
+class ScenarioKnown:
+    outcome: Outcome  # filled in as the agents answer
+
+
+@dataclass(frozen=True)
+class Accepted:
+    suggestion: Suggestion
+
+
+@dataclass(frozen=True)
+class Charted:
+    chart: dict[str, Any]  # {"title", "vega_lite"}
+
+
+@dataclass(frozen=True)
+class Finished:
+    outcome: Outcome
+
+
+Stage = ScenarioKnown | Accepted | Charted | Finished
+
+
 class SuggestPipeline:
+    """The agents and what they draw on, composed once; one :meth:`stream` per press of 智策."""
+
     def __init__(
         self,
         registry: AgentRegistry,
@@ -86,68 +116,84 @@ class SuggestPipeline:
     def agent_names(self) -> list[str]:
         return self._registry.names
 
-    async def run(self, **request: Any) -> Outcome:
-        """The whole outcome at once (see :meth:`stream` for the arguments)."""
-        async for kind, value in self.stream(**request):
-            if kind == "done":
-                return value
+    async def run(self, request: SuggestionRequest, controls: Controls, composer: LlmComposer | None = None) -> Outcome:
+        """The whole outcome at once (see :meth:`stream`)."""
+        async for stage in self.stream(request, controls, composer):
+            if isinstance(stage, Finished):
+                return stage.outcome
         raise RuntimeError("stream ended without an outcome")
 
-    async def stream(
-        self,
-        *,
-        owner: str,
-        conversation_id: str,
-        industry: str | None,
-        attributes: dict[str, Any],
-        messages: Sequence[tuple[str, str]],
-        agents: Sequence[str] | None,
-        budget_ms: int,
-        controls: Controls,
-        composer: LlmComposer | None = None,
-        started_at: float | None = None,
-    ) -> AsyncIterator[tuple[str, Any]]:
-        """Yield ("start", Outcome) once the scenario is known, ("suggestion", Suggestion)
-        as each passes the guard, ("chart", dict) if there is one, then ("done", Outcome);
-        all within ``budget_ms``. With a ``composer``, agents' drafts are reworded by the
-        LLM from the same grounding; if it fails or runs late the extractive drafts stand.
-        ``started_at`` (perf_counter) is when the request arrived: the budget counts from there."""
-        deadline = (started_at or time.perf_counter()) + budget_ms / 1000
-        window = list(messages)[-CONTEXT_WINDOW:]
-        masked, pseudonyms = await asyncio.to_thread(self._cache.desensitize, owner, conversation_id, [text for _, text in window])
-        turns = tuple(Turn(role, result.text) for (role, _), result in zip(window, masked, strict=True))
+    async def stream(self, request: SuggestionRequest, controls: Controls, composer: LlmComposer | None = None) -> AsyncIterator[Stage]:
+        """Yield :class:`ScenarioKnown` once the scenario is known, :class:`Accepted` as each
+        suggestion passes the guard, :class:`Charted` if there is a chart, then :class:`Finished`;
+        all within the request's budget, counted from its arrival. With a ``composer``, agents'
+        drafts are reworded by the LLM from the same grounding; if it fails or runs late the
+        extractive drafts stand."""
+        deadline = request.arrived_at + request.budget_ms / 1000
+        turns, pseudonyms = await self._desensitize(request)
         customer_turns = [t.text for t in turns if t.role == "customer"]
         scenario = await asyncio.to_thread(classify, customer_turns, self._catalog, controls.taxonomy, self._store)
+        evaluation = await self._trigger_rules(request, turns, scenario, controls, deadline)
+        names = self._agent_names(request, scenario, evaluation.effects)
+        customer = request.customer
+        context = AgentContext(turns, scenario, customer.industry, customer.attributes, self._store, self._catalog, tuple(evaluation.effects.retrieve_tags))
+        outcome = Outcome(scenario, [], None, False, [], turns, names, pseudonyms=pseudonyms)
+        outcome.tags, outcome.case_libraries = list(evaluation.effects.tags), list(evaluation.effects.case_libraries)
+        outcome.rules = {"fired": list(evaluation.fired), "errors": [{"rule": rule, "error": error} for rule, error in evaluation.errors]}
+        outcome.reasons += [error for rule, error in evaluation.errors if rule == "*"]
+        yield ScenarioKnown(outcome)
+
+        chosen = [self._registry.get(name) for name in names]
+        if time.perf_counter() >= deadline:  # desensitizing a long, new conversation used the whole budget
+            chosen = []
+            outcome.degraded = True
+            outcome.reasons.append(f"对话脱敏、场景判断与触发规则已用完 {request.budget_ms} ms 预算，本次未运行智能体")
+        async for suggestion in self._run_agents(chosen, context, request, controls, composer, deadline, outcome):
+            yield Accepted(suggestion)
+        if len(outcome.suggestions) < TOP:
+            outcome.reasons.append(f"证据不足：只有 {len(outcome.suggestions)} 条建议达到置信度阈值并通过合规检查")
+        outcome.chart = self._chart(context)
+        if outcome.chart is not None:
+            yield Charted(outcome.chart)
+        yield Finished(outcome)
+
+    async def _desensitize(self, request: SuggestionRequest) -> tuple[tuple[Turn, ...], Pseudonyms]:
+        """The last messages, desensitized (placeholders numbered per conversation)."""
+        window = request.messages[-CONTEXT_WINDOW:]
+        masked, pseudonyms = await asyncio.to_thread(
+            self._cache.desensitize, request.owner.key_id or "", request.conversation_id, [m.text for m in window]
+        )
+        return tuple(Turn(m.role, result.text) for m, result in zip(window, masked, strict=True)), pseudonyms
+
+    async def _trigger_rules(self, request: SuggestionRequest, turns: tuple[Turn, ...], scenario: str, controls: Controls, deadline: float) -> Evaluation:
+        """The trigger rules, within their slice of the budget: a costly rule must not eat the agents' time."""
+        customer_turns = [t.text for t in turns if t.role == "customer"]
         signals = Signals(
             scenario=scenario,
-            industry=industry,
+            industry=request.customer.industry,
             turns=len(turns),
             customer_turns=len(customer_turns),
             competitors=tuple(p.name for p in self._catalog.mentioned("\n".join(customer_turns)) if not p.ours),
             text=customer_turns[-1] if customer_turns else "",
         )
-        try:  # rules get a slice of the budget: a costly rule must not eat the agents' time
-            rules_timeout = max(0.0, min(RULES_SHARE * budget_ms / 1000, deadline - time.perf_counter()))
-            evaluation = await asyncio.wait_for(asyncio.to_thread(controls.rule_set.evaluate, attributes, signals), rules_timeout)
+        timeout = max(0.0, min(RULES_SHARE * request.budget_ms / 1000, deadline - time.perf_counter()))
+        try:
+            return await asyncio.wait_for(asyncio.to_thread(controls.rule_set.evaluate, request.customer.attributes, signals), timeout)
         except TimeoutError:
-            evaluation = Evaluation([], [("*", f"触发规则未在 {round(rules_timeout * 1000)} ms 内算完，本次未应用")], Effects())
-        effects = evaluation.effects
-        names = list(dict.fromkeys(agents)) if agents else [a.name for a in self._registry.for_scenario(scenario)]
-        if not agents:
-            names += [name for name in effects.boost_agents if name in self._registry.names and name not in names]
-        chosen = [self._registry.get(name) for name in names]
-        context = AgentContext(turns, scenario, industry, attributes, self._store, self._catalog, tuple(effects.retrieve_tags))
-        outcome = Outcome(scenario, [], None, False, [], [{"role": t.role, "text": t.text} for t in turns], names, pseudonyms=pseudonyms)
-        outcome.tags, outcome.case_libraries = list(effects.tags), list(effects.case_libraries)
-        outcome.rules = {"fired": list(evaluation.fired), "errors": [{"rule": rule, "error": error} for rule, error in evaluation.errors]}
-        outcome.reasons += [error for rule, error in evaluation.errors if rule == "*"]
-        yield "start", outcome
+            return Evaluation([], [("*", f"触发规则未在 {round(timeout * 1000)} ms 内算完，本次未应用")], Effects())
 
-        if time.perf_counter() >= deadline:  # desensitizing a long, new conversation used the whole budget
-            chosen = []
-            outcome.degraded = True
-            outcome.reasons.append(f"对话脱敏、场景判断与触发规则已用完 {budget_ms} ms 预算，本次未运行智能体")
-        conversation = f"{owner}\x00{conversation_id}"
+    def _agent_names(self, request: SuggestionRequest, scenario: str, effects: Effects) -> list[str]:
+        """The agents asked for, else the scenario's, plus those the trigger rules add."""
+        if request.agents:
+            return list(dict.fromkeys(request.agents))
+        names = [a.name for a in self._registry.for_scenario(scenario)]
+        return names + [name for name in effects.boost_agents if name in self._registry.names and name not in names]
+
+    async def _run_agents(
+        self, chosen: list[Agent], context: AgentContext, request: SuggestionRequest, controls: Controls, composer: LlmComposer | None, deadline: float, outcome: Outcome
+    ) -> AsyncIterator[Suggestion]:
+        """The agents concurrently; each one's drafts through the guard as soon as it returns."""
+        conversation = f"{request.owner.key_id}\x00{request.conversation_id}"
         tasks = {
             asyncio.ensure_future(
                 draft_with_llm(agent, context, _AGENT_THREADS, composer, controls.prompt_for(self._prompts, agent.name, conversation) if composer else None, deadline)
@@ -169,17 +215,17 @@ class SuggestPipeline:
                         outcome.degraded = True
                         outcome.reasons.append(f"{tasks[task].name}：{run.llm['message']}已改用检索式建议")
                 for suggestion in self._accept(run.drafts, outcome, controls, run.prompt_version):
-                    yield "suggestion", suggestion
+                    yield suggestion
         for task in pending:
             outcome.degraded = True
-            outcome.reasons.append(f"{tasks[task].name} 未在 {budget_ms} ms 内完成，已跳过")
-        if len(outcome.suggestions) < TOP:
-            outcome.reasons.append(f"证据不足：只有 {len(outcome.suggestions)} 条建议达到置信度阈值并通过合规检查")
+            outcome.reasons.append(f"{tasks[task].name} 未在 {request.budget_ms} ms 内完成，已跳过")
+
+    def _chart(self, context: AgentContext) -> dict[str, Any] | None:
+        """One comparison chart from the catalog, when the talk names our product and a rival."""
         rival, ours = rival_and_ours(context)
-        if rival and ours:
-            outcome.chart = {"title": f"{ours.name} 与 {rival.name} 对比", "vega_lite": comparison_chart(ours, rival, scenario)}
-            yield "chart", outcome.chart
-        yield "done", outcome
+        if not (rival and ours):
+            return None
+        return {"title": f"{ours.name} 与 {rival.name} 对比", "vega_lite": comparison_chart(ours, rival, context.scenario)}
 
     def _accept(self, drafts: list[Draft], outcome: Outcome, controls: Controls, prompt_version: str | None) -> list[Suggestion]:
         """One agent's drafts, best first, through the guard and the threshold, added to
@@ -210,7 +256,7 @@ class SuggestPipeline:
                     scenario=outcome.scenario,
                     agent=draft.agent,
                     agent_version=self._registry.get(draft.agent).version,
-                    text=enforced.text,
+                    text=self._cache.reply(enforced.text, outcome.pseudonyms).text,
                     confidence=draft.confidence,
                     anchors=tuple(anchors),
                     sources=tuple({"snippet_id": s.snippet_id, "score": s.score} for s in draft.sources),

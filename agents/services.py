@@ -1,0 +1,98 @@
+"""The composition root: every service the product runs on, built once from the settings.
+
+The API builds one :class:`Services` in its lifespan (``api.app``) and hands its parts to
+routes through ``api.deps``; `zhice demo simulate` builds one of its own. Tests build one
+(or pass their own to ``create_app``) and override it whole: nothing here is looked up by
+object ids or rebuilt per request. Heavy engines (LAC, the embedder) stay process-wide
+behind their own caches, so two ``Services`` on the same settings share them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Engine
+
+from agents.compliance import ComplianceGuard, get_guard
+from agents.contract_risk import get_reviewer
+from agents.contract_risk.detector import ContractReviewer
+from agents.controls import Controls, current_controls
+from agents.registry import AgentRegistry, get_registry
+from agents.rules import Signals
+from agents.suggestions import SuggestionService, SuggestPipeline
+from core.db import get_engine, upgrade, write_session
+from core.settings import Settings
+from knowledge.catalog import Catalog, load_catalog
+from knowledge.demo_data import load_demo
+from knowledge.desensitize import Desensitizer, get_desensitizer
+from knowledge.desensitize.cache import ConversationCache
+from knowledge.snippets.pool import sync as sync_pool
+from knowledge.store import KnowledgeStore, get_store
+from prompts.library import PromptLibrary, get_prompt_library
+
+if TYPE_CHECKING:
+    from agents.composers.llm import LlmComposer
+
+
+@dataclass(frozen=True)
+class Services:
+    """What the routes, the CLI's long-running commands and the simulation work with."""
+
+    settings: Settings
+    engine: Engine
+    store: KnowledgeStore
+    desensitizer: Desensitizer
+    catalog: Catalog
+    guard: ComplianceGuard
+    reviewer: ContractReviewer
+    registry: AgentRegistry
+    prompts: PromptLibrary
+    suggestions: SuggestionService
+    composer: LlmComposer | None = None
+
+    def controls(self) -> Controls:
+        """The manager controls in force now (read from the database, cached for seconds)."""
+        return current_controls(self.engine, self.settings)
+
+    def start(self, *, demo: bool = False) -> None:
+        """Ready to serve: migrations, the demo data (with ``demo``, once), the pool made to
+        hold exactly what the database approved, and every cold start paid now rather than
+        on a rep's first press (LAC, the embedder and the pool's index, the CEL parser)."""
+        upgrade(self.engine)
+        if demo:
+            load_demo(self.store, self.engine)
+        with write_session(self.engine) as session:
+            sync_pool(session, self.store)
+        self.desensitizer.desensitize("预热：王总 13800138000")
+        self.store.queries_warm()
+        self.controls().rule_set.evaluate({}, Signals(scenario="other"))
+
+    async def aclose(self) -> None:
+        if self.composer is not None:
+            await self.composer.aclose()
+
+
+def build_services(settings: Settings) -> Services:
+    """Everything, from the settings; the LLM composer only when ZHICE_LLM_BASE_URL is set.
+    Call it inside a running event loop when an LLM is configured (its HTTP client belongs
+    to that loop)."""
+    engine = get_engine(settings.resolved_database_url)
+    store = get_store(settings)
+    secret = settings.secret_key.get_secret_value()
+    desensitizer = get_desensitizer(secret)
+    catalog, guard, registry, prompts = load_catalog(), get_guard(), get_registry(), get_prompt_library()
+    pipeline = SuggestPipeline(registry, store, catalog, guard, ConversationCache(desensitizer), prompts)
+    composer = llm_composer(settings)
+    suggestions = SuggestionService(pipeline, engine, desensitizer, secret, lambda: current_controls(engine, settings), composer)
+    return Services(settings, engine, store, desensitizer, catalog, guard, get_reviewer(), registry, prompts, suggestions, composer)
+
+
+def llm_composer(settings: Settings) -> LlmComposer | None:
+    """The LLM composer when ZHICE_LLM_BASE_URL is set, else None: the extractive composer alone."""
+    if not settings.llm_base_url:
+        return None
+    from agents.composers.llm import LlmComposer  # langchain-openai takes ~3 s to import: only when used
+
+    key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else "not-needed"
+    return LlmComposer.for_endpoint(settings.llm_base_url, settings.llm_model, key)

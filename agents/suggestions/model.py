@@ -1,0 +1,137 @@
+"""What goes into the suggestion service and what comes out of it, free of any transport.
+
+A :class:`SuggestionRequest` goes in; a stream of :data:`SuggestEvent` comes out
+(``Started``, then ``Shown`` per suggestion, ``ChartReady`` if there is a chart,
+``Done``), a discriminated union on ``kind``. Texts in these events are the rep's
+view (the conversation's own values restored); the ledger holds the desensitized ones.
+A rep's action on a suggestion is an :class:`ActionCommand`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, Field, model_validator
+
+from audit.ledger import Actor
+
+
+@dataclass(frozen=True)
+class ChatMessage:
+    role: Literal["customer", "rep"]
+    text: str  # raw: desensitized by the pipeline before anything else sees it
+
+
+@dataclass(frozen=True)
+class CustomerRef:
+    id: str
+    industry: str | None = None
+    attributes: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SuggestionRequest:
+    """One press of 智策: who asks, about which conversation, within which budget."""
+
+    owner: Actor
+    conversation_id: str
+    customer: CustomerRef
+    messages: tuple[ChatMessage, ...]
+    arrived_at: float  # time.perf_counter() at arrival: the budget and latency count from here
+    budget_ms: int
+    agents: tuple[str, ...] | None = None  # only these agents (default: chosen by scenario)
+
+
+class AnchorView(BaseModel):
+    id: str
+    law: str
+    article: str
+    summary: str
+    rule: str
+    complies: str
+
+
+class SuggestionView(BaseModel):
+    """A suggestion as the rep sees it."""
+
+    id: str
+    agent: str
+    text: str
+    confidence: float
+    legal_anchors: list[AnchorView]
+    sources: list[dict[str, Any]]
+
+
+class ChartView(BaseModel):
+    id: str
+    title: str
+    vega_lite: dict[str, Any]
+    svg_url: str
+
+
+class ResponseSummary(BaseModel):
+    """What every answer to a press of 智策 says about itself."""
+
+    request_id: str
+    scenario: str
+    latency_ms: int
+    degraded: bool
+    notes: list[str] = Field(description="为什么建议少于三条、哪些步骤被跳过。")
+    tags: list[str] = Field(default_factory=list, description="触发规则给出的标记，如 escalate_vp（建议升级到 VP 跟进）。")
+    rules_fired: list[str] = Field(default_factory=list, description="本次触发的规则 id。")
+    case_libraries: list[str] = Field(default_factory=list, description="触发规则附上的案例库。")
+
+
+class _Event(BaseModel):
+    request_id: str
+    latency_ms: int  # since the request arrived
+
+
+class Started(_Event):
+    kind: Literal["started"] = "started"
+    scenario: str
+
+
+class Shown(_Event):
+    """A suggestion that passed the guard; it is in the ledger before this event exists."""
+
+    kind: Literal["shown"] = "shown"
+    suggestion: SuggestionView
+
+
+class ChartReady(_Event):
+    kind: Literal["chart"] = "chart"
+    chart: ChartView
+
+
+class Done(ResponseSummary):
+    """The whole answer; its summary is in the ledger before this event exists."""
+
+    kind: Literal["done"] = "done"
+    suggestions: list[SuggestionView]
+    chart: ChartView | None
+
+
+SuggestEvent = Annotated[Started | Shown | ChartReady | Done, Field(discriminator="kind")]
+
+
+class ActionCommand(BaseModel):
+    """What the rep did with a suggestion: recorded once per suggestion."""
+
+    action: Literal["adopted", "edited", "rejected", "ignored"]
+    final_text: str | None = Field(None, max_length=4000, description="发送给客户的最终文本：edited 时必填，其他操作不填。")
+    reason: str | None = Field(None, max_length=500, description="不采用的原因（可选，会脱敏后记录）。")
+
+    @model_validator(mode="after")
+    def _final_text_only_when_edited(self) -> ActionCommand:
+        if (self.action == "edited") != bool(self.final_text):
+            raise ValueError("final_text is required with action 'edited' and not allowed with the others")
+        return self
+
+
+class ActionRecorded(BaseModel):
+    event_id: int
+    suggestion_id: str
+    action: str
+    edit_distance: int | None

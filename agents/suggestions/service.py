@@ -1,0 +1,247 @@
+"""The suggestion service: the one way in to the 智策 path, for the API, the demo simulation
+and the benchmarks alike.
+
+:meth:`SuggestionService.stream` runs the pipeline apart from its caller and yields typed
+events; each suggestion is in the ledger before it is yielded, and the request's summary
+always is, also when the caller stops listening half-way (a rep who closes the sidebar):
+suggestions that never reached the caller are not counted as shown.
+:meth:`SuggestionService.act` holds the rules for a rep's action, and
+:meth:`SuggestionService.chart_svg` the rule for who may see a chart.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable
+from contextlib import aclosing
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from rapidfuzz.distance import Levenshtein
+from sqlalchemy import Engine
+
+from agents.charts import render_svg
+from agents.controls import Controls
+from agents.suggestions.model import (
+    ActionCommand,
+    ActionRecorded,
+    AnchorView,
+    ChartReady,
+    ChartView,
+    Done,
+    Shown,
+    Started,
+    SuggestEvent,
+    SuggestionRequest,
+    SuggestionView,
+)
+from agents.suggestions.pipeline import (
+    Accepted,
+    Charted,
+    Finished,
+    Outcome,
+    ScenarioKnown,
+    Suggestion,
+    SuggestPipeline,
+)
+from audit import events, ledger
+from audit.ledger import Actor
+from core.db import read_session, write_session
+from core.errors import Conflict, NotFound, ValidationFailed
+from core.hashing import pseudonym
+from knowledge.desensitize import Desensitizer, Pseudonyms
+
+if TYPE_CHECKING:
+    from agents.composers.llm import LlmComposer
+
+log = logging.getLogger("zhice.suggest")
+
+
+@dataclass
+class _Delivery:
+    """Whether the caller still listens, and which suggestions it received."""
+
+    connected: bool = True
+    shown: list[str] = field(default_factory=list)
+
+
+class SuggestionService:
+    """Suggestions, the rep's actions on them, and their charts; every step in the ledger."""
+
+    def __init__(
+        self,
+        pipeline: SuggestPipeline,
+        engine: Engine,
+        desensitizer: Desensitizer,
+        secret: str,
+        controls: Callable[[], Controls],
+        composer: LlmComposer | None = None,
+    ) -> None:
+        self._pipeline, self._engine, self._desensitizer = pipeline, engine, desensitizer
+        self._secret, self._controls, self._composer = secret, controls, composer
+        self._draining: set[asyncio.Task] = set()  # keeps producers alive until they finish
+
+    @property
+    def agent_names(self) -> list[str]:
+        return self._pipeline.agent_names
+
+    async def stream(self, request: SuggestionRequest) -> AsyncIterator[SuggestEvent]:
+        """``Started``, ``Shown`` per suggestion, ``ChartReady``, ``Done``. A bad request raises
+        before the first event; a failure inside the path is logged and ends the stream
+        without ``Done``."""
+        unknown = sorted(set(request.agents or ()) - set(self.agent_names))
+        if unknown:
+            raise ValidationFailed(f"未知的智能体 {', '.join(unknown)}：可选 {', '.join(self.agent_names)}。")
+        request_id = uuid.uuid4().hex  # names the chart and the ledger events
+        delivery = _Delivery()
+        queue: asyncio.Queue[SuggestEvent | None] = asyncio.Queue()
+        task = asyncio.get_running_loop().create_task(self._produce(request, request_id, delivery, queue))
+        self._draining.add(task)
+        task.add_done_callback(self._draining.discard)
+        try:
+            while (event := await queue.get()) is not None:
+                yield event
+        finally:
+            delivery.connected = False  # from here on, nothing more reaches this caller
+
+    async def answer(self, request: SuggestionRequest) -> Done:
+        """The whole answer at once."""
+        async with aclosing(self.stream(request)) as events:
+            async for event in events:
+                if isinstance(event, Done):
+                    return event
+        raise RuntimeError("the suggest path ended without an outcome (see the log)")
+
+    async def _produce(self, request: SuggestionRequest, request_id: str, delivery: _Delivery, queue: asyncio.Queue) -> None:
+        """Runs apart from the caller, so a caller that leaves cannot cut the ledger short."""
+        try:
+            async for event in self._events(request, request_id, delivery):
+                if delivery.connected:
+                    queue.put_nowait(event)
+        except Exception:
+            log.exception("suggest path failed")
+        finally:
+            queue.put_nowait(None)
+
+    async def _events(self, request: SuggestionRequest, request_id: str, delivery: _Delivery) -> AsyncIterator[SuggestEvent]:
+        controls = await asyncio.to_thread(self._controls)
+        pseudonyms = Pseudonyms()
+        async for stage in self._pipeline.stream(request, controls, self._composer):
+            latency_ms = round((time.perf_counter() - request.arrived_at) * 1000)
+            match stage:
+                case ScenarioKnown(outcome=outcome):
+                    pseudonyms = outcome.pseudonyms
+                    yield Started(request_id=request_id, scenario=outcome.scenario, latency_ms=latency_ms)
+                case Accepted(suggestion=suggestion) if delivery.connected:
+                    await asyncio.to_thread(self._record_shown, request, request_id, suggestion, latency_ms)
+                    delivery.shown.append(suggestion.id)
+                    yield Shown(request_id=request_id, suggestion=_view(suggestion, pseudonyms), latency_ms=latency_ms)
+                case Charted(chart=chart):
+                    yield ChartReady(request_id=request_id, chart=_chart_view(request_id, chart), latency_ms=latency_ms)
+                case Finished(outcome=outcome):
+                    if not delivery.connected:
+                        outcome.reasons.append("客户端在接收途中断开：未送达的建议未计入展示")
+                    await asyncio.to_thread(self._record_response, request, request_id, outcome, delivery.shown, latency_ms)
+                    yield _done(request_id, outcome, latency_ms)
+
+    def _record_shown(self, request: SuggestionRequest, request_id: str, suggestion: Suggestion, latency_ms: int) -> None:
+        """A suggestion goes into the ledger, desensitized, before the rep sees it."""
+        shown = events.SuggestionShown(
+            scenario=suggestion.scenario,
+            agent=suggestion.agent,
+            agent_version=suggestion.agent_version,
+            prompt_version=suggestion.prompt_version,  # null: extractive
+            text=suggestion.text,
+            confidence=suggestion.confidence,
+            sources=[events.Source(**source) for source in suggestion.sources],
+            anchors=[anchor["id"] for anchor in suggestion.anchors],
+            latency_ms=latency_ms,
+        )
+        with write_session(self._engine) as session:
+            ledger.append(session, shown, actor=request.owner, request_id=request_id, suggestion_id=suggestion.id)
+
+    def _record_response(self, request: SuggestionRequest, request_id: str, outcome: Outcome, shown: list[str], latency_ms: int) -> None:
+        """The request's summary: context (desensitized), chart, interventions, latency."""
+        response = events.SuggestResponse(
+            conversation=pseudonym(self._secret, request.conversation_id, "conversation"),
+            customer=pseudonym(self._secret, request.customer.id, "customer"),
+            industry=request.customer.industry,
+            scenario=outcome.scenario,
+            agents=outcome.agents,
+            context=[events.ContextTurn(role=turn.role, text=turn.text) for turn in outcome.context],
+            suggestions=shown,
+            interventions=[events.Intervention(**intervention) for intervention in outcome.interventions],
+            chart=events.Chart(**outcome.chart) if outcome.chart else None,
+            degraded=outcome.degraded,
+            notes=outcome.reasons,
+            rules=events.RulesRun.model_validate(outcome.rules),
+            tags=outcome.tags,
+            llm=[events.LlmRun.model_validate(run) for run in outcome.llm],
+            latency_ms=latency_ms,
+        )
+        with write_session(self._engine) as session:
+            ledger.append(session, response, actor=request.owner, request_id=request_id)
+
+    def act(self, actor: Actor, suggestion_id: str, command: ActionCommand) -> ActionRecorded:
+        """Record what the rep did with one of their suggestions; once per suggestion.
+        The final text (only when edited) and the reason are stored desensitized."""
+        final = self._desensitizer.desensitize(command.final_text).text if command.final_text else None
+        reason = self._desensitizer.desensitize(command.reason).text if command.reason else None
+        with read_session(self._engine) as session:
+            shown = ledger.find(session, "suggestion.shown", suggestion_id=suggestion_id)
+        if not shown or shown[0].actor_key_id != actor.key_id:
+            raise NotFound(f"没有编号为 {suggestion_id} 的建议（或它不属于你）：请使用 /v1/suggest 返回的建议 id。")
+        suggested = events.parse(shown[0].kind, shown[0].payload)
+        distance = Levenshtein.distance(suggested.text, final) if final is not None else None
+        if distance == 0:
+            raise ValidationFailed("final_text 与建议完全相同：请把 action 记为 adopted。")
+        with write_session(self._engine) as session:
+            if ledger.find(session, "suggestion.action", suggestion_id=suggestion_id):
+                raise Conflict("这条建议已经记录过操作；每条建议只记录一次。")
+            recorded = events.SuggestionAction(action=command.action, final_text=final, edit_distance=distance, reason=reason)
+            event = ledger.append(session, recorded, actor=actor, request_id=shown[0].request_id, suggestion_id=suggestion_id)
+            return ActionRecorded(event_id=event.seq, suggestion_id=suggestion_id, action=command.action, edit_distance=distance)
+
+    async def chart_svg(self, caller: Actor, chart_id: str) -> str:
+        """A response's chart rendered offline; a rep sees only their own."""
+        with read_session(self._engine) as session:
+            found = ledger.find(session, "suggest.response", request_id=chart_id)
+        mine = found and (caller.role != "rep" or found[0].actor_key_id == caller.key_id)
+        chart = events.parse(found[0].kind, found[0].payload).chart if mine else None
+        if chart is None:
+            raise NotFound(f"没有编号为 {chart_id} 的图表：请使用 /v1/suggest 返回的 chart.svg_url。")
+        return await asyncio.to_thread(render_svg, chart.vega_lite)
+
+
+def _view(suggestion: Suggestion, pseudonyms: Pseudonyms) -> SuggestionView:
+    """The rep's view: the conversation's own values back in place of placeholders."""
+    return SuggestionView(
+        id=suggestion.id,
+        agent=suggestion.agent,
+        text=pseudonyms.reidentify(suggestion.text),
+        confidence=suggestion.confidence,
+        legal_anchors=[AnchorView(**a) for a in suggestion.anchors],
+        sources=list(suggestion.sources),
+    )
+
+
+def _chart_view(request_id: str, chart: dict) -> ChartView:
+    return ChartView(id=request_id, svg_url=f"/v1/charts/{request_id}.svg", **chart)
+
+
+def _done(request_id: str, outcome: Outcome, latency_ms: int) -> Done:
+    return Done(
+        request_id=request_id,
+        scenario=outcome.scenario,
+        suggestions=[_view(s, outcome.pseudonyms) for s in outcome.suggestions],
+        chart=_chart_view(request_id, outcome.chart) if outcome.chart else None,
+        latency_ms=latency_ms,
+        degraded=outcome.degraded,
+        notes=outcome.reasons,
+        tags=outcome.tags,
+        rules_fired=outcome.rules["fired"],
+        case_libraries=outcome.case_libraries,
+    )

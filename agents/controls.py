@@ -32,7 +32,7 @@ from agents.rules import RuleSet, TriggerRule, load_rules, validate_rule
 from audit import ledger
 from core import clock
 from core.db import UtcDateTime, after_commit, is_write_session, read_session
-from core.errors import NotFound, ValidationFailed
+from core.errors import NotFound, ValidationFailed, invalid_fields
 from core.settings import Settings
 from knowledge.taxonomy import Scenario, Taxonomy, load_taxonomy
 from prompts.library import PromptLibrary, PromptTemplate
@@ -136,8 +136,7 @@ def _validated(key: ControlKey, value: Any, library: PromptLibrary | None = None
             raise ValidationFailed("新增场景的 key 不能与已有场景重复。")
         return [a.model_dump() for a in additions]
     except ValidationError as exc:
-        fields = sorted({".".join(map(str, e["loc"])) or key for e in exc.errors()})
-        raise ValidationFailed(f"{key} 的取值无效（{', '.join(fields)}）：请按接口文档修改后重试。") from None
+        raise ValidationFailed(f"{key} 的取值无效（{', '.join(invalid_fields(exc, root=key))}）：请按接口文档修改后重试。") from None
 
 
 def stored(session: Session, key: ControlKey) -> Any | None:

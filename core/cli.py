@@ -15,11 +15,12 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from agents.cli import controls_app, scripts_app
 from audit.cli import audit_app
+from audit.key_lifecycle import create_key, revoke_key
 from audit.ledger import CLI_ADMIN
 from core.cli_context import console, load_settings, migrated_engine
 from core.db import current_revision, get_engine, read_session, write_session
 from core.errors import ZhiceError, describe_errors
-from core.keys import ApiKeyCreate, Role, create_key, list_keys, revoke_key
+from core.keys import ApiKeyCreate, Role, list_keys
 from core.settings import get_settings
 from evals.cli import eval_app
 from knowledge.cli import demo_app, desensitize_command

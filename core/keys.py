@@ -4,6 +4,10 @@ A key looks like ``zk_<12 hex key id>_<43 url-safe chars>`` (256 random bits), s
 fast unsalted hash is enough: nobody can guess their way back to a key from
 its hash, and checking a key costs one indexed lookup. The public key id is
 what the ledger, logs and ``zhice keys list`` show.
+
+Creating and revoking a key is recorded in the ledger, which lives a floor up:
+those two steps are in :mod:`audit.key_lifecycle`. This module keeps the table,
+the key format, hashing and lookup (all that authentication needs).
 """
 
 from __future__ import annotations
@@ -17,9 +21,8 @@ from sqlalchemy import Column, String
 from pydantic import field_validator
 from sqlmodel import Field, Session, SQLModel, select
 
-from audit import ledger
 from core.db import UtcDateTime
-from core.errors import NotFound, Unauthorized
+from core.errors import Unauthorized
 
 KEY_PREFIX = "zk_"
 
@@ -77,8 +80,8 @@ def hash_key(key: str) -> str:
     return hashlib.sha256(key.encode("utf-8")).hexdigest()
 
 
-def create_key(session: Session, data: ApiKeyCreate, *, actor: ledger.Actor) -> ApiKeyCreated:
-    """Create a key in the caller's write session; the clear key is only in the result."""
+def new_key(data: ApiKeyCreate) -> tuple[ApiKey, str]:
+    """A new, unsaved row and its clear key (which only the caller ever sees)."""
     key_id = secrets.token_hex(6)
     key = f"{KEY_PREFIX}{key_id}_{secrets.token_urlsafe(32)}"
     row = ApiKey(
@@ -88,10 +91,7 @@ def create_key(session: Session, data: ApiKeyCreate, *, actor: ledger.Actor) -> 
         key_hash=hash_key(key),
         created_at=datetime.now(UTC),
     )
-    session.add(row)
-    session.flush()
-    ledger.append(session, "key.created", {"key_id": key_id, "role": data.role}, actor=actor)
-    return ApiKeyCreated(**ApiKeyPublic.model_validate(row).model_dump(), key=key)
+    return row, key
 
 
 def list_keys(session: Session, *, include_revoked: bool = False) -> list[ApiKey]:
@@ -99,18 +99,6 @@ def list_keys(session: Session, *, include_revoked: bool = False) -> list[ApiKey
     if not include_revoked:
         statement = statement.where(ApiKey.revoked_at.is_(None))
     return list(session.exec(statement))
-
-
-def revoke_key(session: Session, key_id: str, *, actor: ledger.Actor) -> ApiKey:
-    """Revoke a key at once; revoking a revoked key changes nothing."""
-    row = session.get(ApiKey, key_id, with_for_update=True)
-    if row is None:
-        raise NotFound(f"没有 id 为 {key_id!r} 的密钥：用 `zhice keys list --all` 查看现有密钥。")
-    if row.revoked_at is None:
-        row.revoked_at = datetime.now(UTC)
-        session.add(row)
-        ledger.append(session, "key.revoked", {"key_id": key_id, "role": row.role}, actor=actor)
-    return row
 
 
 def authenticate(session: Session, key: str) -> ApiKey | None:

@@ -15,10 +15,11 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from sqlalchemy import Engine
 from sqlmodel import select
 
+from audit.key_lifecycle import create_key, revoke_key
 from audit.ledger import CLI_ADMIN
 from core import clock
 from core.db import get_engine, write_session
-from core.keys import ApiKeyCreate, Role, create_key, revoke_key
+from core.keys import ApiKeyCreate, Role
 from core.settings import Settings
 from knowledge.snippets.models import Snippet, SnippetStatus
 from knowledge.store import CLAUSES, POOL, SCRIPTS, KnowledgeStore

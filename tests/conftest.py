@@ -20,9 +20,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from api.app import create_app
+from audit.key_lifecycle import create_key
 from audit.ledger import CLI_ADMIN
 from core.db import get_engine, upgrade, write_session
-from core.keys import ApiKeyCreate, Role, create_key
+from core.keys import ApiKeyCreate, Role
 from core.settings import Settings, get_settings
 
 POSTGRES_URL = os.environ.get("ZHICE_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")

@@ -3,8 +3,9 @@
 from fastapi import APIRouter, status
 
 from api.deps import AnyRole, CurrentAdmin, EngineDep, SessionDep
+from audit.key_lifecycle import create_key, revoke_key
 from core.db import write_session
-from core.keys import ApiKeyCreate, ApiKeyCreated, ApiKeyPublic, create_key, list_keys, revoke_key
+from core.keys import ApiKeyCreate, ApiKeyCreated, ApiKeyPublic, list_keys
 
 router = APIRouter(prefix="/v1", tags=["keys"])
 

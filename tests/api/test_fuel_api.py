@@ -12,8 +12,9 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from audit import ledger
+from audit.key_lifecycle import create_key
 from core.db import get_engine, read_session, write_session
-from core.keys import ApiKeyCreate, Role, create_key
+from core.keys import ApiKeyCreate, Role
 from core.settings import Settings
 from tests.conftest import demo_service
 

@@ -12,7 +12,6 @@ import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 from threading import Lock
 from typing import Annotated, Any, Literal
 
@@ -24,14 +23,14 @@ from pydantic import (
     TypeAdapter,
     ValidationError,
 )
-from sqlalchemy import Column, Engine, String, Text
-from sqlmodel import Field as SQLField
-from sqlmodel import Session, SQLModel
+from sqlalchemy import Engine
+from sqlmodel import Session
 
+from agents.control_table import Control
 from agents.rules import RuleSet, TriggerRule, load_rules, validate_rule
 from audit import ledger
 from core import clock
-from core.db import UtcDateTime, after_commit, is_write_session, read_session
+from core.db import after_commit, is_write_session, read_session
 from core.errors import NotFound, ValidationFailed, invalid_fields
 from core.settings import Settings
 from knowledge.taxonomy import Scenario, Taxonomy, load_taxonomy
@@ -39,15 +38,6 @@ from prompts.library import PromptLibrary, PromptTemplate
 
 ControlKey = Literal["thresholds", "rules", "canary", "taxonomy"]
 CACHE_SECONDS = 2.0
-
-
-class Control(SQLModel, table=True):
-    __tablename__ = "control"
-
-    key: str = SQLField(sa_column=Column(String(32), primary_key=True))
-    value: str = SQLField(sa_column=Column(Text, nullable=False))
-    updated_at: datetime = SQLField(sa_column=Column(UtcDateTime, nullable=False))
-    updated_by: str | None = SQLField(default=None, sa_column=Column(String(32)))
 
 
 class CanaryRoute(BaseModel):

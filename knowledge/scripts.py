@@ -8,18 +8,16 @@ ones are in the store's script collection (where agents retrieve them).
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import Column, Integer, String, Text
-from sqlmodel import Field as SQLField
-from sqlmodel import Session, SQLModel, select
+from sqlmodel import Session, select
 
 from audit import ledger
 from core import clock
-from core.db import UtcDateTime, after_commit
+from core.db import after_commit
 from core.errors import Conflict, NotFound
+from knowledge.script_table import SampleScript
 from knowledge.snippets.review import Decision
 from knowledge.store import SCRIPTS, KnowledgeStore
 from knowledge.taxonomy import require_scenario
@@ -30,20 +28,6 @@ class ScriptStatus(StrEnum):
     approved = "approved"
     rejected = "rejected"
     retired = "retired"
-
-
-class SampleScript(SQLModel, table=True):
-    __tablename__ = "sample_script"
-
-    id: str = SQLField(sa_column=Column(String(32), primary_key=True))
-    scenario: str = SQLField(sa_column=Column(String(64), nullable=False))
-    text: str = SQLField(sa_column=Column(Text, nullable=False))  # desensitized
-    status: str = SQLField(sa_column=Column(String(16), nullable=False, index=True))
-    revision: int = SQLField(sa_column=Column(Integer, nullable=False))
-    created_at: datetime = SQLField(sa_column=Column(UtcDateTime, nullable=False))
-    updated_at: datetime = SQLField(sa_column=Column(UtcDateTime, nullable=False))
-    decided_by: str | None = SQLField(default=None, sa_column=Column(String(32)))
-    decision_reason: str | None = SQLField(default=None, sa_column=Column(Text))
 
 
 class ScriptDraft(BaseModel):

@@ -1,18 +1,17 @@
-"""Alembic environment: runs on the connection that core.db.upgrade() hands over."""
+"""Alembic environment: runs on the connection that core.db.upgrade() hands over.
+
+The models come from the ``zhice.tables`` entry-point group (see core.tables), never
+from an import of a higher floor.
+"""
 
 from alembic import context
-from sqlmodel import SQLModel
 
-import audit.ledger  # noqa: F401  (registers tables for autogenerate)
-import core.keys  # noqa: F401
-import agents.controls  # noqa: F401
-import knowledge.scripts  # noqa: F401
-import knowledge.snippets.models  # noqa: F401
+from core.tables import table_metadata
 
 connection = context.config.attributes["connection"]
 context.configure(
     connection=connection,
-    target_metadata=SQLModel.metadata,
+    target_metadata=table_metadata(),
     render_as_batch=connection.dialect.name == "sqlite",
     transactional_ddl=True,
 )

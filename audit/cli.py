@@ -75,18 +75,19 @@ def report(
     """The quarterly human–AI collaboration review, offline, from the ledger."""
     import json
 
-    from audit.periods import current_quarter, days, quarter
+    from audit.periods import report_period
     from audit.render import to_csv, to_html
     from audit.report import build_report
+    from core.errors import ValidationFailed
 
     renderers = {"json": lambda r: json.dumps(r, ensure_ascii=False, indent=2), "csv": to_csv, "html": to_html}
     if format not in renderers:
         raise typer.BadParameter("format must be json, csv or html")
     tz = load_settings().tz
-    if from_ and to:
-        period = days(from_.date(), to.date(), tz)
-    else:
-        period = quarter(quarter_label or current_quarter(datetime.now(tz).date()), tz)
+    try:
+        period = report_period(quarter_label, from_ and from_.date(), to and to.date(), tz)
+    except ValidationFailed as refused:
+        raise typer.BadParameter(refused.detail) from None
     with read_session(migrated_engine()) as session:
         body = build_report(session, period, tz)
     text = renderers[format](body)

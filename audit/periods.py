@@ -42,3 +42,14 @@ def days(first: date, last: date, tz: ZoneInfo, label: str | None = None) -> Per
 
 def current_quarter(today: date) -> str:
     return f"{today.year}Q{(today.month - 1) // 3 + 1}"
+
+
+def report_period(quarter_label: str | None, first: date | None, last: date | None, tz: ZoneInfo) -> Period:
+    """The period a report asks for, the same for the API and the CLI: ``first`` to
+    ``last`` (both or neither), else the quarter ``quarter_label`` (default: the
+    current one in ``tz``). ValidationFailed says what is wrong."""
+    if (first is None) != (last is None):
+        raise ValidationFailed("from 与 to 需同时给出（或都不给，用 quarter）。")
+    if first is not None and last is not None:
+        return days(first, last, tz)
+    return quarter(quarter_label or current_quarter(datetime.now(tz).date()), tz)

@@ -1,6 +1,6 @@
 """The audit ledger, seen by auditors."""
 
-from datetime import date, datetime
+from datetime import date
 from typing import Literal
 
 from fastapi import APIRouter, Query, Response
@@ -8,11 +8,10 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel
 
 from api.deps import AuditorOrManager, CurrentAuditor, SessionDep, SettingsDep
-from audit.periods import current_quarter, days, quarter
+from audit.periods import report_period
 from audit.render import to_csv, to_html
 from audit.report import build_report
 from audit.verify import verify_ledger
-from core.errors import ValidationFailed
 
 router = APIRouter(prefix="/v1/audit", tags=["audit"])
 
@@ -45,9 +44,7 @@ async def report(
 ):
     """The quarterly human–AI collaboration review, from the ledger alone (verified first)."""
     tz = settings.tz
-    if (from_day is None) != (to_day is None):
-        raise ValidationFailed("from 与 to 需同时给出（或都不给，用 quarter）。")
-    period = days(from_day, to_day, tz) if from_day else quarter(quarter_label or current_quarter(datetime.now(tz).date()), tz)
+    period = report_period(quarter_label, from_day, to_day, tz)
     body = await run_in_threadpool(build_report, session, period, tz)
     if format == "csv":
         return Response(to_csv(body), media_type="text/csv; charset=utf-8")

@@ -1,5 +1,5 @@
 """`zhice controls …` and `zhice scripts …`: the manager's controls at the command line
-(the same validation and ledger events as the API)."""
+(the same validation and ledger events as the API); `zhice demo simulate`."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from audit.ledger import CLI_ADMIN
 from core.cli_context import console, load_settings, migrated_engine
@@ -122,3 +123,32 @@ def scripts_retire(script_id: str) -> None:
     with write_session(migrated_engine()) as session:
         scripts.retire(session, get_store(load_settings()), script_id, actor=CLI_ADMIN)
     console.print(f"script {script_id} retired")
+
+
+demo_app = typer.Typer(help="Synthetic demo data and behaviour.", no_args_is_help=True)
+
+
+@demo_app.command("simulate")
+def simulate_command(
+    days: Annotated[int, typer.Option(min=1, max=400, help="Days to simulate, ending today.")] = 90,
+    per_day: Annotated[int, typer.Option(min=1, max=50, help="Requests per rep and day.")] = 4,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 7,
+) -> None:
+    """Drive the real suggest and action paths with synthetic reps (use a fresh data dir)."""
+    from agents.demo_simulation import REPS, simulate
+
+    settings = load_settings()
+    columns = (TextColumn("模拟"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=console) as progress:
+        task = progress.add_task("requests", total=days * per_day * len(REPS))
+        summary = simulate(settings, days=days, per_day=per_day, seed=seed, progress=lambda: progress.advance(task))
+    actions = ", ".join(f"{name} {count}" for name, count in summary.actions.most_common())
+    console.print(f"simulated {summary.requests} requests, {summary.suggestions} suggestions; actions: {actions}")
+    console.print("now: [bold]zhice audit report --format html --out report.html[/]")
+
+
+def register_commands(app: typer.Typer) -> None:
+    """Add `controls`, `scripts` and `demo` to the root."""
+    app.add_typer(controls_app, name="controls")
+    app.add_typer(scripts_app, name="scripts")
+    app.add_typer(demo_app, name="demo")

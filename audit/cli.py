@@ -97,3 +97,8 @@ def report(
         out.write_text(text, encoding="utf-8")
     trust = "[green]ledger verified[/]" if body["trusted"] else f"[red]LEDGER BROKEN — figures untrusted[/]: {body['ledger_problem']}"
     console.print(f"report {period.label}: {body['totals']['shown']} suggestions; {trust}")
+
+
+def register_commands(app: typer.Typer) -> None:
+    """Add `audit` to the root."""
+    app.add_typer(audit_app, name="audit")

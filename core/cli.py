@@ -1,10 +1,16 @@
-"""The `zhice` command line: serve, db, keys, audit, desensitize, ingest, pool, controls, scripts, eval, demo."""
+"""The `zhice` command line: core's own `db` and `keys list`, and every package's sub-commands.
+
+The root never imports a sub-command module: each package exposes
+``register_commands(app)`` in its cli module and lists it in the entry-point group
+``zhice.commands`` (as simonw/llm's plugins do), so core stays the ground floor. A cli
+module imports its heavy dependencies inside its commands, so that `zhice keys list`
+loads no engine.
+"""
 
 from __future__ import annotations
 
-import os
 import sys
-from pathlib import Path
+from importlib.metadata import entry_points
 from typing import Annotated
 
 import typer
@@ -13,55 +19,18 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy.exc import SQLAlchemyError
 
-from agents.cli import controls_app, scripts_app
-from audit.cli import audit_app
-from audit.key_lifecycle import create_key, revoke_key
-from audit.ledger import CLI_ADMIN
-from core.cli_context import console, load_settings, migrated_engine
-from core.db import current_revision, get_engine, read_session, write_session
+from core.cli_context import ByName, console, load_settings, migrated_engine
+from core.db import current_revision, get_engine, read_session
 from core.errors import ZhiceError, describe_errors
-from core.keys import ApiKeyCreate, Role, list_keys
-from core.settings import get_settings
-from evals.cli import eval_app
-from knowledge.cli import demo_app, desensitize_command
-from knowledge.snippets.cli import ingest_command, pool_app
+from core.keys import list_keys
 
-app = typer.Typer(help="智策 (Zhice): AI co-pilot for B2B sales reps.", no_args_is_help=True, pretty_exceptions_enable=False)
+GROUP = "zhice.commands"
+
+app = typer.Typer(cls=ByName, help="智策 (Zhice): AI co-pilot for B2B sales reps.", no_args_is_help=True, pretty_exceptions_enable=False)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
-keys_app = typer.Typer(help="API keys; each carries one role.", no_args_is_help=True)
+keys_app = typer.Typer(cls=ByName, help="API keys; each carries one role.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(keys_app, name="keys")
-app.add_typer(audit_app, name="audit")
-app.command("desensitize")(desensitize_command)
-app.add_typer(eval_app, name="eval")
-app.add_typer(demo_app, name="demo")
-app.command("ingest")(ingest_command)
-app.add_typer(pool_app, name="pool")
-app.add_typer(controls_app, name="controls")
-app.add_typer(scripts_app, name="scripts")
-
-
-@app.command()
-def serve(
-    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
-    data_dir: Annotated[Path | None, typer.Option(help="Overrides ZHICE_DATA_DIR.")] = None,
-    demo: Annotated[bool, typer.Option(help="Load the synthetic demo data into an empty data dir.")] = False,
-) -> None:
-    """Start the API on embedded defaults (SQLite in the data dir)."""
-    import uvicorn
-
-    from api.app import create_app
-
-    if data_dir is not None:
-        os.environ["ZHICE_DATA_DIR"] = str(data_dir)
-        get_settings.cache_clear()
-    current = load_settings()
-    if demo:
-        console.print("[yellow]演示模式[/]：加载合成演示数据（首次约需数秒）。")
-    console.print(f"智策 listening on http://{host}:{port} (docs: /docs), data in {current.data_dir.resolve()}")
-    console.print("Create a key first: [bold]zhice keys create --role rep --name 张三[/]")
-    uvicorn.run(create_app(current, demo=demo), host=host, port=port, log_config=None)
 
 
 @db_app.command("upgrade")
@@ -77,18 +46,6 @@ def db_current() -> None:
     print(current_revision(get_engine(load_settings().resolved_database_url)) or "none")
 
 
-@keys_app.command("create")
-def keys_create(
-    role: Annotated[Role, typer.Option(help="The one role this key carries.")],
-    name: Annotated[str, typer.Option(help="Who or what uses the key.")],
-) -> None:
-    """Create a key; its clear value is printed once, as the last line."""
-    with write_session(migrated_engine()) as session:
-        created = create_key(session, ApiKeyCreate(name=name, role=role), actor=CLI_ADMIN)
-    console.print(f"created key {created.id} ({created.role}) for {created.name}; it is shown only once:")
-    print(created.key)
-
-
 @keys_app.command("list")
 def keys_list(include_revoked: Annotated[bool, typer.Option("--all", help="Include revoked keys.")] = False) -> None:
     """List keys (never their values)."""
@@ -100,12 +57,13 @@ def keys_list(include_revoked: Annotated[bool, typer.Option("--all", help="Inclu
     Console().print(table)
 
 
-@keys_app.command("revoke")
-def keys_revoke(key_id: Annotated[str, typer.Argument(help="The key id shown by `zhice keys list`.")]) -> None:
-    """Revoke a key at once."""
-    with write_session(migrated_engine()) as session:
-        row = revoke_key(session, key_id, actor=CLI_ADMIN)
-    console.print(f"key {row.id} revoked at {row.revoked_at:%Y-%m-%d %H:%M:%S} UTC")
+def register_commands(root: typer.Typer) -> None:
+    """Let every installed package add its sub-commands to ``root``."""
+    for entry_point in entry_points(group=GROUP):
+        entry_point.load()(root)
+
+
+register_commands(app)
 
 
 def main() -> None:

@@ -1,10 +1,12 @@
-"""What every `zhice` sub-command needs: the console, the settings, a migrated engine."""
+"""What every `zhice` sub-command needs: the console, the settings, a migrated engine, its group."""
 
 from __future__ import annotations
 
+import typer
 from pydantic import ValidationError
 from rich.console import Console
 from sqlalchemy import Engine
+from typer.core import TyperGroup
 
 from core.db import get_engine, upgrade
 from core.errors import ConfigError, describe_errors
@@ -26,3 +28,18 @@ def migrated_engine() -> Engine:
     engine = get_engine(load_settings().resolved_database_url)
     upgrade(engine)
     return engine
+
+
+class ByName(TyperGroup):
+    """A command group that lists its sub-commands by name (several packages add them, in no fixed order)."""
+
+    def list_commands(self, ctx: typer.Context) -> list[str]:
+        return sorted(self.commands)
+
+
+def command_group(app: typer.Typer, name: str) -> typer.Typer:
+    """The sub-command group ``name`` of ``app``, for a package that adds commands to another's group."""
+    for group in app.registered_groups:
+        if group.name == name:
+            return group.typer_instance
+    raise LookupError(f"zhice has no command group {name!r}")

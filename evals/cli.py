@@ -45,3 +45,8 @@ def pii(
                 out.print(f"  leak  {line}")
             for line in report.false_positives:
                 out.print(f"  false {line}")
+
+
+def register_commands(app: typer.Typer) -> None:
+    """Add `eval` to the root."""
+    app.add_typer(eval_app, name="eval")

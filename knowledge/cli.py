@@ -40,23 +40,6 @@ def desensitize_command(
     console.print(f"wrote {report.written} records to {target}; skipped {len(report.skipped)}")
 
 
-demo_app = typer.Typer(help="Synthetic demo data and behaviour.", no_args_is_help=True)
-
-
-@demo_app.command("simulate")
-def simulate_command(
-    days: Annotated[int, typer.Option(min=1, max=400, help="Days to simulate, ending today.")] = 90,
-    per_day: Annotated[int, typer.Option(min=1, max=50, help="Requests per rep and day.")] = 4,
-    seed: Annotated[int, typer.Option(help="Random seed.")] = 7,
-) -> None:
-    """Drive the real suggest and action paths with synthetic reps (use a fresh data dir)."""
-    from knowledge.demo_simulation import REPS, simulate
-
-    settings = load_settings()
-    columns = (TextColumn("模拟"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
-    with Progress(*columns, console=console) as progress:
-        task = progress.add_task("requests", total=days * per_day * len(REPS))
-        summary = simulate(settings, days=days, per_day=per_day, seed=seed, progress=lambda: progress.advance(task))
-    actions = ", ".join(f"{name} {count}" for name, count in summary.actions.most_common())
-    console.print(f"simulated {summary.requests} requests, {summary.suggestions} suggestions; actions: {actions}")
-    console.print("now: [bold]zhice audit report --format html --out report.html[/]")
+def register_commands(app: typer.Typer) -> None:
+    """Add `desensitize` to the root."""
+    app.command("desensitize")(desensitize_command)

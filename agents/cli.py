@@ -101,7 +101,7 @@ def scripts_add(scenario: Annotated[str, typer.Option()], text: Annotated[str, t
     masked = get_desensitizer(settings.secret_key.get_secret_value()).desensitize(text).text
     keys = set(_current().taxonomy.keys)
     with write_session(migrated_engine()) as session:
-        script = scripts.create(session, scripts.ScriptDraft(scenario=scenario, text=masked), scenarios=keys, actor=CLI_ADMIN)
+        script = scripts.create(session, scripts.ScriptDraft(scenario=scenario, text=masked).model_copy(update={"text": masked}), scenarios=keys, actor=CLI_ADMIN)
     console.print(f"script {script.id} created, pending legal review")
 
 

@@ -29,6 +29,7 @@ from sqlmodel import Session
 from agents.control_table import Control
 from agents.rules import RuleSet, TriggerRule, load_rules, validate_rule
 from audit import ledger
+from audit.events import ControlUpdated
 from core import clock
 from core.db import after_commit, is_write_session, read_session
 from core.errors import NotFound, ValidationFailed, invalid_fields
@@ -153,7 +154,7 @@ def change(session: Session, key: ControlKey, edit: Callable[[Any], Any], *, act
     row = session.get(Control, key) or Control(key=key, value="", updated_at=clock.now())
     row.value, row.updated_at, row.updated_by = json.dumps(clean, ensure_ascii=False), clock.now(), actor.key_id
     session.add(row)
-    ledger.append(session, "control.updated", {"key": key, "value": clean}, actor=actor, request_id=request_id)
+    ledger.append(session, ControlUpdated(key=key, value=clean), actor=actor, request_id=request_id)
     after_commit(session, _cache.clear)
     return clean
 

@@ -73,6 +73,8 @@ class KeyRevoked(_KeyEvent, kind="key.revoked"):
 
 
 class Source(_Part):
+    """A retrieved snippet a suggestion rests on, with its retrieval score."""
+
     snippet_id: str
     score: float
 
@@ -82,7 +84,7 @@ class SuggestionShown(LedgerPayload, kind="suggestion.shown"):
     scenario: str
     agent: str
     agent_version: str
-    prompt_version: str | None = Field(None, description="the LLM prompt (id@version); null: extractive; absent in the first rows")
+    prompt_version: str | None = Field(None, description="the LLM prompt (id@version); null: extractive")
     text: DesensitizedText
     confidence: float
     sources: list[Source]
@@ -91,17 +93,23 @@ class SuggestionShown(LedgerPayload, kind="suggestion.shown"):
 
 
 class ContextTurn(_Part):
+    """A turn of the conversation as the agents were given it."""
+
     role: str
     text: DesensitizedText
 
 
 class Intervention(_Part):
+    """The compliance guard repaired (or, ``dropped``, refused) an agent's draft."""
+
     agent: str
     rules: list[str]
     dropped: bool
 
 
 class Chart(_Part):
+    """The comparison chart of a response (a Vega-Lite spec)."""
+
     title: str
     vega_lite: dict[str, JsonValue]
 
@@ -112,6 +120,8 @@ class RuleError(_Part):
 
 
 class RulesRun(_Part):
+    """The trigger rules that fired, and those that failed with their error."""
+
     fired: list[str] = Field(default_factory=list)
     errors: list[RuleError] = Field(default_factory=list)
 
@@ -144,9 +154,9 @@ class SuggestResponse(LedgerPayload, kind="suggest.response"):
     chart: Chart | None
     degraded: bool
     notes: list[str] = Field(description="system notes on the run (not user text)")
-    rules: RulesRun = Field(default_factory=RulesRun, description="absent in the first rows")
-    tags: list[str] = Field(default_factory=list, description="absent in the first rows")
-    llm: list[LlmRun] = Field(default_factory=list, description="absent in the first rows")
+    rules: RulesRun = Field(default_factory=RulesRun)
+    tags: list[str] = Field(default_factory=list)
+    llm: list[LlmRun] = Field(default_factory=list)
     latency_ms: int
 
 
@@ -155,7 +165,7 @@ class SuggestionAction(LedgerPayload, kind="suggestion.action"):
     action: Literal["adopted", "edited", "rejected", "ignored"]
     final_text: DesensitizedText | None
     edit_distance: int | None
-    reason: DesensitizedText | None = Field(None, description="absent in the first rows")
+    reason: DesensitizedText | None = None
 
 
 # manager controls and sample scripts --------------------------------------------------
@@ -167,18 +177,20 @@ class ControlUpdated(LedgerPayload, kind="control.updated"):
     value: JsonValue
 
 
-class _ScriptEvent(LedgerPayload):
+class ScriptEvent(LedgerPayload):
+    """What every sample-script event records: the script's revision after the step."""
+
     script_id: str
     revision: int
     scenario: str
     status: str
 
 
-class _ScriptText(_ScriptEvent):
+class _ScriptText(ScriptEvent):
     text: DesensitizedText
 
 
-class _ScriptDecision(_ScriptEvent):
+class _ScriptDecision(ScriptEvent):
     reason: DesensitizedText
 
 
@@ -190,7 +202,7 @@ class ScriptEdited(_ScriptText, kind="script.edited"):
     """A new revision of a sample script, pending legal review again."""
 
 
-class ScriptRetired(_ScriptEvent, kind="script.retired"):
+class ScriptRetired(ScriptEvent, kind="script.retired"):
     """A sample script left the library."""
 
 

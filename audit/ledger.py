@@ -92,8 +92,7 @@ class LedgerEventPublic(LedgerEventBase):
 
 def append(
     session: Session,
-    event: LedgerPayload | str,
-    legacy_payload: dict[str, Any] | None = None,
+    event: LedgerPayload,
     *,
     actor: Actor,
     request_id: str | None = None,
@@ -104,18 +103,14 @@ def append(
 
     The event becomes durable when the caller commits; if the caller rolls
     back, no seq is consumed. Must be called inside :func:`core.db.write_session`.
-    Writers not yet moved to the models may still pass ``kind, payload_dict``.
     """
     if not is_write_session(session):
         raise LedgerError("ledger.append needs a session from core.db.write_session()")
-    if isinstance(event, LedgerPayload):
-        kind, payload = event.kind, event.payload()
-    elif isinstance(event, str) and isinstance(legacy_payload, dict):
-        kind, payload = event, legacy_payload
-    else:
-        raise LedgerError(f"ledger.append takes an event model from audit.events, not {type(event).__name__}")
+    if not isinstance(event, LedgerPayload):
+        raise LedgerError(f"ledger.append takes an event model from audit.events, not a {type(event).__name__}")
+    kind = event.kind
     try:
-        payload_text = canonical_json(payload)
+        payload_text = canonical_json(event.payload())
         payload_text.encode("utf-8")  # lone surrogates cannot be hashed
     except (TypeError, ValueError) as exc:
         raise LedgerError(f"ledger payload for {kind!r} is not plain JSON: {exc}") from exc

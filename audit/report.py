@@ -17,7 +17,9 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
-from audit import ledger
+from audit import events, ledger
+from audit.events import SuggestionAction, SuggestionShown, SuggestResponse
+from audit.ledger import LedgerEvent
 from audit.periods import Period
 from audit.verify import verify_ledger
 
@@ -94,7 +96,15 @@ def calibration(items: list[Shown], bins: int = 10) -> dict[str, Any]:
     return {"bins": table, "ece": round(ece, 4) if acted else None, "recommended": recommended, "acted": len(acted)}
 
 
-def deviations(items: list[Shown], responses: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+@dataclass(frozen=True)
+class Response:
+    """A ``suggest.response`` event and the request it answered."""
+
+    request_id: str
+    event: SuggestResponse
+
+
+def deviations(items: list[Shown], responses: list[Response]) -> dict[str, list[dict[str, Any]]]:
     """What the review meeting walks through."""
     def brief(item: Shown) -> dict[str, Any]:
         return {"suggestion_id": item.id, "agent": item.agent, "rep": item.rep, "confidence": item.confidence, "text": item.text}
@@ -111,12 +121,12 @@ def deviations(items: list[Shown], responses: list[dict[str, Any]]) -> dict[str,
         "low_confidence_adopted": [brief(i) for i in items if i.action == "adopted" and i.confidence < LOW_CONFIDENCE],
         "rep_outliers": outliers,
         "compliance_blocked": [
-            {"request_id": r["request_id"], "agent": i["agent"], "rules": i["rules"]}
+            {"request_id": r.request_id, "agent": i.agent, "rules": i.rules}
             for r in responses
-            for i in r.get("interventions", [])
-            if i.get("dropped")
+            for i in r.event.interventions
+            if i.dropped
         ],
-        "degraded_responses": [{"request_id": r["request_id"], "notes": r.get("notes", [])} for r in responses if r.get("degraded")],
+        "degraded_responses": [{"request_id": r.request_id, "notes": r.event.notes} for r in responses if r.event.degraded],
     }
 
 
@@ -130,36 +140,40 @@ def _percentiles(values: Iterable[float]) -> dict[str, float] | None:
     return {"p50": q[49], "p95": q[94], "p99": q[98], "max": values[-1]}
 
 
-def collect(session: Session, period: Period, tz: ZoneInfo) -> tuple[list[Shown], list[dict[str, Any]]]:
+def collect(session: Session, period: Period, tz: ZoneInfo) -> tuple[list[Shown], list[Response]]:
     """The period's shown suggestions (with the rep's action) and responses, from the ledger."""
-    shown, responses, actions = [], [], {}
-    for event in ledger.events(session, since=period.since, kinds=["suggestion.shown", "suggestion.action", "suggest.response"]):
-        public = ledger.LedgerEventPublic.of(event)
-        if event.kind == "suggestion.action":
-            actions[event.suggestion_id] = public.payload
+    shown: list[tuple[LedgerEvent, SuggestionShown, str]] = []
+    responses: list[Response] = []
+    actions: dict[str | None, SuggestionAction] = {}
+    kinds = [SuggestionShown.kind, SuggestionAction.kind, SuggestResponse.kind]
+    for row in ledger.events(session, since=period.since, kinds=kinds):
+        event = events.parse(row.kind, row.payload)
+        if isinstance(event, SuggestionAction):
+            actions[row.suggestion_id] = event
+        elif row.ts >= period.until:
             continue
-        if event.ts >= period.until:
-            continue
-        if event.kind == "suggest.response":
-            responses.append({"request_id": event.request_id, **public.payload})
-            continue
-        year, week, _ = event.ts.astimezone(tz).isocalendar()
-        shown.append((event, public.payload, f"{year}-W{week:02d}"))
-    items = [
-        Shown(
-            id=event.suggestion_id,
-            agent=payload["agent"],
-            scenario=payload["scenario"],
-            rep=event.actor_key_id or "?",
-            prompt_version=f"{payload['agent']}@{payload.get('prompt_version') or payload.get('agent_version', '?')}",
-            confidence=float(payload["confidence"]),
-            week=week,
-            text=payload["text"],
-            action=actions.get(event.suggestion_id, {}).get("action"),
-            edit_distance=actions.get(event.suggestion_id, {}).get("edit_distance"),
+        elif isinstance(event, SuggestResponse):
+            responses.append(Response(row.request_id, event))
+        elif isinstance(event, SuggestionShown):
+            year, week, _ = row.ts.astimezone(tz).isocalendar()
+            shown.append((row, event, f"{year}-W{week:02d}"))
+    items = []
+    for row, event, week in shown:
+        action = actions.get(row.suggestion_id)
+        items.append(
+            Shown(
+                id=row.suggestion_id,
+                agent=event.agent,
+                scenario=event.scenario,
+                rep=row.actor_key_id or "?",
+                prompt_version=f"{event.agent}@{event.prompt_version or event.agent_version}",
+                confidence=event.confidence,
+                week=week,
+                text=event.text,
+                action=action.action if action else None,
+                edit_distance=action.edit_distance if action else None,
+            )
         )
-        for event, payload, week in shown
-    ]
     return items, responses
 
 
@@ -168,7 +182,7 @@ def build_report(session: Session, period: Period, tz: ZoneInfo) -> dict[str, An
     verified = verify_ledger(session)
     items, responses = collect(session, period, tz)
     totals = metrics(items)
-    interventions = Counter(rule for r in responses for i in r.get("interventions", []) for rule in i["rules"])
+    interventions = Counter(rule for r in responses for i in r.event.interventions for rule in i.rules)
     return {
         "period": {"label": period.label, "first_day": period.first_day.isoformat(), "last_day": period.last_day.isoformat(), "time_zone": tz.key},
         "ledger_verified": verified.ok,
@@ -184,8 +198,8 @@ def build_report(session: Session, period: Period, tz: ZoneInfo) -> dict[str, An
         "by_rep": _grouped(items, lambda i: i.rep),
         "by_prompt_version": _grouped(items, lambda i: i.prompt_version),
         "by_week": _grouped(items, lambda i: i.week),
-        "latency_ms": _percentiles(r["latency_ms"] for r in responses if "latency_ms" in r),
-        "degraded_share": round(sum(bool(r.get("degraded")) for r in responses) / len(responses), 4) if responses else None,
+        "latency_ms": _percentiles(r.event.latency_ms for r in responses),
+        "degraded_share": round(sum(r.event.degraded for r in responses) / len(responses), 4) if responses else None,
         "compliance_interventions": dict(sorted(interventions.items())),
         "edit_distance": _percentiles(i.edit_distance for i in items if i.action == "edited" and i.edit_distance is not None),
         "calibration": {agent: calibration([i for i in items if i.agent == agent]) for agent in sorted({i.agent for i in items})},

@@ -23,7 +23,10 @@ from pathlib import Path
 
 import psycopg
 
+from pydantic import JsonValue
+
 from audit import ledger
+from audit.events import LedgerPayload
 from audit.verify import verify_ledger
 from core.db import get_engine, read_session, upgrade, write_session
 from core.settings import Settings
@@ -37,6 +40,18 @@ PAYLOAD = {
 }
 
 
+class BenchAppend(LedgerPayload, kind="bench.append"):
+    """A payload about the size of a suggest response's."""
+
+    request_id: str
+    scenario: str
+    suggestions: list[dict[str, JsonValue]]
+    latency_ms: int
+
+
+EVENT = BenchAppend(**PAYLOAD)
+
+
 def _writer(url: str, count: int, start_at: float) -> tuple[float, float, list[float]]:
     engine = get_engine(url)
     engine.connect().close()  # connect before the clock starts
@@ -47,7 +62,7 @@ def _writer(url: str, count: int, start_at: float) -> tuple[float, float, list[f
     for _ in range(count):
         started = time.perf_counter()
         with write_session(engine) as session:
-            ledger.append(session, "bench.append", PAYLOAD, actor=actor)
+            ledger.append(session, EVENT, actor=actor)
         latencies.append(time.perf_counter() - started)
     ended = time.time()
     engine.dispose()

@@ -1,19 +1,23 @@
 """Desensitized text as a type, so that storage can refuse anything else.
 
 :class:`DesensitizedText` is a ``str`` whose only maker is the desensitizer
-(``knowledge.desensitize``); a test checks that no other module constructs one.
+(``knowledge.desensitize``: ``Desensitized.text``); a test parses the code and
+fails if any other module constructs one. The enforcement is a runtime type
+check, not a secret: it stops raw text reaching storage by mistake.
+
+* Ledger event models (``audit.events``) type their free text with it. Python
+  input must be a ``DesensitizedText`` (or ``""``, which holds nothing to
+  desensitize); a plain ``str`` fails validation, so raw text never reaches the
+  ledger. Text read back from storage (validated with :data:`READ_BACK` as
+  pydantic context, or from JSON) was checked when written and parses as a
+  plain ``str``: reading never makes the type.
+* Table writers whose text is not also in a ledger event call
+  :func:`require_desensitized`.
+
 Any string operation on it (slicing, joining, formatting) returns a plain
-``str``: text derived from desensitized text must go through the desensitizer
-again before it is kept.
-
-As a pydantic field type it is strict on write and lenient on read back:
-
-* Python input must be a ``DesensitizedText`` (or ``""``, which holds nothing to
-  desensitize); a plain ``str`` fails validation. Ledger event models and the
-  storage functions use it, so raw text cannot reach the ledger or the tables.
-* Text read back from storage (validated with :data:`READ_BACK` as pydantic
-  context, or from JSON) was checked when written and parses as a plain ``str``:
-  reading never mints the type.
+``str``, and so does a pydantic ``str`` field it is passed to: text derived
+from desensitized text goes through the desensitizer again, and an input model
+takes it with ``model_copy(update=...)``, which keeps the value as it is.
 """
 
 from __future__ import annotations
@@ -41,19 +45,21 @@ class DesensitizedText(str):
         )
 
 
+_REFUSED = "plain text cannot be stored: pass it through the desensitizer (knowledge.desensitize) first"
+
+
+def _storable(value: object) -> bool:
+    return isinstance(value, DesensitizedText) or value == ""
+
+
 def _validate(value: Any, info: ValidationInfo) -> str:
-    if isinstance(value, DesensitizedText) or value == "":
+    if _storable(value) or (isinstance(value, str) and info.context == READ_BACK):
         return value
-    if isinstance(value, str) and info.context == READ_BACK:
-        return value
-    raise PydanticCustomError(
-        "not_desensitized",
-        "plain text cannot be stored: pass it through the desensitizer (knowledge.desensitize) first",
-    )
+    raise PydanticCustomError("not_desensitized", _REFUSED)
 
 
 def require_desensitized(value: str, what: str) -> str:
-    """``value`` if it is desensitized text (or empty); TypeError naming ``what`` otherwise."""
-    if isinstance(value, DesensitizedText) or value == "":
+    """``value`` if it may be stored (desensitized text, or empty); TypeError naming ``what`` otherwise."""
+    if _storable(value):
         return value
-    raise TypeError(f"{what} must be desensitized text (knowledge.desensitize), not a plain str")
+    raise TypeError(f"{what}: {_REFUSED}")

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session, select
 
 from audit import ledger
+from audit.events import ScriptApproved, ScriptCreated, ScriptEdited, ScriptEvent, ScriptRejected, ScriptRetired
 from core import clock
 from core.db import after_commit
 from core.errors import Conflict, NotFound
@@ -47,9 +48,9 @@ def _get(session: Session, script_id: str) -> SampleScript:
     return script
 
 
-def _event(session: Session, kind: str, script: SampleScript, actor: ledger.Actor, request_id: str | None, **extra) -> None:
-    payload = {"script_id": script.id, "revision": script.revision, "scenario": script.scenario, "status": script.status, **extra}
-    ledger.append(session, kind, payload, actor=actor, request_id=request_id)
+def _event(session: Session, event: type[ScriptEvent], script: SampleScript, actor: ledger.Actor, request_id: str | None, **text) -> None:
+    fields = {"script_id": script.id, "revision": script.revision, "scenario": script.scenario, "status": script.status}
+    ledger.append(session, event(**fields, **text), actor=actor, request_id=request_id)
 
 
 def create(session: Session, draft: ScriptDraft, *, scenarios: set[str], actor: ledger.Actor, request_id: str | None = None) -> SampleScript:
@@ -58,7 +59,7 @@ def create(session: Session, draft: ScriptDraft, *, scenarios: set[str], actor: 
     now = clock.now()
     script = SampleScript(id=uuid.uuid4().hex, scenario=draft.scenario, text=draft.text, status=ScriptStatus.pending, revision=1, created_at=now, updated_at=now)
     session.add(script)
-    _event(session, "script.created", script, actor, request_id, text=draft.text)
+    _event(session, ScriptCreated, script, actor, request_id, text=draft.text)
     return script
 
 
@@ -71,7 +72,7 @@ def edit(session: Session, store: KnowledgeStore, script_id: str, draft: ScriptD
     script.scenario, script.text, script.status = draft.scenario, draft.text, ScriptStatus.pending
     script.revision, script.updated_at, script.decided_by, script.decision_reason = script.revision + 1, clock.now(), None, None
     session.add(script)
-    _event(session, "script.edited", script, actor, request_id, text=draft.text)
+    _event(session, ScriptEdited, script, actor, request_id, text=draft.text)
     session.flush()
     store.delete(SCRIPTS, [script.id])
     return script
@@ -83,7 +84,7 @@ def retire(session: Session, store: KnowledgeStore, script_id: str, *, actor: le
         raise Conflict("这条样板话术已经停用。")
     script.status, script.updated_at = ScriptStatus.retired, clock.now()
     session.add(script)
-    _event(session, "script.retired", script, actor, request_id)
+    _event(session, ScriptRetired, script, actor, request_id)
     session.flush()
     store.delete(SCRIPTS, [script.id])
     return script
@@ -97,7 +98,7 @@ def review(session: Session, store: KnowledgeStore, script_id: str, decision: Sc
     script.status = ScriptStatus.approved if decision.decision == "approve" else ScriptStatus.rejected
     script.decided_by, script.decision_reason, script.updated_at = actor.key_id, decision.reason or None, clock.now()
     session.add(script)
-    _event(session, f"script.{script.status}", script, actor, request_id, reason=decision.reason)
+    _event(session, ScriptApproved if script.status == ScriptStatus.approved else ScriptRejected, script, actor, request_id, reason=decision.reason)
     if script.status == ScriptStatus.approved:
         metadata = {"reply": script.text, "scenario": script.scenario, "quality": 5, "approval_id": actor.key_id or "cli", "revision": script.revision}
         after_commit(session, lambda: store.upsert(SCRIPTS, [script.id], [script.text], [metadata]))

@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 from audit import ledger
+from audit.events import LedgerPayload
 from core.db import get_engine, write_session
+
+
+class Probe(LedgerPayload, kind="test.probe"):
+    """An event only the tests append."""
+
+    n: int
+    worker: int = 0
+    score: float = 0.0
+    text: str = ""
 
 
 def append_many(url: str, worker: int, count: int) -> int:
     engine = get_engine(url)
     for n in range(count):
         with write_session(engine) as session:
-            ledger.append(
-                session,
-                "test.concurrent",
-                {"worker": worker, "n": n},
-                actor=ledger.Actor(key_id=f"w{worker}", role="system"),
-            )
+            ledger.append(session, Probe(n=n, worker=worker), actor=ledger.Actor(key_id=f"w{worker}", role="system"))
     engine.dispose()
     return count
 

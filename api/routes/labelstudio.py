@@ -1,7 +1,5 @@
 """Label Studio interop: the labelling config, pending snippets as tasks, completed annotations back in."""
 
-import hashlib
-import hmac
 import json
 from typing import Any
 
@@ -21,6 +19,7 @@ from api.deps import (
 )
 from core.db import write_session
 from core.errors import BadRequest, ClientError
+from core.hashing import pseudonym
 from core.logging import request_id_var
 from knowledge.ingest.formats import Skipped
 from knowledge.labelstudio import export_tasks, import_annotations, label_config
@@ -66,16 +65,16 @@ async def labelstudio_import(
 
 def _import(payload: Any, manager, engine, settings, desensitizer, controls) -> dict[str, Any]:
     options = controls.taxonomy.labels
-    secret = settings.secret_key.get_secret_value().encode()
+    secret = settings.secret_key.get_secret_value()
     imported, skipped = 0, []
     for item in import_annotations(payload, options):
         if isinstance(item, Skipped):
             skipped.append({"location": item.location, "reason": item.reason, "kind": item.kind})
             continue
-        user = hmac.new(secret, f"labelstudio:{item.annotator}".encode(), hashlib.sha256).hexdigest()[:16]
+        user = pseudonym(secret, item.annotator, "labelstudio")
         try:
-            labels = Labels(outcome=item.outcome, scenario=item.scenario, quality=item.quality, high_value=item.high_value,
-                            note=desensitizer.desensitize(item.note[:1000]).text)
+            labels = Labels(outcome=item.outcome, scenario=item.scenario, quality=item.quality, high_value=item.high_value)
+            labels = labels.model_copy(update={"note": desensitizer.desensitize(item.note[:1000]).text})
             with write_session(engine) as session:
                 record_labels(session, item.snippet_id, f"labelstudio:{user}", labels, scenarios=options.keys(),
                               tz=settings.tz, actor=manager.actor, request_id=request_id_var.get())

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import regex as re
 from presidio_analyzer import AnalyzerEngine, EntityRecognizer, RecognizerRegistry
 
+from core.desensitized import DesensitizedText
 from knowledge.desensitize.checks import NORMALIZERS
 from knowledge.desensitize.config import NameData, RecognizerConfig, RecognizerSet
 from knowledge.desensitize.folding import fold
@@ -128,4 +129,4 @@ class Desensitizer:
                 prints.append(fingerprint(normalized, self._secret))
             cursor = detection.end
         pieces.append(text[cursor:])
-        return Desensitized("".join(pieces), tuple(entities), tuple(dict.fromkeys(prints)))
+        return Desensitized(DesensitizedText("".join(pieces)), tuple(entities), tuple(dict.fromkeys(prints)))

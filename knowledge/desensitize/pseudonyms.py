@@ -10,12 +10,13 @@ without the value ever being stored.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import re
 from collections import Counter
 from dataclasses import dataclass
 from threading import Lock
+
+from core.desensitized import DesensitizedText
+from core.hashing import keyed_hash
 
 _PLACEHOLDER = re.compile(r"<([A-Z][A-Z_]*)_(\d+)>")
 
@@ -34,14 +35,14 @@ class Entity:
 class Desensitized:
     """Text with placeholders, the entities replaced, and their erasure fingerprints."""
 
-    text: str
+    text: DesensitizedText
     entities: tuple[Entity, ...]
     fingerprints: tuple[str, ...]
 
 
 def fingerprint(normalized_value: str, secret: str) -> str:
     """HMAC-SHA256 of a normalized value; the same person's value always gives the same hex."""
-    return hmac.new(secret.encode("utf-8"), normalized_value.encode("utf-8"), hashlib.sha256).hexdigest()
+    return keyed_hash(secret, normalized_value, None)
 
 
 class Pseudonyms:

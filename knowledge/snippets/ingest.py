@@ -8,8 +8,6 @@ on the conversation and the texts); content of an erased data subject is refused
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -18,8 +16,10 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from audit import ledger
+from audit.events import DialoguesIngested
 from core import clock
 from core.db import write_session
+from core.hashing import keyed_hash
 from knowledge.desensitize import Desensitizer, Pseudonyms
 from knowledge.ingest.cutting import (
     SnippetDraft,
@@ -60,7 +60,7 @@ class _Prepared:
 
 def conversation_ref(conversation_id: str, secret: str) -> str:
     """A stable pseudonymous id for a conversation (its raw id may name a person)."""
-    return hmac.new(secret.encode(), f"conversation:{conversation_id}".encode(), hashlib.sha256).hexdigest()
+    return keyed_hash(secret, conversation_id, "conversation")
 
 
 def labels_needed(snippet_id: str, double_share: float) -> int:
@@ -112,20 +112,15 @@ def ingest(
     with write_session(engine) as session:
         created = _store(session, prepared, report, source=source, industry=industry, double_share=double_share)
         if created:
-            ledger.append(
-                session,
-                "dialogues.ingested",
-                {
-                    "source": source,
-                    "dialogues": report.dialogues,
-                    "snippet_ids": created,
-                    "duplicates": report.duplicates,
-                    "skipped": len(report.skipped),
-                    "non_text": report.non_text,
-                },
-                actor=actor,
-                request_id=request_id,
+            event = DialoguesIngested(
+                source=source,
+                dialogues=report.dialogues,
+                snippet_ids=created,
+                duplicates=report.duplicates,
+                skipped=len(report.skipped),
+                non_text=report.non_text,
             )
+            ledger.append(session, event, actor=actor, request_id=request_id)
     return report
 
 

@@ -10,7 +10,9 @@ from sqlalchemy import delete
 from sqlmodel import Session, select
 
 from audit import ledger
+from audit.events import PoolErased, PoolWithdrawn
 from core import clock
+from core.desensitized import DesensitizedText
 from core.errors import Conflict, NotFound
 from knowledge.snippets.models import (
     Annotation,
@@ -24,17 +26,18 @@ from knowledge.snippets.review import pool_entry
 from knowledge.store import POOL, KnowledgeStore
 
 
-def withdraw(session: Session, store: KnowledgeStore, snippet_id: str, reason: str, *, actor: ledger.Actor, request_id: str | None = None) -> Snippet:
-    """Take an approved snippet out of the pool at once (``reason`` desensitized)."""
+def withdraw(session: Session, store: KnowledgeStore, snippet_id: str, reason: DesensitizedText, *, actor: ledger.Actor, request_id: str | None = None) -> Snippet:
+    """Take an approved snippet out of the pool at once."""
     snippet = session.get(Snippet, snippet_id)
     if snippet is None:
         raise NotFound("没有这条片段：它可能已被删除或编号有误。")
     if snippet.status != SnippetStatus.approved:
         raise Conflict(f"只有已批准入库的片段可以撤下；这条的状态是 {snippet.status}。")
+    event = PoolWithdrawn(snippet_id=snippet_id, reason=reason)
     snippet.status = SnippetStatus.withdrawn
     snippet.decision_reason = reason
     session.add(snippet)
-    ledger.append(session, "pool.withdrawn", {"snippet_id": snippet_id, "reason": reason}, actor=actor, request_id=request_id)
+    ledger.append(session, event, actor=actor, request_id=request_id)
     session.flush()
     store.delete(POOL, [snippet_id])  # inside the transaction: if this fails, nothing changed
     return snippet
@@ -53,11 +56,11 @@ def erase(session: Session, store: KnowledgeStore, fingerprints: Sequence[str], 
     for fingerprint in fingerprints:
         if session.get(ErasedFingerprint, fingerprint) is None:
             session.add(ErasedFingerprint(fingerprint=fingerprint, erased_at=now))
-    summary = {"snippets_removed": len(ids), "snippet_ids": ids, "by_status": dict(sorted(statuses.items()))}
-    ledger.append(session, "pool.erased", summary, actor=actor, request_id=request_id)
+    event = PoolErased(snippets_removed=len(ids), snippet_ids=ids, by_status=dict(sorted(statuses.items())))
+    ledger.append(session, event, actor=actor, request_id=request_id)
     session.flush()
     store.delete(POOL, ids)
-    return summary
+    return event.model_dump()
 
 
 def sync(session: Session, store: KnowledgeStore) -> dict[str, int]:

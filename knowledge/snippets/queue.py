@@ -20,7 +20,9 @@ from sqlalchemy import delete, func
 from sqlmodel import Session, select
 
 from audit import ledger
+from audit.events import AnnotationRecorded
 from core import clock
+from core.desensitized import require_desensitized
 from core.errors import Conflict, NotFound
 from knowledge.snippets.models import Annotation, Lease, Snippet, SnippetStatus, Stage
 from knowledge.taxonomy import require_scenario
@@ -103,10 +105,11 @@ def record_labels(
     actor: ledger.Actor,
     request_id: str | None = None,
 ) -> Annotation:
-    """Keep ``annotator``'s labels (``labels.note`` must already be desensitized); when the
+    """Keep ``annotator``'s labels (``labels.note`` desensitized text); when the
     snippet has all the labels it needs, it moves on to legal review. Without a live lease
     of their own, labels count only if no one else holds the place (a late submit is
     fine while the item is still free)."""
+    require_desensitized(labels.note, "labels.note")
     require_scenario(labels.scenario, scenarios)
     snippet = session.get(Snippet, snippet_id)
     if snippet is None:
@@ -123,18 +126,8 @@ def record_labels(
             raise Conflict("这条片段已由其他标注员领取（或你的租约已过期被改派）：请领取下一条。")
     if lease is not None:
         session.delete(lease)
-    annotation = Annotation(
-        snippet_id=snippet_id,
-        annotator=annotator,
-        outcome=labels.outcome,
-        scenario=labels.scenario,
-        quality=labels.quality,
-        high_value=labels.high_value,
-        tags=json.dumps(labels.tags),
-        note=labels.note,
-        day=business_day(now, tz),
-        created_at=now,
-    )
+    labelled = {"snippet_id": snippet_id, "annotator": annotator, **labels.model_dump(include={"outcome", "scenario", "quality", "high_value"})}
+    annotation = Annotation(**labelled, tags=json.dumps(labels.tags), note=labels.note, day=business_day(now, tz), created_at=now)
     session.add(annotation)
     session.flush()
     all_labels = session.exec(select(Annotation).where(Annotation.snippet_id == snippet_id).order_by(Annotation.id)).all()
@@ -143,23 +136,8 @@ def record_labels(
         _settle(snippet, all_labels)
         session.add(snippet)
         session.exec(delete(Lease).where(Lease.snippet_id == snippet_id, Lease.stage == Stage.annotate))
-    ledger.append(
-        session,
-        "annotation.recorded",
-        {
-            "snippet_id": snippet_id,
-            "annotator": annotator,
-            "outcome": labels.outcome,
-            "scenario": labels.scenario,
-            "quality": labels.quality,
-            "high_value": labels.high_value,
-            "tags": labels.tags,
-            "to_review": complete,
-            "disputed": snippet.disputed,
-        },
-        actor=actor,
-        request_id=request_id,
-    )
+    event = AnnotationRecorded(**labelled, tags=labels.tags, to_review=complete, disputed=snippet.disputed)
+    ledger.append(session, event, actor=actor, request_id=request_id)
     return annotation
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import delete
 from sqlmodel import Session, select
 
 from audit import ledger
+from audit.events import ReviewApproved, ReviewRejected
 from core import clock
 from core.db import after_commit
 from core.errors import Conflict, NotFound, ValidationFailed
@@ -103,13 +104,9 @@ def decide(
     snippet.decided_at, snippet.decided_by, snippet.decision_reason = now, reviewer, decision.reason or None
     session.add(snippet)
     session.exec(delete(Lease).where(Lease.snippet_id == snippet_id))
-    ledger.append(
-        session,
-        f"review.{'approved' if decision.decision == 'approve' else 'rejected'}",
-        {"snippet_id": snippet_id, "outcome": snippet.outcome, "scenario": snippet.scenario, "disputed": snippet.disputed, "reason": decision.reason},
-        actor=actor,
-        request_id=request_id,
-    )
+    event = ReviewApproved if decision.decision == "approve" else ReviewRejected
+    fields = {"snippet_id": snippet_id, "outcome": snippet.outcome, "scenario": snippet.scenario, "disputed": snippet.disputed}
+    ledger.append(session, event(**fields, reason=decision.reason), actor=actor, request_id=request_id)
     if snippet.status == SnippetStatus.approved:
         entry = pool_entry(snippet)
         # into the pool only once the approval is durable; if this write fails, `zhice pool sync`

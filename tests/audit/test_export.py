@@ -17,6 +17,7 @@ from audit import ledger
 from audit.export import export_jsonl, local_day_bounds
 from audit.verify import MalformedExport, verify_jsonl
 from core.db import read_session, write_session
+from tests.workers import Probe
 
 RECIPE = Path(__file__).parents[2] / "docs" / "ledger.md"
 SYSTEM = ledger.Actor(key_id=None, role="system")
@@ -40,7 +41,7 @@ def _export(engine: Engine, path: Path, since: datetime | None = None, until: da
 def _fill(engine: Engine, n: int) -> None:
     for i in range(n):
         with write_session(engine) as session:
-            ledger.append(session, "test.export", {"i": i, "score": i / 3, "text": "报价 <CN_MOBILE_1>"}, actor=SYSTEM)
+            ledger.append(session, Probe(n=i, score=i / 3, text="报价 <CN_MOBILE_1>"), actor=SYSTEM)
 
 
 def _run(recipe: Path, export: Path) -> subprocess.CompletedProcess:

@@ -15,15 +15,15 @@ from audit.verify import verify_ledger
 from core.db import get_engine, read_session, upgrade, write_session
 from core.errors import LedgerError
 from core.settings import Settings
-from tests.workers import append_many
+from tests.workers import Probe, append_many
 
 SYSTEM = ledger.Actor(key_id=None, role="system")
 
 
-def _append(engine: Engine, n: int, kind: str = "test.event") -> None:
+def _append(engine: Engine, n: int) -> None:
     for i in range(n):
         with write_session(engine) as session:
-            ledger.append(session, kind, {"i": i, "text": "客户 <PERSON_1> 询价"}, actor=SYSTEM, request_id=f"r{i}")
+            ledger.append(session, Probe(n=i, text="客户 <PERSON_1> 询价"), actor=SYSTEM, request_id=f"r{i}")
 
 
 def _verify(engine: Engine):
@@ -46,7 +46,7 @@ def test_when_events_are_appended_then_seqs_are_gapless_and_linked(engine: Engin
         events = list(ledger.events(session))
         assert [e.seq for e in events] == [1, 2, 3, 4, 5]
         assert [e.prev_hash for e in events[1:]] == [e.hash for e in events[:-1]]
-        assert ledger.LedgerEventPublic.of(events[0]).payload == {"i": 0, "text": "客户 <PERSON_1> 询价"}
+        assert ledger.LedgerEventPublic.of(events[0]).payload == Probe(n=0, text="客户 <PERSON_1> 询价").payload()
         assert [e.ts for e in events] == sorted(e.ts for e in events)
     result = _verify(engine)
     assert (result.ok, result.events, result.head_hash) == (True, 5, events[-1].hash)
@@ -59,18 +59,23 @@ def test_when_the_ledger_is_empty_then_it_verifies_with_no_head(engine: Engine) 
 
 def test_when_append_is_outside_a_write_session_then_it_is_refused(engine: Engine) -> None:
     with read_session(engine) as session, pytest.raises(LedgerError):
-        ledger.append(session, "test.event", {}, actor=SYSTEM)
+        ledger.append(session, Probe(n=0), actor=SYSTEM)
 
 
 def test_when_the_payload_is_not_plain_json_then_it_is_refused(engine: Engine) -> None:
     with pytest.raises(LedgerError), write_session(engine) as session:
-        ledger.append(session, "test.event", {"x": float("inf")}, actor=SYSTEM)
+        ledger.append(session, Probe(n=0, score=float("inf")), actor=SYSTEM)
+
+
+def test_when_the_payload_is_not_an_event_model_then_it_is_refused(engine: Engine) -> None:
+    with pytest.raises(LedgerError, match="event model"), write_session(engine) as session:
+        ledger.append(session, {"key_id": "k", "role": "rep"}, actor=SYSTEM)
 
 
 def test_when_the_caller_rolls_back_then_no_seq_is_consumed(engine: Engine) -> None:
     _append(engine, 1)
     with pytest.raises(RuntimeError), write_session(engine) as session:
-        ledger.append(session, "test.event", {"lost": True}, actor=SYSTEM)
+        ledger.append(session, Probe(n=0, text="lost"), actor=SYSTEM)
         raise RuntimeError("business step failed")
     _append(engine, 1)
     with read_session(engine) as session:
@@ -130,7 +135,7 @@ def test_when_8_processes_append_200_each_then_1600_events_chain_without_gaps(en
     result = _verify(engine)
     assert (result.ok, result.events) == (True, 1600)
     with read_session(engine) as session:
-        events = list(ledger.events(session, kinds=["test.concurrent"]))
+        events = list(ledger.events(session, kinds=[Probe.kind]))
     assert [e.seq for e in events] == list(range(1, 1601))
     assert Counter(e.actor_key_id for e in events) == {f"w{w}": 200 for w in range(8)}
     per_worker = {(ledger.LedgerEventPublic.of(e).payload["worker"], ledger.LedgerEventPublic.of(e).payload["n"]) for e in events}

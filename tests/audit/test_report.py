@@ -11,12 +11,14 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from audit import ledger
+from audit.events import Intervention, SuggestionAction, SuggestionShown, SuggestResponse
 from audit.periods import days, quarter
 from audit.render import to_csv, to_html
 from audit.report import Shown, build_report, calibration, metrics
 from core.db import get_engine, read_session, write_session
 from core.keys import Role
 from core.settings import Settings
+from knowledge.desensitize import get_desensitizer
 
 TZ = ZoneInfo("Asia/Shanghai")
 REP_A = ledger.Actor(key_id="rep-a", role="rep")
@@ -68,11 +70,17 @@ def test_when_a_quarter_is_named_then_its_bounds_are_local_midnights() -> None:
 
 
 def _record(engine: Engine, actor: ledger.Actor, suggestion_id: str, confidence: float, action: str | None) -> None:
+    text = get_desensitizer("test-secret-" + "x" * 32).desensitize("理解您的顾虑").text
+    shown = SuggestionShown(agent="script_suggestion", agent_version="extractive-1", scenario="price", text=text, confidence=confidence, sources=[], anchors=["ad-absolute"], latency_ms=40)
+    intervention = Intervention(agent="script_suggestion", rules=["superlative"], dropped=action == "rejected")
+    response = SuggestResponse(conversation="c", customer="k", industry=None, scenario="price", agents=["script_suggestion"], context=[], suggestions=[suggestion_id],
+                               interventions=[intervention], chart=None, degraded=action is None, notes=[], latency_ms=40)
     with write_session(engine) as session:
-        ledger.append(session, "suggestion.shown", {"agent": "script_suggestion", "agent_version": "extractive-1", "scenario": "price", "text": "理解您的顾虑", "confidence": confidence, "sources": [], "anchors": ["ad-absolute"], "latency_ms": 40}, actor=actor, request_id=f"r-{suggestion_id}", suggestion_id=suggestion_id)
-        ledger.append(session, "suggest.response", {"scenario": "price", "suggestions": [suggestion_id], "interventions": [{"agent": "script_suggestion", "rules": ["superlative"], "dropped": action == "rejected"}], "degraded": action is None, "notes": [], "latency_ms": 40}, actor=actor, request_id=f"r-{suggestion_id}")
+        ledger.append(session, shown, actor=actor, request_id=f"r-{suggestion_id}", suggestion_id=suggestion_id)
+        ledger.append(session, response, actor=actor, request_id=f"r-{suggestion_id}")
         if action:
-            ledger.append(session, "suggestion.action", {"action": action, "final_text": None, "edit_distance": 7 if action == "edited" else None}, actor=actor, request_id=f"r-{suggestion_id}", suggestion_id=suggestion_id)
+            event = SuggestionAction(action=action, final_text=None, edit_distance=7 if action == "edited" else None)
+            ledger.append(session, event, actor=actor, request_id=f"r-{suggestion_id}", suggestion_id=suggestion_id)
 
 
 def _today() -> object:

@@ -175,7 +175,8 @@ def _reviewed(engine: Engine, store: KnowledgeStore, desensitizer, decision: str
     _label(engine, taken, "a")
     with write_session(engine) as session:
         assert next_for_reviewer(session, "legal1", 600).id == taken
-        decide(session, store, taken, "legal1", ReviewDecision(decision=decision, reason="理由"), scenarios=SCENARIOS, actor=LEGAL)
+        reviewed = ReviewDecision(decision=decision, reason="理由").model_copy(update={"reason": desensitizer.desensitize("理由").text})
+        decide(session, store, taken, "legal1", reviewed, scenarios=SCENARIOS, actor=LEGAL)
     return taken
 
 
@@ -213,7 +214,7 @@ def test_when_an_unlabelled_snippet_is_sent_to_review_then_409(engine: Engine, s
 def test_when_a_snippet_is_withdrawn_then_it_leaves_the_pool_at_once(engine: Engine, store: KnowledgeStore, desensitizer) -> None:
     approved = _reviewed(engine, store, desensitizer, "approve")
     with write_session(engine) as session:
-        withdraw(session, store, approved, "客户要求", actor=LEGAL)
+        withdraw(session, store, approved, desensitizer.desensitize("客户要求").text, actor=LEGAL)
     assert store.count(POOL) == 0 and store.search(POOL, "报价太贵了", 5) == []
     with write_session(engine) as session, pytest.raises(Conflict):
         withdraw(session, store, approved, "again", actor=LEGAL)
@@ -264,3 +265,14 @@ def test_when_many_annotators_ask_at_once_then_no_item_is_handed_out_twice(engin
     handed = [snippet_id for taken in results for snippet_id in taken]
     assert len(handed) == 24 and len(set(handed)) == 24
     assert sum(1 for taken in results if taken) >= 2, "the work was shared"
+
+
+def test_when_a_note_is_not_desensitized_then_the_labels_are_refused(engine: Engine, desensitizer) -> None:
+    _ingest(engine, desensitizer, CONVERSATION[:2])
+    taken = _next(engine, "a")
+    with pytest.raises(TypeError, match="desensitizer"):
+        _label(engine, taken, "a", note="王总说下周签")
+    masked = desensitizer.desensitize("王总说下周签").text
+    with write_session(engine) as session:
+        labels = Labels(outcome="won", scenario="price", quality=4).model_copy(update={"note": masked})
+        assert record_labels(session, taken, "a", labels, scenarios=SCENARIOS, tz=TZ, actor=ANNOTATOR).note == masked

@@ -11,13 +11,14 @@ A reader parses a stored payload back by kind::
 Schema versions: a model's ``version`` is a class attribute. Version 1 is the
 shape written today and is stored without a version key, so its payload bytes
 (and hashes) are exactly those of the hand-written dicts before these models;
-a later version of a kind would be stored with ``"v": 2``, and a payload
-without ``v`` is version 1. Fields that older writers did not yet write have
-defaults, so every event already in a ledger still parses.
+a later version of a kind would be stored with ``"v": 2`` (and :func:`parse`
+taught to read both), and a payload without ``v`` is version 1. Fields that
+older writers did not yet write have defaults, so every event already in a
+ledger still parses.
 
 Free text is :class:`~core.desensitized.DesensitizedText`: refused as a plain
 ``str`` on write, read back as ``str``. ``docs/ledger.md`` lists the kinds and
-fields from these models (``python -m audit.events --markdown``).
+fields generated from these models (``python -m audit.ledger_doc``).
 """
 
 from __future__ import annotations

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -45,6 +47,49 @@ def pii(
                 out.print(f"  leak  {line}")
             for line in report.false_positives:
                 out.print(f"  false {line}")
+
+
+@eval_app.command("suggest")
+def suggest(
+    split: Annotated[str, typer.Option(help="dev, heldout or all. Never tune on held-out: look at its errors only to report them.")] = "dev",
+    budget_ms: Annotated[int, typer.Option(help="Latency budget per request (the product's default is 800).")] = 800,
+    show_errors: Annotated[bool, typer.Option(help="List every foreign specific, other-line mention, missed scenario and chart.")] = False,
+    unjudged_out: Annotated[Path | None, typer.Option(help="Write the suggestions nobody has judged yet to this JSONL, for a judge.")] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
+) -> None:
+    """Run the suggestion eval on the demo data (in a fresh temporary data dir) and print its figures."""
+    import tempfile
+
+    from evals.suggest import SPLITS, TARGETS, evaluate, load_cases, write_unjudged
+
+    if split not in (*SPLITS, "all"):
+        raise typer.BadParameter(f"split must be one of {', '.join(SPLITS)} or all")
+    out = Console()
+    for name in SPLITS if split == "all" else (split,):
+        with tempfile.TemporaryDirectory(prefix="zhice-eval-") as folder:
+            settings = load_settings().model_copy(update={"data_dir": Path(folder), "database_url": None})
+            report = evaluate(settings, load_cases(name), name, budget_ms=budget_ms)
+        figures = report.figures()
+        if json_out:
+            print(json.dumps(figures, ensure_ascii=False))
+        else:
+            table = Table("figure", "value", "target", title=f"suggest — {name} ({figures['cases']} conversations, {figures['suggestions']} suggestions)")
+            for key, value in figures.items():
+                if key not in ("split", "cases", "suggestions"):
+                    target = TARGETS.get(key)
+                    table.add_row(key, json.dumps(value, ensure_ascii=False), "" if target is None else ("≤ " if key in ("foreign_share", "other_line_share", "chart_elsewhere") else "≥ ") + str(target))
+            out.print(table)
+        if show_errors:
+            for answer in report.answers:
+                for suggestion, foreign, other in zip(answer.done.suggestions, answer.foreign, answer.other_line, strict=True):
+                    if foreign or other:
+                        out.print(f"  {answer.case.id} foreign={[s.text for s in foreign]} other_line={list(other)} :: {suggestion.text}")
+                if answer.done.scenario not in answer.case.scenarios:
+                    out.print(f"  {answer.case.id} scenario {answer.case.scenarios[0]} → {answer.done.scenario}")
+                if answer.case.chart_expected != (answer.done.chart is not None):
+                    out.print(f"  {answer.case.id} chart expected={answer.case.chart_expected} shown={answer.done.chart is not None}")
+        if unjudged_out is not None:
+            out.print(f"{write_unjudged(report, unjudged_out)} unjudged suggestions written to {unjudged_out}")
 
 
 def register_commands(app: typer.Typer) -> None:

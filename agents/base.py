@@ -31,11 +31,12 @@ class AgentContext:
 
     turns: tuple[Turn, ...]
     scenario: str
-    industry: str | None
+    product_line: str | None  # our line under discussion (a catalog industry key), None when unknown
     attributes: dict
     store: KnowledgeStore
     catalog: Catalog
     retrieve_tags: tuple[str, ...] = ()  # trigger rules: prefer approved snippets carrying these tags
+    customer_industry: str | None = None  # the customer's own business (knowledge/lines.yaml key)
 
     @property
     def customer_turns(self) -> list[str]:

@@ -16,8 +16,13 @@ def _compare(ours_value: float, rival_value: float, better: str) -> int:
     return 1 if (ours_value < rival_value) == (better == "lower") else -1
 
 
-def fact_comparison(ours: Product, rival: Product) -> str:
-    """Verifiable differences, each side's strengths stated from that side, with the sources."""
+# words a customer uses for each catalog dimension: the point they raised leads the answer
+_RAISED = {"质保": ("质保", "保修", "售后"), "交期": ("交期", "到货", "发货", "多久", "工期"), "报价区间中位": ("价格", "便宜", "贵", "报价", "价")}
+
+
+def fact_comparison(ours: Product, rival: Product, customer_text: str = "") -> str:
+    """Verifiable differences, each side's strengths stated from that side, the point the
+    customer raised first. Sources go with the suggestion and the chart, not in the reply."""
     rows = [
         ("质保", ours.warranty_months, rival.warranty_months, "个月", "higher"),
         ("交期", ours.delivery_days, rival.delivery_days, "天", "lower"),
@@ -25,6 +30,7 @@ def fact_comparison(ours: Product, rival: Product) -> str:
     ]
     rival_metrics = {m.key: m for m in rival.metrics}
     rows += [(m.label, m.value, rival_metrics[m.key].value, m.unit, m.better) for m in ours.metrics if m.key in rival_metrics]
+    rows.sort(key=lambda row: not any(word in customer_text for word in _RAISED.get(row[0], (row[0],))))
     ours_better, rival_better = [], []
     for label, mine, theirs, unit, better in rows:
         verdict = _compare(mine, theirs, better)
@@ -36,7 +42,7 @@ def fact_comparison(ours: Product, rival: Product) -> str:
     ours_part = f"我们在{'、'.join(ours_better[:3])}上更有优势，" if ours_better else ""
     return (
         f"理解您在做对比。{fair}{ours_part}服务覆盖：{ours.service_coverage}。"
-        f"建议按您的工况把总拥有成本一起算，我可以做一份逐项对比表发您。（数据来源：{ours.source}；{rival.source}）"
+        "建议按您的实际使用情况把总拥有成本一起算，我可以做一份逐项对比表发您。"
     )
 
 
@@ -49,5 +55,6 @@ class CompetitorResponseAgent:
         drafts = compose(self.name, won_examples(context, "competitor"), limit=2, conversation="\n".join(context.customer_turns))
         rival, ours = rival_and_ours(context)
         if rival and ours:
-            drafts.insert(0, Draft(self.name, fact_comparison(ours, rival), 0.88, (Source(f"catalog:{rival.id}", 1.0),)))
+            comparison = fact_comparison(ours, rival, "\n".join(context.customer_turns[-2:]))
+            drafts.insert(0, Draft(self.name, comparison, 0.88, (Source(f"catalog:{rival.id}", 1.0), Source(f"catalog:{ours.id}", 1.0))))
         return drafts

@@ -18,15 +18,19 @@ def tagged(hits: list, tags: tuple[str, ...]) -> list:
 
 def won_examples(context: AgentContext, scenario: str, k: int = 8) -> list:
     """Nearest approved won-deal snippets: those carrying a tag a trigger rule asked for
-    first, then of the scenario in the customer's industry, then of the scenario anywhere,
-    then any won deal; plus the scenario's sample scripts."""
+    first, then of the scenario in the product line discussed, then (only when the line is
+    unknown) of the scenario anywhere and any won deal; plus the scenario's sample scripts.
+    A known line never borrows another line's replies."""
     query = context.query
-    filters = [{"$and": [{"scenario": scenario}, {"outcome": "won"}]}, {"outcome": "won"}]
-    if context.industry:
-        filters.insert(0, {"$and": [{"scenario": scenario}, {"outcome": "won"}, {"industry": context.industry}]})
+    if context.product_line:
+        won = {"$and": [{"outcome": "won"}, {"industry": context.product_line}]}
+        filters = [{"$and": [{"scenario": scenario}, {"outcome": "won"}, {"industry": context.product_line}]}]
+    else:
+        won = {"outcome": "won"}
+        filters = [{"$and": [{"scenario": scenario}, {"outcome": "won"}]}, won]
     hits: list = []
     if context.retrieve_tags:
-        hits = tagged(context.store.search(POOL, query, TAGGED_POOL, {"outcome": "won"}), context.retrieve_tags)[:k]
+        hits = tagged(context.store.search(POOL, query, TAGGED_POOL, won), context.retrieve_tags)[:k]
     for where in filters:
         if len(hits) >= 3:
             break
@@ -36,13 +40,13 @@ def won_examples(context: AgentContext, scenario: str, k: int = 8) -> list:
 
 
 def rival_and_ours(context: AgentContext) -> tuple[Product | None, Product | None]:
-    """The competitor named in the conversation (or the nearest alternative in the
-    customer's industry) and our product of the same industry."""
-    mentioned = [p for turn in context.customer_turns for p in context.catalog.mentioned(turn)]
+    """The competitor named in the conversation (None when nobody named one: a rival is
+    never invented) and our product of its line (the one named, else the line's); a named
+    rival's line wins over the line the request was resolved to."""
+    mentioned = [p for turn in context.turns for p in context.catalog.mentioned(turn.text)]
     rival = next((p for p in mentioned if not p.ours), None)
-    industry = rival.industry if rival else context.industry or next((p.industry for p in mentioned), None)
-    if industry is None:
+    line = rival.industry if rival else context.product_line
+    if line is None:
         return None, None
-    rival = rival or next(iter(context.catalog.competitors(industry)), None)
-    ours = next((p for p in mentioned if p.ours and p.industry == industry), None) or next(iter(context.catalog.ours(industry)), None)
+    ours = next((p for p in mentioned if p.ours and p.industry == line), None) or next(iter(context.catalog.ours(line)), None)
     return rival, ours

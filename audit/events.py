@@ -146,7 +146,8 @@ class SuggestResponse(LedgerPayload, kind="suggest.response"):
     """A suggest request's summary, recorded also when the client left early."""
     conversation: str = Field(description="keyed hash (core.hashing.pseudonym)")
     customer: str = Field(description="keyed hash (core.hashing.pseudonym)")
-    industry: str | None
+    industry: str | None = Field(description="as the client sent it")
+    product_line: str | None = Field(None, description="the line under discussion as resolved; absent in the first rows")
     scenario: str
     agents: list[str]
     context: list[ContextTurn]

@@ -81,6 +81,8 @@ class ResponseSummary(BaseModel):
     tags: list[str] = Field(default_factory=list, description="触发规则给出的标记，如 escalate_vp（建议升级到 VP 跟进）。")
     rules_fired: list[str] = Field(default_factory=list, description="本次触发的规则 id。")
     case_libraries: list[str] = Field(default_factory=list, description="触发规则附上的案例库。")
+    industry: str | None = Field(None, description="客户所在行业，按 CRM 传来的值解析（knowledge/lines.yaml 的键）；未识别为 null。")
+    product_line: str | None = Field(None, description="在谈的产品线（目录中的产品线键）；未识别为 null，此时建议只用通用说法。")
 
 
 class _Event(BaseModel):

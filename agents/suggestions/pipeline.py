@@ -28,6 +28,7 @@ from agents.rules.engine import Effects, Evaluation
 from knowledge.catalog import Catalog
 from knowledge.desensitize import Pseudonyms
 from knowledge.desensitize.cache import ConversationCache
+from knowledge.lines import Lines, Resolved, load_lines, resolve
 from knowledge.store import KnowledgeStore
 from agents.suggestions.model import SuggestionRequest
 from core.desensitized import DesensitizedText
@@ -39,6 +40,8 @@ if TYPE_CHECKING:
 TOP = 3
 CONTEXT_WINDOW = 20
 RULES_SHARE = 0.1  # of the budget, at most, for the trigger rules
+CHART_SCENARIOS = frozenset({"price", "competitor"})
+COMPARE_CUES = ("对比", "比较", "比一比", "哪个好", "区别")
 # Agents run in a pool of their own: an agent cut at the deadline keeps its thread
 # until it returns, and must not starve desensitization or the next request.
 _AGENT_THREADS = ThreadPoolExecutor(max_workers=16, thread_name_prefix="zhice-agent")
@@ -72,6 +75,7 @@ class Outcome:
     rules: dict[str, Any] = field(default_factory=lambda: {"fired": [], "errors": []})
     case_libraries: list[str] = field(default_factory=list)
     llm: list[dict[str, Any]] = field(default_factory=list)  # per agent: prompt, used or why not
+    resolved: Resolved = field(default_factory=lambda: Resolved(None, None, None))  # product line and customer industry
 
 
 @dataclass(frozen=True)
@@ -108,9 +112,11 @@ class SuggestPipeline:
         guard: ComplianceGuard,
         cache: ConversationCache,
         prompts: PromptLibrary,
+        lines: Lines | None = None,
     ) -> None:
         self._registry, self._store, self._catalog = registry, store, catalog
         self._guard, self._cache, self._prompts = guard, cache, prompts
+        self._lines = lines or load_lines()
 
     @property
     def agent_names(self) -> list[str]:
@@ -136,8 +142,14 @@ class SuggestPipeline:
         evaluation = await self._trigger_rules(request, turns, scenario, controls, deadline)
         names = self._agent_names(request, scenario, evaluation.effects)
         customer = request.customer
-        context = AgentContext(turns, scenario, customer.industry, customer.attributes, self._store, self._catalog, tuple(evaluation.effects.retrieve_tags))
-        outcome = Outcome(scenario, [], None, False, [], turns, names, pseudonyms=pseudonyms)
+        resolved = resolve(self._lines, self._catalog, customer.industry, customer.attributes, "\n".join(t.text for t in turns))
+        context = AgentContext(
+            turns, scenario, resolved.line_key, customer.attributes, self._store, self._catalog, tuple(evaluation.effects.retrieve_tags),
+            customer_industry=resolved.industry.key if resolved.industry else None,
+        )
+        outcome = Outcome(scenario, [], None, False, [], turns, names, pseudonyms=pseudonyms, resolved=resolved)
+        if resolved.product_line is None:
+            outcome.reasons.append("未能确定在谈的产品线：建议只用通用说法，不引用具体产品的数据")
         outcome.tags, outcome.case_libraries = list(evaluation.effects.tags), list(evaluation.effects.case_libraries)
         outcome.rules = {"fired": list(evaluation.fired), "errors": [{"rule": rule, "error": error} for rule, error in evaluation.errors]}
         outcome.reasons += [error for rule, error in evaluation.errors if rule == "*"]
@@ -221,8 +233,14 @@ class SuggestPipeline:
             outcome.reasons.append(f"{tasks[task].name} 未在 {request.budget_ms} ms 内完成，已跳过")
 
     def _chart(self, context: AgentContext) -> dict[str, Any] | None:
-        """One comparison chart from the catalog, when the talk names our product and a rival."""
+        """One comparison chart from the catalog, only where a comparison helps: price or
+        competitor talk, or a customer asking to compare. Against the rival someone named;
+        in price talk with none named, against the line's usual alternative."""
+        if context.scenario not in CHART_SCENARIOS and not any(cue in turn for turn in context.customer_turns[-2:] for cue in COMPARE_CUES):
+            return None
         rival, ours = rival_and_ours(context)
+        if rival is None and context.scenario == "price" and ours is not None:
+            rival = next(iter(context.catalog.competitors(ours.industry)), None)
         if not (rival and ours):
             return None
         return {"title": f"{ours.name} 与 {rival.name} 对比", "vega_lite": comparison_chart(ours, rival, context.scenario)}

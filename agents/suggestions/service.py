@@ -169,6 +169,7 @@ class SuggestionService:
             conversation=pseudonym(self._secret, request.conversation_id, "conversation"),
             customer=pseudonym(self._secret, request.customer.id, "customer"),
             industry=request.customer.industry,
+            product_line=outcome.resolved.line_key,
             scenario=outcome.scenario,
             agents=outcome.agents,
             context=[events.ContextTurn(role=turn.role, text=turn.text) for turn in outcome.context],
@@ -244,4 +245,6 @@ def _done(request_id: str, outcome: Outcome, latency_ms: int) -> Done:
         tags=outcome.tags,
         rules_fired=outcome.rules["fired"],
         case_libraries=outcome.case_libraries,
+        industry=outcome.resolved.industry.key if outcome.resolved.industry else None,
+        product_line=outcome.resolved.line_key,
     )

@@ -15,6 +15,7 @@ from audit.events import ReviewApproved, ReviewRejected
 from core import clock
 from core.db import after_commit
 from core.errors import Conflict, NotFound, ValidationFailed
+from knowledge.lines import load_lines
 from knowledge.snippets.models import Annotation, Lease, Snippet, SnippetStatus, Stage
 from knowledge.snippets.queue import lease_next
 from knowledge.store import POOL, KnowledgeStore
@@ -44,7 +45,7 @@ class ReviewDecision(Decision):
 
 def pool_entry(snippet: Snippet) -> tuple[str, str, dict]:
     """What the pool holds for an approved snippet: the customer's words are embedded,
-    the reply and labels ride along as metadata."""
+    the reply and labels ride along as metadata (the line as its key when it resolves)."""
     metadata = {
         "reply": snippet.reply,
         "scenario": snippet.scenario or "other",
@@ -55,8 +56,9 @@ def pool_entry(snippet: Snippet) -> tuple[str, str, dict]:
         "approval_id": snippet.decided_by or "",
         "high_value": bool(snippet.high_value),
     }
-    if snippet.industry:
-        metadata["industry"] = snippet.industry
+    if snippet.industry:  # the pool is filtered by our product line: "SaaS软件" and "saas" are one
+        line = load_lines().line(snippet.industry)
+        metadata["industry"] = line.key if line else snippet.industry
     return snippet.id, snippet.customer, metadata
 
 

@@ -24,23 +24,23 @@ def store(tmp_path_factory: pytest.TempPathFactory):
     return store
 
 
-def _context(store, text: str, scenario: str, industry: str | None = "industrial_equipment") -> AgentContext:
-    return AgentContext((Turn("customer", text),), scenario, industry, {}, store, load_catalog())
+def _context(store, text: str, scenario: str, product_line: str | None = "industrial_equipment") -> AgentContext:
+    return AgentContext((Turn("customer", text),), scenario, product_line, {}, store, load_catalog())
 
 
 RIVALS = [
     ("衡川的 HC-75 便宜不少", None, "hc-75", "qf-75"),
     ("拓峰那台排气量更大", None, "tf-90", "qf-75"),
     ("博睿云的接口比你们多", None, "br-crm", "yc-crm"),
-    ("友商报价低一些", "medical_devices", "kl-10", "al-12"),  # generic cue: nearest alternative of the industry
-    ("别家的温控箱更轻", "cold_chain", "ls-35", "bt-40"),
+    ("友商报价低一些", "medical_devices", None, "al-12"),  # nobody named a rival: none is invented
+    ("别家的温控箱更轻", "cold_chain", None, "bt-40"),
 ]
 
 
-@pytest.mark.parametrize(("text", "industry", "rival", "ours"), RIVALS, ids=[r[0][:8] for r in RIVALS])
-def test_when_a_competitor_comes_up_then_it_and_our_product_are_identified(store, text, industry, rival, ours) -> None:
-    found_rival, found_ours = rival_and_ours(_context(store, text, "competitor", industry))
-    assert (found_rival.id, found_ours.id) == (rival, ours)
+@pytest.mark.parametrize(("text", "line", "rival", "ours"), RIVALS, ids=[r[0][:8] + (r[1] or "") for r in RIVALS])
+def test_when_a_competitor_comes_up_then_it_and_our_product_are_identified(store, text, line, rival, ours) -> None:
+    found_rival, found_ours = rival_and_ours(_context(store, text, "competitor", line))
+    assert (found_rival.id if found_rival else None, found_ours.id) == (rival, ours)
 
 
 @pytest.mark.parametrize("scenario", ["price", "stall", "delivery", "after_sales", "procurement"])
@@ -73,11 +73,17 @@ def test_when_facts_are_compared_then_each_side_is_stated_from_its_own_figures(o
             assert claims_ours.format(**fields) not in text
         if not theirs_better:
             assert claims_theirs.format(**fields) not in text
-    assert "优势" in text and "数据来源" in text
+    assert "优势" in text and "数据来源" not in text  # sources travel with the suggestion and the chart, not in the reply
+
+
+def test_when_the_customer_raises_a_point_then_the_comparison_leads_with_it() -> None:
+    catalog = load_catalog()
+    text = fact_comparison(catalog.get("qf-75"), catalog.get("hc-75"), "衡川的交期比你们快吗")
+    assert text.index("交期") < min(i for i in (text.find("质保"), text.find("比功率")) if i >= 0)
 
 
 def test_when_the_industry_disagrees_with_the_named_rival_then_the_rivals_industry_wins(store) -> None:
-    rival, ours = rival_and_ours(_context(store, "衡川的 HC-75 便宜不少", "competitor", industry="saas"))
+    rival, ours = rival_and_ours(_context(store, "衡川的 HC-75 便宜不少", "competitor", product_line="saas"))
     assert (rival.id, ours.id) == ("hc-75", "qf-75")
 
 

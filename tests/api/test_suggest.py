@@ -66,9 +66,9 @@ def test_when_a_rep_asks_then_three_anchored_suggestions_and_a_chart_come_back(d
 
 def test_when_a_competitor_is_named_then_one_suggestion_compares_catalog_facts_fairly(demo) -> None:
     client, keys, _ = demo
-    texts = [s["text"] for s in _post(client, keys[Role.rep], COMPETITOR)["suggestions"]]
-    (facts,) = [text for text in texts if "数据来源" in text]
-    assert "衡川 HC-75" in facts and "24 个月" in facts
+    suggestions = _post(client, keys[Role.rep], COMPETITOR)["suggestions"]
+    (facts,) = [s["text"] for s in suggestions if any(source["snippet_id"] == "catalog:hc-75" for source in s["sources"])]
+    assert "衡川 HC-75" in facts and "24 个月" in facts and "数据来源" not in facts
     assert "优势" in facts  # the competitor's strengths are named too
 
 

@@ -30,7 +30,8 @@ TODAY = {
     '"context":[{"role":"customer","text":"我手机 <CN_MOBILE_1>"}],"conversation":"0123456789abcdef","customer":"fedcba9876543210",'
     '"degraded":false,"industry":null,"interventions":[{"agent":"script_suggestion","dropped":false,"rules":["superlative"]}],"latency_ms":340,'
     '"llm":[{"agent":"script_suggestion","ms":210,"prompt":"script_suggestion@2","used":2},{"agent":"x","failure":"timeout","message":"m","prompt":"x@1"}],'
-    '"notes":[],"rules":{"errors":[{"error":"no such key","rule":"vip"}],"fired":["low_price"]},"scenario":"price","suggestions":["s1"],"tags":["low_price"]}',
+    '"notes":[],"product_line":"industrial_equipment","rules":{"errors":[{"error":"no such key","rule":"vip"}],"fired":["low_price"]},"scenario":"price",'
+    '"suggestions":["s1"],"tags":["low_price"]}',
     "suggestion.action": '{"action":"edited","edit_distance":4,"final_text":"<PERSON_1>您好","reason":null}',
     "control.updated": '{"key":"canary","value":{"script_suggestion":{"share":0.1,"version":2}}}',
     "script.created": '{"revision":1,"scenario":"price","script_id":"ab12","status":"pending","text":"理解您的顾虑"}',
@@ -73,7 +74,7 @@ def test_when_rows_of_older_shapes_are_read_then_the_missing_fields_take_their_d
     response = events.parse("suggest.response", OLDER["suggest.response"])
     action = events.parse("suggestion.action", OLDER["suggestion.action"])
     assert isinstance(shown, SuggestionShown) and shown.prompt_version is None
-    assert isinstance(response, SuggestResponse) and (response.rules.fired, response.tags, response.llm) == ([], [], [])
+    assert isinstance(response, SuggestResponse) and (response.rules.fired, response.tags, response.llm, response.product_line) == ([], [], [], None)
     assert isinstance(action, SuggestionAction) and action.reason is None
     assert events.parse("suggestion.action", '{"v":1,"action":"ignored","edit_distance":null,"final_text":null}').action == "ignored"
 

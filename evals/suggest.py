@@ -28,7 +28,7 @@ from agents.services import Services, build_services
 from agents.suggestions.model import ChatMessage, CustomerRef, Done, SuggestionRequest
 from audit.ledger import Actor
 from core.settings import Settings
-from evals.specifics import Grounding, Specific
+from knowledge.specifics import Grounding, Specific
 from knowledge.catalog import Catalog, Product
 
 DATASETS = Path(__file__).parent / "datasets"

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from core.settings import Settings
-from evals.specifics import Grounding, specifics, value_of
+from knowledge.specifics import Grounding, specifics, value_of
 from evals.suggest import SPLITS, evaluate, load_cases
 
 ALLOWED = "39万8一台，两台79万6，我们预算就75万。王总 QF-75 质保 24 个月 比功率 6.1 kW/(m³/min)"

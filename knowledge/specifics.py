@@ -6,7 +6,10 @@ a person addressed by surname and title, a role honorific (贵院, 主任, 车�
 placeholder left over from another conversation (``<PERSON_1>``). It is grounded when
 it appears in the conversation, the customer record or the catalog entries of the line
 under discussion, literally or (for numbers) by value: 39万8 is 398000, 三十八万 is 380000.
-Places are not detected (that needs the NLP engine); the figures say so.
+Places are not detected (that needs the NLP engine).
+
+The suggestion path's grounding check (``agents.grounding``) and the suggestion eval
+(``evals.suggest``) both use it: one definition of what a reply may say.
 """
 
 from __future__ import annotations
@@ -83,9 +86,12 @@ def _positions(text: str, word: str) -> list[int]:
 
 
 class Grounding:
-    """What one conversation allows a reply to say."""
+    """What one conversation allows a reply to say. On desensitized text (the suggestion
+    path) a placeholder of this conversation is grounded (``placeholders_ok``); on the
+    rep's view (the eval) a placeholder never is: it could not be restored."""
 
-    def __init__(self, allowed_text: str) -> None:
+    def __init__(self, allowed_text: str, *, placeholders_ok: bool = False) -> None:
+        self._placeholders_ok = placeholders_ok
         self._text = re.sub(r"\s+", "", allowed_text)
         self._values = {self._rounded(value) for _, _, value in _numbers(allowed_text) if value is not None}
         self._values |= {self._rounded(float(n)) for n in re.findall(r"\d+(?:\.\d+)?", allowed_text)}
@@ -95,8 +101,8 @@ class Grounding:
         return round(value, 3)
 
     def grounded(self, specific: Specific) -> bool:
-        if specific.kind == "placeholder":
-            return False  # a placeholder the rep's view could not restore belongs to another conversation
+        if specific.kind == "placeholder" and not self._placeholders_ok:
+            return False
         if re.sub(r"\s+", "", specific.text) in self._text:
             return True
         if specific.kind != "number":

@@ -20,7 +20,7 @@ from time import perf_counter
 from zoneinfo import ZoneInfo
 
 from agents.services import build_services
-from agents.suggestions.model import ActionCommand, ChatMessage, CustomerRef, SuggestionRequest
+from agents.suggestions.model import ActionRequest, ChatMessage, CustomerRef, SuggestionRequest
 from audit.key_lifecycle import create_key
 from audit.ledger import CLI_ADMIN, Actor
 from core import clock
@@ -89,7 +89,7 @@ async def _simulate(settings: Settings, days: int, per_day: int, rng: random.Ran
                     continue
                 final_text = suggestion.text + "，您看可以吗？" if action == "edited" else None
                 with clock.simulated(moment + timedelta(seconds=30 + rank)):
-                    await asyncio.to_thread(services.suggestions.act, rep, suggestion.id, ActionCommand(action=action, final_text=final_text))
+                    await asyncio.to_thread(services.suggestions.act, rep, suggestion.id, ActionRequest(action=action, final_text=final_text))
                 summary.actions[action] += 1
             progress()
     await services.aclose()

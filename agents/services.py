@@ -69,6 +69,8 @@ class Services:
         self.controls().rule_set.evaluate({}, Signals(scenario="other"))
 
     async def aclose(self) -> None:
+        """Let answers in flight record their summaries, then close the LLM client."""
+        await self.suggestions.drain()
         if self.composer is not None:
             await self.composer.aclose()
 

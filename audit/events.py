@@ -73,7 +73,7 @@ class KeyRevoked(_KeyEvent, kind="key.revoked"):
 # suggestions --------------------------------------------------------------------------
 
 
-class Source(_Part):
+class SourceRef(_Part):
     """A retrieved snippet a suggestion rests on, with its retrieval score."""
 
     snippet_id: str
@@ -88,7 +88,7 @@ class SuggestionShown(LedgerPayload, kind="suggestion.shown"):
     prompt_version: str | None = Field(None, description="the LLM prompt (id@version); null: extractive")
     text: DesensitizedText
     confidence: float
-    sources: list[Source]
+    sources: list[SourceRef]
     anchors: list[str] = Field(description="legal anchor ids")
     latency_ms: int
 
@@ -142,7 +142,7 @@ class LlmRun(_Part):
         return {key: value for key, value in handler(self).items() if value is not None}
 
 
-class SuggestResponse(LedgerPayload, kind="suggest.response"):
+class SuggestSummary(LedgerPayload, kind="suggest.response"):
     """A suggest request's summary, recorded also when the client left early."""
     conversation: str = Field(description="keyed hash (core.hashing.pseudonym)")
     customer: str = Field(description="keyed hash (core.hashing.pseudonym)")
@@ -277,7 +277,7 @@ EVENTS: dict[str, type[LedgerPayload]] = {
         KeyCreated,
         KeyRevoked,
         SuggestionShown,
-        SuggestResponse,
+        SuggestSummary,
         SuggestionAction,
         ControlUpdated,
         ScriptCreated,

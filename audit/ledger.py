@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy import BigInteger, Column, String, Text
 from sqlmodel import Field, Session, SQLModel, select
 
@@ -26,7 +27,7 @@ from audit.chain import GENESIS_HASH, canonical_json, compute_hash, format_ts
 from audit.events import LedgerPayload
 from core import clock
 from core.db import UtcDateTime, is_write_session
-from core.errors import LedgerError
+from core.errors import LedgerError, describe_errors
 
 _BATCH = 1000
 
@@ -108,6 +109,10 @@ def append(
         raise LedgerError("ledger.append needs a session from core.db.write_session()")
     if not isinstance(event, LedgerPayload):
         raise LedgerError(f"ledger.append takes an event model from audit.events, not a {type(event).__name__}")
+    try:  # however the model was made (model_construct, model_copy, JSON), its text must be desensitized now
+        type(event).model_validate(event.model_dump())
+    except ValidationError as exc:
+        raise LedgerError(f"ledger payload for {event.kind!r} refused: {describe_errors(exc)}") from exc
     kind = event.kind
     try:
         payload_text = canonical_json(event.payload())

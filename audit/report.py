@@ -18,10 +18,11 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session
 
 from audit import events, ledger
-from audit.events import SuggestionAction, SuggestionShown, SuggestResponse
+from audit.events import SuggestionAction, SuggestionShown, SuggestSummary
 from audit.ledger import LedgerEvent
 from audit.periods import Period
 from audit.verify import verify_ledger
+from core.errors import LedgerError
 
 TARGET_RATIO = 3.0
 ACTIONS = ("adopted", "edited", "rejected", "ignored")
@@ -97,14 +98,14 @@ def calibration(items: list[Shown], bins: int = 10) -> dict[str, Any]:
 
 
 @dataclass(frozen=True)
-class Response:
+class ResponseRow:
     """A ``suggest.response`` event and the request it answered."""
 
     request_id: str
-    event: SuggestResponse
+    event: SuggestSummary
 
 
-def deviations(items: list[Shown], responses: list[Response]) -> dict[str, list[dict[str, Any]]]:
+def deviations(items: list[Shown], responses: list[ResponseRow]) -> dict[str, list[dict[str, Any]]]:
     """What the review meeting walks through."""
     def brief(item: Shown) -> dict[str, Any]:
         return {"suggestion_id": item.id, "agent": item.agent, "rep": item.rep, "confidence": item.confidence, "text": item.text}
@@ -140,20 +141,26 @@ def _percentiles(values: Iterable[float]) -> dict[str, float] | None:
     return {"p50": q[49], "p95": q[94], "p99": q[98], "max": values[-1]}
 
 
-def collect(session: Session, period: Period, tz: ZoneInfo) -> tuple[list[Shown], list[Response]]:
-    """The period's shown suggestions (with the rep's action) and responses, from the ledger."""
+def collect(session: Session, period: Period, tz: ZoneInfo) -> tuple[list[Shown], list[ResponseRow], list[int]]:
+    """The period's shown suggestions (with the rep's action) and responses, from the ledger,
+    and the seqs of rows that do not parse as their kind (left out, and reported)."""
     shown: list[tuple[LedgerEvent, SuggestionShown, str]] = []
-    responses: list[Response] = []
+    responses: list[ResponseRow] = []
     actions: dict[str | None, SuggestionAction] = {}
-    kinds = [SuggestionShown.kind, SuggestionAction.kind, SuggestResponse.kind]
+    unreadable: list[int] = []
+    kinds = [SuggestionShown.kind, SuggestionAction.kind, SuggestSummary.kind]
     for row in ledger.events(session, since=period.since, kinds=kinds):
-        event = events.parse(row.kind, row.payload)
+        try:
+            event = events.parse(row.kind, row.payload)
+        except (LedgerError, ValueError):  # pydantic's ValidationError and bad JSON are ValueErrors
+            unreadable.append(row.seq)
+            continue
         if isinstance(event, SuggestionAction):
             actions[row.suggestion_id] = event
         elif row.ts >= period.until:
             continue
-        elif isinstance(event, SuggestResponse):
-            responses.append(Response(row.request_id, event))
+        elif isinstance(event, SuggestSummary):
+            responses.append(ResponseRow(row.request_id, event))
         elif isinstance(event, SuggestionShown):
             year, week, _ = row.ts.astimezone(tz).isocalendar()
             shown.append((row, event, f"{year}-W{week:02d}"))
@@ -174,20 +181,23 @@ def collect(session: Session, period: Period, tz: ZoneInfo) -> tuple[list[Shown]
                 edit_distance=action.edit_distance if action else None,
             )
         )
-    return items, responses
+    return items, responses, unreadable
 
 
 def build_report(session: Session, period: Period, tz: ZoneInfo) -> dict[str, Any]:
     """The whole review as one JSON-ready dict."""
     verified = verify_ledger(session)
-    items, responses = collect(session, period, tz)
+    items, responses, unreadable = collect(session, period, tz)
+    problems = [] if verified.ok else [f"第 {verified.first_bad_seq} 条起账本校验失败：{verified.reason}"]
+    if unreadable:
+        problems.append(f"{len(unreadable)} 条事件无法按其类型读取（首条 seq {unreadable[0]}），未计入")
     totals = metrics(items)
     interventions = Counter(rule for r in responses for i in r.event.interventions for rule in i.rules)
     return {
         "period": {"label": period.label, "first_day": period.first_day.isoformat(), "last_day": period.last_day.isoformat(), "time_zone": tz.key},
         "ledger_verified": verified.ok,
-        "trusted": verified.ok,
-        "ledger_problem": None if verified.ok else f"第 {verified.first_bad_seq} 条起账本校验失败：{verified.reason}",
+        "trusted": not problems,
+        "ledger_problem": "；".join(problems) or None,
         "target_ratio": TARGET_RATIO,
         "totals": totals,
         "adoption_rate": totals["adoption_rate"],

@@ -23,6 +23,8 @@ FLOORS = {
     "agents": 3,
     "evals": 3,
     "api": 4,
+    "benchmarks": 5,  # above the product: no product module may import a benchmark or a test
+    "tests": 5,
 }
 
 

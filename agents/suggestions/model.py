@@ -4,7 +4,7 @@ A :class:`SuggestionRequest` goes in; a stream of :data:`SuggestEvent` comes out
 (``Started``, then ``Shown`` per suggestion, ``ChartReady`` if there is a chart,
 ``Done``), a discriminated union on ``kind``. Texts in these events are the rep's
 view (the conversation's own values restored); the ledger holds the desensitized ones.
-A rep's action on a suggestion is an :class:`ActionCommand`.
+A rep's action on a suggestion is an :class:`ActionRequest`.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ class SuggestionRequest:
     agents: tuple[str, ...] | None = None  # only these agents (default: chosen by scenario)
 
 
-class AnchorView(BaseModel):
+class AnchorPublic(BaseModel):
     id: str
     law: str
     article: str
@@ -52,18 +52,18 @@ class AnchorView(BaseModel):
     complies: str
 
 
-class SuggestionView(BaseModel):
+class SuggestionPublic(BaseModel):
     """A suggestion as the rep sees it."""
 
     id: str
     agent: str
     text: str
     confidence: float
-    legal_anchors: list[AnchorView]
+    legal_anchors: list[AnchorPublic]
     sources: list[dict[str, Any]]
 
 
-class ChartView(BaseModel):
+class ChartPublic(BaseModel):
     id: str
     title: str
     vega_lite: dict[str, Any]
@@ -99,26 +99,26 @@ class Shown(_Event):
     """A suggestion that passed the guard; it is in the ledger before this event exists."""
 
     kind: Literal["shown"] = "shown"
-    suggestion: SuggestionView
+    suggestion: SuggestionPublic
 
 
 class ChartReady(_Event):
     kind: Literal["chart"] = "chart"
-    chart: ChartView
+    chart: ChartPublic
 
 
 class Done(ResponseSummary):
     """The whole answer; its summary is in the ledger before this event exists."""
 
     kind: Literal["done"] = "done"
-    suggestions: list[SuggestionView]
-    chart: ChartView | None
+    suggestions: list[SuggestionPublic]
+    chart: ChartPublic | None
 
 
 SuggestEvent = Annotated[Started | Shown | ChartReady | Done, Field(discriminator="kind")]
 
 
-class ActionCommand(BaseModel):
+class ActionRequest(BaseModel):
     """What the rep did with a suggestion: recorded once per suggestion."""
 
     action: Literal["adopted", "edited", "rejected", "ignored"]
@@ -126,13 +126,13 @@ class ActionCommand(BaseModel):
     reason: str | None = Field(None, max_length=500, description="不采用的原因（可选，会脱敏后记录）。")
 
     @model_validator(mode="after")
-    def _final_text_only_when_edited(self) -> ActionCommand:
+    def _final_text_only_when_edited(self) -> ActionRequest:
         if (self.action == "edited") != bool(self.final_text):
             raise ValueError("final_text is required with action 'edited' and not allowed with the others")
         return self
 
 
-class ActionRecorded(BaseModel):
+class ActionPublic(BaseModel):
     event_id: int
     suggestion_id: str
     action: str

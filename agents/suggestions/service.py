@@ -26,17 +26,17 @@ from sqlalchemy import Engine
 from agents.charts import render_svg
 from agents.controls import Controls
 from agents.suggestions.model import (
-    ActionCommand,
-    ActionRecorded,
-    AnchorView,
+    ActionRequest,
+    ActionPublic,
+    AnchorPublic,
     ChartReady,
-    ChartView,
+    ChartPublic,
     Done,
     Shown,
     Started,
     SuggestEvent,
     SuggestionRequest,
-    SuggestionView,
+    SuggestionPublic,
 )
 from agents.suggestions.pipeline import (
     Accepted,
@@ -127,25 +127,41 @@ class SuggestionService:
             queue.put_nowait(None)
 
     async def _events(self, request: SuggestionRequest, request_id: str, delivery: _Delivery) -> AsyncIterator[SuggestEvent]:
-        controls = await asyncio.to_thread(self._controls)
-        pseudonyms = Pseudonyms()
-        async for stage in self._pipeline.stream(request, controls, self._composer):
-            latency_ms = round((time.perf_counter() - request.arrived_at) * 1000)
-            match stage:
-                case ScenarioKnown(outcome=outcome):
-                    pseudonyms = outcome.pseudonyms
-                    yield Started(request_id=request_id, scenario=outcome.scenario, latency_ms=latency_ms)
-                case Accepted(suggestion=suggestion) if delivery.connected:
-                    await asyncio.to_thread(self._record_shown, request, request_id, suggestion, latency_ms)
-                    delivery.shown.append(suggestion.id)
-                    yield Shown(request_id=request_id, suggestion=_view(suggestion, pseudonyms), latency_ms=latency_ms)
-                case Charted(chart=chart):
-                    yield ChartReady(request_id=request_id, chart=_chart_view(request_id, chart), latency_ms=latency_ms)
-                case Finished(outcome=outcome):
-                    if not delivery.connected:
-                        outcome.reasons.append("客户端在接收途中断开：未送达的建议未计入展示")
-                    await asyncio.to_thread(self._record_response, request, request_id, outcome, delivery.shown, latency_ms)
-                    yield _done(request_id, outcome, latency_ms)
+        """The pipeline's stages as events, each recorded first. A failure inside the path
+        still ends in a recorded, degraded summary and ``Done`` with what was shown."""
+        outcome: Outcome | None = None
+        try:
+            controls = await asyncio.to_thread(self._controls)
+            async for stage in self._pipeline.stream(request, controls, self._composer):
+                latency_ms = _latency(request)
+                match stage:
+                    case ScenarioKnown():
+                        outcome = stage.outcome
+                        yield Started(request_id=request_id, scenario=outcome.scenario, latency_ms=latency_ms)
+                    case Accepted(suggestion=suggestion) if delivery.connected:
+                        await asyncio.to_thread(self._record_shown, request, request_id, suggestion, latency_ms)
+                        delivery.shown.append(suggestion.id)  # recorded as shown: the summary agrees with the ledger
+                        yield Shown(request_id=request_id, suggestion=_view(suggestion, outcome.pseudonyms), latency_ms=latency_ms)
+                    case Charted(chart=chart):
+                        yield ChartReady(request_id=request_id, chart=_chart_view(request_id, chart), latency_ms=latency_ms)
+                    case Finished():
+                        outcome = stage.outcome
+        except Exception:
+            log.exception("suggest path failed; the summary records what was shown")
+            outcome = outcome or Outcome("other", [], None, True, [], (), [])
+            outcome.degraded = True
+            outcome.suggestions = [s for s in outcome.suggestions if s.id in delivery.shown]
+            outcome.reasons.append("内部错误：本次建议未能完整生成，已记录已展示的部分")
+        if not delivery.connected:
+            outcome.reasons.append("客户端在接收途中断开：未送达的建议未计入展示")
+        latency_ms = _latency(request)
+        await asyncio.to_thread(self._record_response, request, request_id, outcome, delivery.shown, latency_ms)
+        yield _done(request_id, outcome, latency_ms)
+
+    async def drain(self, timeout_s: float = 5.0) -> None:
+        """Wait (a bounded time) for answers still being produced, so their summaries land."""
+        if self._draining:
+            await asyncio.wait(set(self._draining), timeout=timeout_s)
 
     def _record_shown(self, request: SuggestionRequest, request_id: str, suggestion: Suggestion, latency_ms: int) -> None:
         """A suggestion goes into the ledger, desensitized, before the rep sees it."""
@@ -156,7 +172,7 @@ class SuggestionService:
             prompt_version=suggestion.prompt_version,  # null: extractive
             text=suggestion.text,
             confidence=suggestion.confidence,
-            sources=[events.Source(**source) for source in suggestion.sources],
+            sources=[events.SourceRef(**source) for source in suggestion.sources],
             anchors=[anchor["id"] for anchor in suggestion.anchors],
             latency_ms=latency_ms,
         )
@@ -165,7 +181,7 @@ class SuggestionService:
 
     def _record_response(self, request: SuggestionRequest, request_id: str, outcome: Outcome, shown: list[str], latency_ms: int) -> None:
         """The request's summary: context (desensitized), chart, interventions, latency."""
-        response = events.SuggestResponse(
+        response = events.SuggestSummary(
             conversation=pseudonym(self._secret, request.conversation_id, "conversation"),
             customer=pseudonym(self._secret, request.customer.id, "customer"),
             industry=request.customer.industry,
@@ -186,7 +202,7 @@ class SuggestionService:
         with write_session(self._engine) as session:
             ledger.append(session, response, actor=request.owner, request_id=request_id)
 
-    def act(self, actor: Actor, suggestion_id: str, command: ActionCommand) -> ActionRecorded:
+    def act(self, actor: Actor, suggestion_id: str, command: ActionRequest) -> ActionPublic:
         """Record what the rep did with one of their suggestions; once per suggestion.
         The final text (only when edited) and the reason are stored desensitized."""
         final = self._desensitizer.desensitize(command.final_text).text if command.final_text else None
@@ -204,7 +220,7 @@ class SuggestionService:
                 raise Conflict("这条建议已经记录过操作；每条建议只记录一次。")
             recorded = events.SuggestionAction(action=command.action, final_text=final, edit_distance=distance, reason=reason)
             event = ledger.append(session, recorded, actor=actor, request_id=shown[0].request_id, suggestion_id=suggestion_id)
-            return ActionRecorded(event_id=event.seq, suggestion_id=suggestion_id, action=command.action, edit_distance=distance)
+            return ActionPublic(event_id=event.seq, suggestion_id=suggestion_id, action=command.action, edit_distance=distance)
 
     async def chart_svg(self, caller: Actor, chart_id: str) -> str:
         """A response's chart rendered offline; a rep sees only their own."""
@@ -217,20 +233,24 @@ class SuggestionService:
         return await asyncio.to_thread(render_svg, chart.vega_lite)
 
 
-def _view(suggestion: Suggestion, pseudonyms: Pseudonyms) -> SuggestionView:
+def _latency(request: SuggestionRequest) -> int:
+    return round((time.perf_counter() - request.arrived_at) * 1000)
+
+
+def _view(suggestion: Suggestion, pseudonyms: Pseudonyms) -> SuggestionPublic:
     """The rep's view: the conversation's own values back in place of placeholders."""
-    return SuggestionView(
+    return SuggestionPublic(
         id=suggestion.id,
         agent=suggestion.agent,
         text=pseudonyms.reidentify(suggestion.text),
         confidence=suggestion.confidence,
-        legal_anchors=[AnchorView(**a) for a in suggestion.anchors],
+        legal_anchors=[AnchorPublic(**a) for a in suggestion.anchors],
         sources=list(suggestion.sources),
     )
 
 
-def _chart_view(request_id: str, chart: dict) -> ChartView:
-    return ChartView(id=request_id, svg_url=f"/v1/charts/{request_id}.svg", **chart)
+def _chart_view(request_id: str, chart: dict) -> ChartPublic:
+    return ChartPublic(id=request_id, svg_url=f"/v1/charts/{request_id}.svg", **chart)
 
 
 def _done(request_id: str, outcome: Outcome, latency_ms: int) -> Done:

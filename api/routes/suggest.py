@@ -14,10 +14,10 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field, field_validator
 
 from agents.suggestions.model import (
-    ActionCommand,
-    ActionRecorded,
+    ActionRequest,
+    ActionPublic,
     ChartReady,
-    ChartView,
+    ChartPublic,
     ChatMessage,
     CustomerRef,
     Done,
@@ -25,7 +25,7 @@ from agents.suggestions.model import (
     Shown,
     Started,
     SuggestionRequest,
-    SuggestionView,
+    SuggestionPublic,
 )
 from api.deps import CurrentRep, Principal, RepManagerAuditor, SettingsDep, SuggestionsDep
 
@@ -89,8 +89,8 @@ class SuggestRequest(BaseModel):
 
 
 class SuggestResponse(ResponseSummary):
-    suggestions: list[SuggestionView]
-    chart: ChartView | None
+    suggestions: list[SuggestionPublic]
+    chart: ChartPublic | None
 
 
 class StreamSummary(ResponseSummary):
@@ -142,7 +142,7 @@ async def suggest_stream(body: SuggestRequest, http: Request, rep: CurrentRep, s
 
 
 @router.post("/suggestions/{suggestion_id}/action", status_code=status.HTTP_201_CREATED)
-def act(suggestion_id: str, body: ActionCommand, rep: CurrentRep, suggestions: SuggestionsDep) -> ActionRecorded:
+def act(suggestion_id: str, body: ActionRequest, rep: CurrentRep, suggestions: SuggestionsDep) -> ActionPublic:
     """Record what the rep did with a suggestion; once per suggestion."""
     return suggestions.act(rep.actor, suggestion_id, body)
 

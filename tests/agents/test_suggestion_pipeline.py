@@ -21,7 +21,7 @@ class QuickAgent:
     name, version, scenarios = "quick", "1", frozenset({"price"})
 
     def draft(self, context: AgentContext) -> list[Draft]:
-        texts = ["理解您的顾虑，可以分期付款。", "我把总拥有成本算一笔账发您。", "可以先试用一个月再决定。"]
+        texts = ["理解您的顾虑，可以分期付款。", "我把总拥有成本算一笔账发您。", "可以先试用一段时间再决定。"]
         return [Draft(self.name, text, 0.9 - n / 10) for n, text in enumerate(texts)]
 
 

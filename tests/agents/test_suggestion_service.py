@@ -27,7 +27,7 @@ class TwoMoves:
     name, version, scenarios = "two_moves", "1", frozenset({"price"})
 
     def draft(self, context: AgentContext) -> list[Draft]:
-        return [Draft(self.name, "可以分三期付款，首付三成。", 0.9), Draft(self.name, "我把三年总拥有成本算一笔账发您。", 0.8)]
+        return [Draft(self.name, "理解您的顾虑，付款可以拆成几期。", 0.9), Draft(self.name, "我把总拥有成本算一笔账发您。", 0.8)]
 
 
 def _service(tmp_path: Path, desensitizer) -> tuple[SuggestionService, object]:
@@ -84,3 +84,18 @@ def test_when_the_caller_leaves_after_the_start_then_the_summary_is_still_record
     with read_session(engine) as session:
         response = ledger.LedgerEventPublic.of(ledger.find(session, "suggest.response")[0]).payload
     assert response["suggestions"] == [] and any("断开" in note for note in response["notes"])
+
+
+def test_when_the_path_fails_after_a_suggestion_was_shown_then_a_degraded_summary_is_still_recorded(tmp_path: Path, desensitizer, monkeypatch) -> None:
+    service, engine = _service(tmp_path, desensitizer)
+
+    def broken_chart(self, context):
+        raise RuntimeError("a bug in the chart step")
+
+    monkeypatch.setattr(SuggestPipeline, "_chart", broken_chart)
+    done = asyncio.run(service.answer(_request()))
+    assert done.degraded and any("内部错误" in note for note in done.notes)
+    with read_session(engine) as session:
+        shown = [e.suggestion_id for e in ledger.find(session, "suggestion.shown")]
+        response = ledger.LedgerEventPublic.of(ledger.find(session, "suggest.response")[0]).payload
+    assert shown and response["suggestions"] == shown == [s.id for s in done.suggestions] and response["degraded"]

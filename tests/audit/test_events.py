@@ -13,7 +13,7 @@ from pydantic import ValidationError
 
 from audit import events, ledger_doc
 from audit.chain import canonical_json
-from audit.events import EVENTS, PoolWithdrawn, SuggestionAction, SuggestionShown, SuggestResponse
+from audit.events import EVENTS, PoolWithdrawn, SuggestionAction, SuggestionShown, SuggestSummary
 from core.desensitized import DesensitizedText
 from core.errors import LedgerError
 from core.hashing import keyed_hash, pseudonym
@@ -74,7 +74,7 @@ def test_when_rows_of_older_shapes_are_read_then_the_missing_fields_take_their_d
     response = events.parse("suggest.response", OLDER["suggest.response"])
     action = events.parse("suggestion.action", OLDER["suggestion.action"])
     assert isinstance(shown, SuggestionShown) and shown.prompt_version is None
-    assert isinstance(response, SuggestResponse) and (response.rules.fired, response.tags, response.llm, response.product_line) == ([], [], [], None)
+    assert isinstance(response, SuggestSummary) and (response.rules.fired, response.tags, response.llm, response.product_line) == ([], [], [], None)
     assert isinstance(action, SuggestionAction) and action.reason is None
     assert events.parse("suggestion.action", '{"v":1,"action":"ignored","edit_distance":null,"final_text":null}').action == "ignored"
 
@@ -133,3 +133,16 @@ def test_when_identifiers_are_hashed_then_the_digests_of_stored_data_are_unchang
     assert keyed_hash(secret, "13800138000", None) == hmac.new(secret.encode(), b"13800138000", hashlib.sha256).hexdigest()  # fingerprints
     assert pseudonym(secret, "zhao@example.com", "labelstudio") == hmac.new(secret.encode(), b"labelstudio:zhao@example.com", hashlib.sha256).hexdigest()[:16]
     assert pseudonym(secret, "wx-42", "conversation") != pseudonym(secret, "wx-42", "customer")
+
+
+def test_when_an_event_is_built_around_validation_then_the_ledger_still_refuses_plain_text(engine) -> None:
+    from audit.ledger import CLI_ADMIN, append
+    from core.db import write_session
+    from core.errors import LedgerError
+
+    for event in (
+        SuggestionAction.model_construct(action="edited", final_text="王总 13800138000", edit_distance=3, reason=None),
+        SuggestionAction.model_validate_json('{"action": "edited", "final_text": "王总 13800138000", "edit_distance": 3}'),
+    ):
+        with pytest.raises(LedgerError, match="desensitizer"), write_session(engine) as session:
+            append(session, event, actor=CLI_ADMIN)

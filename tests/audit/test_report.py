@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from audit import ledger
-from audit.events import Intervention, SuggestionAction, SuggestionShown, SuggestResponse
+from audit.events import Intervention, SuggestionAction, SuggestionShown, SuggestSummary
 from audit.periods import days, quarter
 from audit.render import to_csv, to_html
 from audit.report import Shown, build_report, calibration, metrics
@@ -73,7 +73,7 @@ def _record(engine: Engine, actor: ledger.Actor, suggestion_id: str, confidence:
     text = get_desensitizer("test-secret-" + "x" * 32).desensitize("理解您的顾虑").text
     shown = SuggestionShown(agent="script_suggestion", agent_version="extractive-1", scenario="price", text=text, confidence=confidence, sources=[], anchors=["ad-absolute"], latency_ms=40)
     intervention = Intervention(agent="script_suggestion", rules=["superlative"], dropped=action == "rejected")
-    response = SuggestResponse(conversation="c", customer="k", industry=None, scenario="price", agents=["script_suggestion"], context=[], suggestions=[suggestion_id],
+    response = SuggestSummary(conversation="c", customer="k", industry=None, scenario="price", agents=["script_suggestion"], context=[], suggestions=[suggestion_id],
                                interventions=[intervention], chart=None, degraded=action is None, notes=[], latency_ms=40)
     with write_session(engine) as session:
         ledger.append(session, shown, actor=actor, request_id=f"r-{suggestion_id}", suggestion_id=suggestion_id)
@@ -105,19 +105,32 @@ def test_when_the_ledger_holds_a_period_then_the_report_is_built_from_it(engine:
     assert later["totals"]["shown"] == 0
 
 
-def test_when_the_ledger_was_tampered_then_the_report_says_so_everywhere(engine: Engine) -> None:
-    _record(engine, REP_A, "s1", 0.9, "adopted")
+def _tamper(engine: Engine, statement: str) -> None:
+    """Change the ledger behind the application's back (its triggers dropped first)."""
     with engine.begin() as connection:
         if engine.dialect.name == "sqlite":
             connection.exec_driver_sql("DROP TRIGGER ledger_event_no_update")
         else:
             connection.exec_driver_sql("DROP TRIGGER ledger_event_no_update_delete ON ledger_event")
-        connection.exec_driver_sql("UPDATE ledger_event SET actor_key_id = 'rep-z' WHERE seq = 1")
+        connection.exec_driver_sql(statement)
+
+
+def test_when_the_ledger_was_tampered_then_the_report_says_so_everywhere(engine: Engine) -> None:
+    _record(engine, REP_A, "s1", 0.9, "adopted")
+    _tamper(engine, "UPDATE ledger_event SET actor_key_id = 'rep-z' WHERE seq = 1")
     with read_session(engine) as session:
         report = build_report(session, _today(), TZ)
     assert report["trusted"] is False and "第 1 条" in report["ledger_problem"]
     assert "账本校验失败" in to_html(report) and "以下所有数字均不可信" in to_html(report)
     assert to_csv(report).splitlines()[1] == "ledger,,trusted,False"
+
+
+def test_when_a_tampered_row_no_longer_parses_then_the_report_is_untrusted_instead_of_failing(engine: Engine) -> None:
+    _record(engine, REP_A, "s1", 0.9, "adopted")
+    _tamper(engine, """UPDATE ledger_event SET payload = '{"agent": "x"}' WHERE kind = 'suggestion.shown'""")
+    with read_session(engine) as session:
+        report = build_report(session, _today(), TZ)
+    assert report["trusted"] is False and "无法按其类型读取" in report["ledger_problem"] and report["totals"]["shown"] == 0
 
 
 def test_when_the_report_is_asked_for_over_the_api_then_each_format_comes_back(client: TestClient, make_key: Callable[[Role], str], sqlite_settings: Settings) -> None:

@@ -64,6 +64,7 @@ class Draft:
     confidence: float
     sources: tuple[Source, ...] = ()
     anchors: tuple[LegalAnchor, ...] = field(default=())  # anchors the content itself rests on
+    move: str | None = None  # the playbook move it makes (playbook.yaml), when it comes from one
 
 
 @runtime_checkable

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from agents.base import AgentContext, Draft, Source
 from agents.composers.extractive import compose
+from agents.playbook import playbook_drafts
 from agents.retrieval import rival_and_ours, won_examples
 from knowledge.catalog import Product
 
@@ -48,7 +49,7 @@ def fact_comparison(ours: Product, rival: Product, customer_text: str = "") -> s
 
 class CompetitorResponseAgent:
     name = "competitor_response"
-    version = "extractive-1"
+    version = "playbook-1"
     scenarios = frozenset({"competitor"})
 
     def draft(self, context: AgentContext) -> list[Draft]:
@@ -57,4 +58,4 @@ class CompetitorResponseAgent:
         if rival and ours:
             comparison = fact_comparison(ours, rival, "\n".join(context.customer_turns[-2:]))
             drafts.insert(0, Draft(self.name, comparison, 0.88, (Source(f"catalog:{rival.id}", 1.0), Source(f"catalog:{ours.id}", 1.0))))
-        return drafts
+        return drafts + playbook_drafts(self.name, context)

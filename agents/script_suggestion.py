@@ -1,16 +1,20 @@
-"""Objection handling grounded in won-deal snippets and sample scripts for the scenario."""
+"""Objection handling: the scenario's playbook moves written for this conversation, and
+replies from won-deal snippets and sample scripts (shown only when the grounding check
+finds nothing in them from another deal)."""
 
 from __future__ import annotations
 
 from agents.base import AgentContext, Draft
 from agents.composers.extractive import compose
+from agents.playbook import playbook_drafts
 from agents.retrieval import won_examples
 
 
 class ScriptSuggestionAgent:
     name = "script_suggestion"
-    version = "extractive-1"
+    version = "playbook-1"
     scenarios = frozenset({"price", "stall", "procurement", "delivery", "after_sales", "other"})
 
     def draft(self, context: AgentContext) -> list[Draft]:
-        return compose(self.name, won_examples(context, context.scenario), conversation="\n".join(context.customer_turns))
+        retrieved = compose(self.name, won_examples(context, context.scenario), conversation="\n".join(context.customer_turns))
+        return retrieved + playbook_drafts(self.name, context)

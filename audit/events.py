@@ -86,6 +86,7 @@ class SuggestionShown(LedgerPayload, kind="suggestion.shown"):
     agent: str
     agent_version: str
     prompt_version: str | None = Field(None, description="the LLM prompt (id@version); null: extractive")
+    move: str | None = Field(None, description="the playbook move (agents/playbook.yaml); null when retrieved or composed; absent in the first rows")
     text: DesensitizedText
     confidence: float
     sources: list[SourceRef]

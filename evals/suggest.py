@@ -30,6 +30,7 @@ from audit.ledger import Actor
 from core.settings import Settings
 from knowledge.specifics import Grounding, Specific
 from knowledge.catalog import Catalog, Product
+from knowledge.lines import load_lines
 
 DATASETS = Path(__file__).parent / "datasets"
 SPLITS = ("dev", "heldout")
@@ -168,9 +169,13 @@ def _ece(judged: list[tuple[float, int]], bins: int = 5) -> float | None:
 
 
 def allowed_text(case: SuggestCase, catalog: Catalog) -> str:
-    """Everything a reply to ``case`` may draw specifics from."""
-    line = [p.model_dump_json() for p in catalog.products if case.product_line and p.industry == case.product_line]
-    return "\n".join([*(m.text for m in case.messages), case.customer.model_dump_json(), *line])
+    """Everything a reply to ``case`` may draw specifics from: the conversation, the customer
+    record (with the role words of the customer's industry: 科室 for a hospital) and the
+    catalog entries of the line discussed."""
+    line = [p.facts_text() for p in catalog.products if case.product_line and p.industry == case.product_line]
+    industry = load_lines().industry(case.customer.industry)
+    roles = [industry.address, *industry.roles] if industry else []
+    return "\n".join([*(m.text for m in case.messages), case.customer.model_dump_json(), *line, *roles])
 
 
 def other_line_terms(case: SuggestCase, catalog: Catalog) -> list[str]:

@@ -50,6 +50,16 @@ class Product(_Data):
     source: str
 
 
+    def facts_text(self) -> str:
+        """The product's facts as a reply would write them (numbers with their units)."""
+        band = self.price_band
+        metrics = "；".join(f"{m.label} {m.value:g} {m.unit}" for m in self.metrics)
+        return (
+            f"{self.name}（{'、'.join(self.aliases)}）{self.vendor}：价格 {band.min:g} {band.unit} 至 {band.max:g} {band.unit}（中位 {band.middle:g} {band.unit}）；"
+            f"交期 {self.delivery_days} 天；质保 {self.warranty_months} 个月；{self.service_coverage}；{metrics}"
+        )
+
+
 class Catalog(_Data):
     products: tuple[Product, ...]
 

@@ -72,6 +72,9 @@ class Lines(BaseModel):
     def line_by_key(self, key: str | None) -> ProductLine | None:
         return next((line for line in self.product_lines if line.key == key), None)
 
+    def industry_by_key(self, key: str | None) -> Industry | None:
+        return next((industry for industry in self.industries if industry.key == key), None)
+
 
 @dataclass(frozen=True)
 class Resolved:

@@ -5,7 +5,8 @@ A specific is what would be wrong if copied from another deal: a number with a u
 a person addressed by surname and title, a role honorific (贵院, 主任, 车间 …) or a
 placeholder left over from another conversation (``<PERSON_1>``). It is grounded when
 it appears in the conversation, the customer record or the catalog entries of the line
-under discussion, literally or (for numbers) by value: 39万8 is 398000, 三十八万 is 380000.
+under discussion, literally or (for numbers) by value and kind: 39万8 is 398000 yuan,
+三十八万 is 380000 yuan, and 12 台 is not grounded by 12 个月.
 Places are not detected (that needs the NLP engine).
 
 The suggestion path's grounding check (``agents.grounding``) and the suggestion eval
@@ -38,21 +39,34 @@ SURNAME_TITLE = re.compile(
 HONORIFICS = ("贵院", "院长", "主任", "科室", "贵厂", "车间", "厂长", "贵校", "校长", "贵局", "局长", "护士长", "医生", "病区", "产线")
 
 
+_KINDS = {
+    "money": ("万元", "万块", "万", "千元", "元", "块钱", "块"),
+    "time": ("个月", "天", "日", "周", "星期", "月", "年", "小时", "分钟"),
+    "share": ("%", "％", "个点", "点", "成", "折"),
+    "measure": ("kg", "公斤", "吨", "m³/min", "kW", "dB", "英寸", "℃", "公里", "米"),
+}
+
+
+def _kind_of(unit: str) -> str:
+    """What a unit measures, so that 12 台 is never grounded by 12 个月."""
+    return next((kind for kind, units in _KINDS.items() if unit in units), "count")
+
+
 @dataclass(frozen=True)
 class Specific:
     kind: str  # number, model, clause, person, honorific, placeholder
     text: str
 
 
-def _numbers(text: str) -> list[tuple[int, str, float | None]]:
-    """(position, as written, value) of every number with a unit; 39万8 is one number."""
+def _numbers(text: str) -> list[tuple[int, str, float | None, str]]:
+    """(position, as written, value, kind) of every number with a unit; 39万8 is one number."""
     tails = [(m.start(), m.end(), m[0]) for m in WAN_TAIL.finditer(text)]
-    found = [(start, written, value_of(written)) for start, _, written in tails]
+    found = [(start, written, value_of(written), "money") for start, _, written in tails]
     for match in NUMBER_WITH_UNIT.finditer(text):
         if (match["number"], match["unit"]) in _SPEECH or any(start <= match.start() < end for start, end, _ in tails):
             continue
         value = value_of(match["number"])
-        found.append((match.start(), match[0], _scaled(value, match["unit"]) if value is not None else None))
+        found.append((match.start(), match[0], _scaled(value, match["unit"]) if value is not None else None, _kind_of(match["unit"])))
     return found
 
 
@@ -73,7 +87,7 @@ def _scaled(value: float, unit: str) -> float:
 
 def specifics(text: str) -> list[Specific]:
     """Every specific in ``text``, in order of appearance; one inside another (主任 in 李主任) counts once."""
-    found = [(start, start + len(written), Specific("number", written)) for start, written, _ in _numbers(text)]
+    found = [(start, start + len(written), Specific("number", written)) for start, written, _, _ in _numbers(text)]
     for kind, pattern in (("model", MODEL_CODE), ("clause", CLAUSE), ("placeholder", PLACEHOLDER), ("person", SURNAME_TITLE)):
         found += [(match.start(), match.end(), Specific(kind, match[0])) for match in pattern.finditer(text)]
     found += [(index, index + len(word), Specific("honorific", word)) for word in HONORIFICS for index in _positions(text, word)]
@@ -93,8 +107,7 @@ class Grounding:
     def __init__(self, allowed_text: str, *, placeholders_ok: bool = False) -> None:
         self._placeholders_ok = placeholders_ok
         self._text = re.sub(r"\s+", "", allowed_text)
-        self._values = {self._rounded(value) for _, _, value in _numbers(allowed_text) if value is not None}
-        self._values |= {self._rounded(float(n)) for n in re.findall(r"\d+(?:\.\d+)?", allowed_text)}
+        self._values = {(kind, self._rounded(value)) for _, _, value, kind in _numbers(allowed_text) if value is not None}
 
     @staticmethod
     def _rounded(value: float) -> float:
@@ -107,9 +120,7 @@ class Grounding:
             return True
         if specific.kind != "number":
             return False
-        values = [value for _, _, value in _numbers(specific.text) if value is not None]
-        bare = [value_of(number) for number in re.findall(r"\d+(?:\.\d+)?", specific.text)]
-        return any(self._rounded(value) in self._values for value in (*values, *(v for v in bare if v is not None)))
+        return any((kind, self._rounded(value)) in self._values for _, _, value, kind in _numbers(specific.text) if value is not None)
 
     def foreign(self, text: str) -> list[Specific]:
         """The specifics of ``text`` this conversation does not ground."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from agents.base import AgentContext, Draft, Source
 from agents.composers.extractive import compose
 from agents.contract_risk.detector import get_reviewer
+from agents.playbook import playbook_drafts
 from agents.retrieval import won_examples
 
 _CONFIDENCE = {"high": 0.86, "medium": 0.78, "low": 0.7}
@@ -25,4 +26,4 @@ class ContractRiskAgent:
                 drafts.append(Draft(self.name, text, _CONFIDENCE[risk.severity], (Source(f"rule:{risk.type}", 1.0),), risk.legal_anchors))
         if len(drafts) < 3:
             drafts += compose(self.name, won_examples(context, "contract"), limit=3 - len(drafts), conversation="\n".join(context.customer_turns))
-        return drafts
+        return drafts + playbook_drafts(self.name, context)

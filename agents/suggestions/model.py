@@ -61,6 +61,7 @@ class SuggestionPublic(BaseModel):
     confidence: float
     legal_anchors: list[AnchorPublic]
     sources: list[dict[str, Any]]
+    move: str | None = Field(None, description="这条建议所用的话术打法（playbook 的 move id），检索或模型生成的为 null。")
 
 
 class ChartPublic(BaseModel):

@@ -21,6 +21,7 @@ from agents.compliance import ComplianceGuard
 from agents.composers.extractive import near_duplicate
 from agents.composers.grounded import AgentRun, draft_with_llm
 from agents.controls import Controls
+from agents.grounding import check, grounding_for
 from agents.registry import AgentRegistry
 from agents.router import classify
 from agents.rules import Signals
@@ -29,6 +30,7 @@ from knowledge.catalog import Catalog
 from knowledge.desensitize import Pseudonyms
 from knowledge.desensitize.cache import ConversationCache
 from knowledge.lines import Lines, Resolved, load_lines, resolve
+from knowledge.specifics import Grounding
 from knowledge.store import KnowledgeStore
 from agents.suggestions.model import SuggestionRequest
 from core.desensitized import DesensitizedText
@@ -58,6 +60,7 @@ class Suggestion:
     anchors: tuple[dict[str, str], ...]
     sources: tuple[dict[str, Any], ...]
     prompt_version: str | None = None  # the prompt (id@version) the LLM composed it with
+    move: str | None = None  # the playbook move it makes, when it comes from one
 
 
 @dataclass
@@ -204,7 +207,8 @@ class SuggestPipeline:
     async def _run_agents(
         self, chosen: list[Agent], context: AgentContext, request: SuggestionRequest, controls: Controls, composer: LlmComposer | None, deadline: float, outcome: Outcome
     ) -> AsyncIterator[Suggestion]:
-        """The agents concurrently; each one's drafts through the guard as soon as it returns."""
+        """The agents concurrently; each one's drafts through the checks as soon as it returns."""
+        grounding = grounding_for(context, self._lines)
         conversation = f"{request.owner.key_id}\x00{request.conversation_id}"
         tasks = {
             asyncio.ensure_future(
@@ -226,7 +230,7 @@ class SuggestPipeline:
                     if run.llm.get("failure"):
                         outcome.degraded = True
                         outcome.reasons.append(f"{tasks[task].name}：{run.llm['message']}已改用检索式建议")
-                for suggestion in self._accept(run.drafts, outcome, controls, run.prompt_version):
+                for suggestion in self._accept(run.drafts, outcome, controls, run.prompt_version, grounding):
                     yield suggestion
         for task in pending:
             outcome.degraded = True
@@ -245,14 +249,19 @@ class SuggestPipeline:
             return None
         return {"title": f"{ours.name} 与 {rival.name} 对比", "vega_lite": comparison_chart(ours, rival, context.scenario)}
 
-    def _accept(self, drafts: list[Draft], outcome: Outcome, controls: Controls, prompt_version: str | None) -> list[Suggestion]:
-        """One agent's drafts, best first, through the guard and the threshold, added to
-        the outcome until it holds three; returns the ones added now."""
+    def _accept(self, drafts: list[Draft], outcome: Outcome, controls: Controls, prompt_version: str | None, grounding: Grounding) -> list[Suggestion]:
+        """One agent's drafts, best first, through the grounding check, the guard and the
+        threshold, added to the outcome until it holds three; returns the ones added now."""
         kept: list[Suggestion] = []
-        for draft in sorted(drafts, key=lambda d: d.confidence, reverse=True):
+        for draft in _diverse(drafts):
             if len(outcome.suggestions) + len(kept) == TOP:
                 break
-            enforced = self._guard.enforce(draft.text)
+            grounded = check(draft.text, grounding)
+            if grounded.foreign:
+                outcome.interventions.append({"agent": draft.agent, "rules": ["grounding"], "dropped": grounded.text is None})
+            if grounded.text is None:
+                continue
+            enforced = self._guard.enforce(grounded.text)
             if enforced.violations:
                 outcome.interventions.append(
                     {"agent": draft.agent, "rules": sorted({v.rule for v in enforced.violations}), "dropped": enforced.text is None}
@@ -279,7 +288,22 @@ class SuggestPipeline:
                     anchors=tuple(anchors),
                     sources=tuple({"snippet_id": s.snippet_id, "score": s.score} for s in draft.sources),
                     prompt_version=prompt_version,
+                    move=draft.move,
                 )
             )
         outcome.suggestions.extend(kept)
         return kept
+
+
+def _diverse(drafts: list[Draft], most: int = TOP - 1) -> list[Draft]:
+    """Best first, but no more than ``most`` playbook moves or retrieved replies ahead of
+    the best of the other kind: three cards are three different kinds of help when there
+    are both (a won deal's reply among the moves)."""
+    ranked = sorted(drafts, key=lambda d: d.confidence, reverse=True)
+    order: list[Draft] = []
+    while ranked:
+        kinds = [d.move is not None for d in order]
+        pick = next((d for d in ranked if kinds.count(d.move is not None) < most), ranked[0])
+        order.append(pick)
+        ranked.remove(pick)
+    return order

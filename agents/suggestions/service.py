@@ -170,6 +170,7 @@ class SuggestionService:
             agent=suggestion.agent,
             agent_version=suggestion.agent_version,
             prompt_version=suggestion.prompt_version,  # null: extractive
+            move=suggestion.move,
             text=suggestion.text,
             confidence=suggestion.confidence,
             sources=[events.SourceRef(**source) for source in suggestion.sources],
@@ -246,6 +247,7 @@ def _view(suggestion: Suggestion, pseudonyms: Pseudonyms) -> SuggestionPublic:
         confidence=suggestion.confidence,
         legal_anchors=[AnchorPublic(**a) for a in suggestion.anchors],
         sources=list(suggestion.sources),
+        move=suggestion.move,
     )
 
 

@@ -85,3 +85,12 @@ def test_when_trigger_rules_are_too_costly_then_they_are_skipped_within_the_budg
     outcome, seconds = _run(_pipeline(desensitizer), budget_ms=400, controls=build_controls({}, rules=[costly]), attributes={"xs": list(range(50))})
     assert seconds < 0.6 and outcome.rules["fired"] == []
     assert any("触发规则未在" in note for note in outcome.reasons)
+
+
+def test_when_moves_outrank_won_deals_then_a_won_deal_still_makes_the_top_three() -> None:
+    from agents.suggestions.pipeline import _diverse
+
+    moves = [Draft("a", f"打法{n}", 0.9 - n / 100, move=f"price.m{n}") for n in range(3)]
+    retrieved = [Draft("a", "赢单回复", 0.5)]
+    assert [d.text for d in _diverse(moves + retrieved)][:3] == ["打法0", "打法1", "赢单回复"]
+    assert [d.text for d in _diverse(moves)] == ["打法0", "打法1", "打法2"]  # one kind only: best first

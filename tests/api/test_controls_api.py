@@ -59,8 +59,8 @@ def test_when_the_customer_is_budget_sensitive_then_low_price_won_deals_ground_t
     assert low_price, "the demo pool has snippets tagged low_price"
     result = _suggest(client, headers[Role.rep], _body({"budget_sensitive": True}))
     assert "budget-sensitive" in result["rules_fired"]
-    sources = [source["snippet_id"] for s in result["suggestions"] for source in s["sources"]]
-    assert sources and sources[0] in low_price
+    retrieved = [source["snippet_id"] for s in result["suggestions"] for source in s["sources"] if not source["snippet_id"].startswith("playbook:")]
+    assert retrieved and retrieved[0] in low_price  # of the won deals shown, a tagged one comes first
 
 
 def test_when_a_rule_does_not_compile_then_it_is_refused_with_the_cel_error(demo) -> None:

@@ -25,7 +25,7 @@ TODAY = {
     "key.created": '{"key_id":"a1b2c3d4e5f6","role":"rep"}',
     "key.revoked": '{"key_id":"a1b2c3d4e5f6","role":"rep"}',
     "suggestion.shown": '{"agent":"script_suggestion","agent_version":"1.0","anchors":["ad-absolute"],"confidence":0.812,'
-    '"latency_ms":120,"prompt_version":null,"scenario":"price","sources":[{"score":0.8731,"snippet_id":"s1"}],"text":"<PERSON_1>您好，这款的价格"}',
+    '"latency_ms":120,"move":"price.total_cost","prompt_version":null,"scenario":"price","sources":[{"score":0.8731,"snippet_id":"s1"}],"text":"<PERSON_1>您好，这款的价格"}',
     "suggest.response": '{"agents":["script_suggestion"],"chart":{"title":"A 与 B 对比","vega_lite":{"data":{"values":[{"a":1,"b":2.5}]},"mark":"bar"}},'
     '"context":[{"role":"customer","text":"我手机 <CN_MOBILE_1>"}],"conversation":"0123456789abcdef","customer":"fedcba9876543210",'
     '"degraded":false,"industry":null,"interventions":[{"agent":"script_suggestion","dropped":false,"rules":["superlative"]}],"latency_ms":340,'

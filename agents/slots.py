@@ -1,0 +1,62 @@
+"""Slots a playbook phrasing may use, filled only from this conversation (as written there),
+the customer record and the catalog facts of the line discussed. A slot that cannot be
+filled is absent: the phrasing that needs it is not offered.
+"""
+
+from __future__ import annotations
+
+import regex as re
+
+from agents.base import AgentContext
+from knowledge.lines import Lines
+
+_NUMBER = r"(?:\d+(?:\.\d+)?|[零一二两三四五六七八九十百千]+)"
+AMOUNT = re.compile(rf"(?<![\d.A-Za-z]){_NUMBER}\s*(?:万元|万块|万(?:\d(?![\d.]))?|元|块钱)")
+QUANTITY = re.compile(r"(?<![\d.A-Za-z])(?:\d+|[两三四五六七八九十百]+[一二三四五六七八九]?)\s*(?:台|套|个账号|个席位|个用户|只|箱|床)")
+DEADLINE = re.compile(r"(?:下?周[一二三四五六日天](?:之?前)?|(?:这|本)周[一二三四五六日天内]?(?:之?前)?|\d{1,2}月\d{1,2}[日号](?:之?前)?|\d{1,2}号(?:之?前)?|月底(?:之?前)?|年底(?:之?前)?|明天|后天)")
+BUDGET_CUE = re.compile(r"预算|经费|压到|控制在|不超过|以内")
+
+
+def _budget(customer_turns: list[str]) -> str | None:
+    """The amount the customer names next to 预算, 经费, 压到, 以内 … (the latest such turn first)."""
+    for turn in reversed(customer_turns):
+        for cue in BUDGET_CUE.finditer(turn):
+            near = [m for m in AMOUNT.finditer(turn) if abs(m.start() - cue.end()) <= 10 or abs(cue.start() - m.end()) <= 6]
+            if near:
+                return re.sub(r"\s+", "", min(near, key=lambda m: abs(m.start() - cue.end()))[0])
+    return None
+
+
+def _last(pattern: re.Pattern, texts: list[str]) -> str | None:
+    for text in reversed(texts):
+        found = pattern.findall(text)
+        if found:
+            return re.sub(r"\s+", "", found[-1])
+    return None
+
+
+def fill(context: AgentContext, lines: Lines) -> dict[str, str]:
+    """Every slot this conversation can fill."""
+    customer, everyone = context.customer_turns, [turn.text for turn in context.turns]
+    slots: dict[str, str] = {}
+    for name, value in (
+        ("budget", _budget(customer)),
+        ("quantity", _last(QUANTITY, everyone)),
+        ("deadline", _last(DEADLINE, customer)),
+    ):
+        if value:
+            slots[name] = value
+    industry = lines.industry_by_key(context.customer_industry)
+    slots["address"] = industry.address if industry else "贵方"
+    named = [p for text in everyone for p in context.catalog.mentioned(text)]
+    rival = next((p for p in named if not p.ours), None)
+    if rival is not None:
+        slots["rival"] = next(alias for alias in (*rival.aliases, rival.name) if any(alias in text for text in everyone))
+    line = rival.industry if rival else context.product_line
+    ours = next((p for p in named if p.ours and p.industry == line), None) or next(iter(context.catalog.ours(line)), None) if line else None
+    if ours is not None:
+        slots["product"] = ours.aliases[0]
+        slots["warranty"] = f"{ours.warranty_months} 个月质保"
+        slots["delivery"] = f"{ours.delivery_days} 天"
+        slots["service"] = ours.service_coverage
+    return slots

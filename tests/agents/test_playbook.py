@@ -1,0 +1,110 @@
+"""The playbook composer, its slots, the grounding check and the router's cue rules."""
+
+from __future__ import annotations
+
+import pytest
+
+from agents.base import AgentContext, Turn
+from agents.grounding import check, grounding_for
+from agents.playbook import Move, load_playbook, playbook_drafts
+from agents.router import classify
+from agents.slots import fill
+from knowledge.catalog import load_catalog
+from knowledge.lines import load_lines
+
+
+def _context(*turns: tuple[str, str], scenario: str = "price", line: str | None = "industrial_equipment", industry: str | None = None) -> AgentContext:
+    return AgentContext(tuple(Turn(role, text) for role, text in turns), scenario, line, {}, None, load_catalog(), customer_industry=industry)
+
+
+@pytest.mark.parametrize(
+    ("text", "slot", "value"),
+    [
+        ("我们预算只有 38 万，能不能便宜点", "budget", "38万"),
+        ("两台79万6 我们老板批的预算就75万", "budget", "75万"),
+        ("预算三十八万左右", "budget", "三十八万"),
+        ("这次要两台，下周三之前能不能送到", "quantity", "两台"),
+        ("这次要两台，下周三之前能不能送到", "deadline", "下周三之前"),
+        ("40个账号，15号前要上线", "deadline", "15号前"),
+        ("衡川的 HC-75 比你们便宜", "rival", "衡川"),
+    ],
+)
+def test_when_the_conversation_says_it_then_the_slot_is_filled_as_written(text: str, slot: str, value: str) -> None:
+    assert fill(_context(("customer", text)), load_lines())[slot] == value
+
+
+def test_when_the_conversation_does_not_say_it_then_the_slot_stays_empty() -> None:
+    slots = fill(_context(("customer", "太贵了"), line=None), load_lines())
+    assert not {"budget", "quantity", "deadline", "rival", "product", "warranty"} & set(slots)
+    assert slots["address"] == "贵方"
+
+
+def test_when_a_move_needs_a_missing_slot_then_its_next_phrasing_stands_or_it_is_not_offered() -> None:
+    move = Move(id="price.x", scenario="price", label="x", weight=0.5, phrasings=("预算${budget}我记下了。", "您的意见我记下了。"))
+    assert move.written({"budget": "38万"}) == "预算38万我记下了。"
+    assert move.written({}) == "您的意见我记下了。"
+    only = Move(id="price.y", scenario="price", label="y", weight=0.5, phrasings=("这次是${quantity}。",))
+    assert only.written({}) is None
+    with pytest.raises(ValueError, match="unknown slots"):
+        Move(id="price.z", scenario="price", label="z", weight=0.5, phrasings=("${unheard_of}",))
+
+
+@pytest.mark.parametrize("scenario", ["price", "competitor", "contract", "stall", "delivery", "after_sales", "procurement", "other"])
+def test_when_a_scenario_is_asked_for_then_the_playbook_offers_different_moves_of_it(scenario: str) -> None:
+    drafts = playbook_drafts("a", _context(("customer", "嗯，你说吧"), scenario=scenario, line=None))
+    moves = [d.move for d in drafts]
+    assert len(drafts) >= (1 if scenario == "other" else 2)  # small talk gets a question back, not filler
+    assert len(set(moves)) == len(moves) and all(m.startswith(scenario + ".") for m in moves)
+    assert all(scenario == m.scenario for m in load_playbook().moves if m.id in moves)
+
+
+def test_when_a_price_objection_names_a_budget_then_the_moves_use_it_and_nothing_foreign() -> None:
+    context = _context(("rep", "王总，QF-75 的报价单发您了"), ("customer", "太贵了，我们预算只有 38 万"))
+    drafts = playbook_drafts("a", context)
+    assert any("38万" in d.text for d in drafts)
+    grounding = grounding_for(context, load_lines())
+    assert all(check(d.text, grounding).foreign == () for d in drafts)
+
+
+@pytest.mark.parametrize(
+    ("text", "industry", "expected"),
+    [
+        ("可以先安排工程师上门看看。", None, "可以先安排工程师上门看看。"),  # nothing specific
+        ("上次另一家买了 12 台。可以先安排工程师上门看看，再定方案。", None, "可以先安排工程师上门看看，再定方案。"),  # repaired
+        ("另一家买了 12 台，单价 36 万。", None, None),  # nothing left: dropped
+        ("贵院的设备科可以先看看样机和参数表。", "healthcare", "贵院的设备科可以先看看样机和参数表。"),  # fits a hospital
+        ("贵院的设备科可以先看看。我们把参数表发您参考一下。", "manufacturing", "我们把参数表发您参考一下。"),  # not a factory's word
+    ],
+)
+def test_when_a_draft_carries_foreign_specifics_then_it_is_repaired_or_dropped(text: str, industry: str | None, expected: str | None) -> None:
+    context = _context(("customer", "太贵了"), industry=industry)
+    assert check(text, grounding_for(context, load_lines())).text == expected
+
+
+@pytest.mark.parametrize(
+    ("turns", "scenario"),
+    [
+        (["我们HR在找做领导力培训的机构，你们有推荐吗"], "other"),  # 领导力 is not 领导
+        (["哈哈 这两天在三亚团建"], "other"),  # small talk is not a stall
+        (["老系统里的合同记录得先迁过来，15号前来得及吗"], "delivery"),  # 合同记录 is data, not a contract
+        (["下周三之前能不能送到现场"], "delivery"),  # urgency is not a stall
+        (["价格太贵了，预算不够"], "price"),
+    ],
+)
+def test_when_cue_words_appear_inside_other_words_then_the_router_is_not_fooled(turns: list[str], scenario: str) -> None:
+    assert classify(turns, load_catalog()) == scenario
+
+
+@pytest.mark.parametrize(
+    ("text", "move"),
+    [
+        ("价格可以，差价你们回头打我个人卡上，懂的吧", "decline.kickback"),
+        ("你帮忙凑个数报个价，走个过场就行", "decline.cover_bid"),
+        ("参数最好写成只有你们能中的那种", "decline.tailored_specs"),
+        ("把你们给别家客户的合同价截图给我看看", "decline.other_customer"),
+        ("你再帮我写段话，就说他们毛病多，售后烂", "decline.disparage"),
+    ],
+)
+def test_when_the_customer_asks_for_something_we_must_decline_then_the_refusal_comes_first(text: str, move: str) -> None:
+    drafts = playbook_drafts("a", _context(("customer", text), scenario="price"))
+    assert drafts[0].move == move and drafts[0].confidence > max(d.confidence for d in drafts[1:])

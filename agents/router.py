@@ -12,14 +12,16 @@ from knowledge.taxonomy import Taxonomy, load_taxonomy
 RECENT_TURNS = 3
 NEIGHBOURS = 7
 NEIGHBOUR_WEIGHT = 0.5
+NEIGHBOURS_ALONE = 0.6  # without a cue, the neighbours' vote must reach this, else "other"
 
 
 def classify(
     customer_turns: Sequence[str], catalog: Catalog, taxonomy: Taxonomy | None = None, store: KnowledgeStore | None = None
 ) -> str:
-    """The scenario key: cue hits in the last turns, the latest turn weighing most;
-    naming a competitor from the catalog counts as a competitor cue; with a store,
-    the annotated scenarios of the nearest approved snippets vote too."""
+    """The scenario key: cue hits in the last turns (outside blocker words), the latest
+    turn weighing most; naming a competitor from the catalog counts as a competitor cue;
+    with a store, the annotated scenarios of the nearest approved snippets vote too.
+    With no cue and only a weak vote, ``other``: small talk is not a stall."""
     taxonomy = taxonomy or load_taxonomy()
     scores: dict[str, float] = {}
     if store is not None and customer_turns:
@@ -28,15 +30,17 @@ def classify(
             if scenario:
                 scores[scenario] = scores.get(scenario, 0.0) + NEIGHBOUR_WEIGHT * hit.relevance
     recent = list(customer_turns)[-RECENT_TURNS:]
+    cued = False
     for age, turn in enumerate(reversed(recent)):
         weight = 1.0 / (1 + age)
         for scenario in taxonomy.scenarios:
-            hits = sum(turn.count(cue) for cue in scenario.cues)
+            hits = scenario.hits(turn)
             if scenario.key == "competitor":
                 hits += 3 * sum(1 for product in catalog.mentioned(turn) if not product.ours)
             if hits:
+                cued = True
                 scores[scenario.key] = scores.get(scenario.key, 0.0) + weight * hits
-    if not scores:
+    if not scores or (not cued and max(scores.values()) < NEIGHBOURS_ALONE):
         return "other"
     order = {scenario.key: index for index, scenario in enumerate(taxonomy.scenarios)}
     return max(scores, key=lambda key: (scores[key], -order[key]))

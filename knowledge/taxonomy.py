@@ -25,6 +25,13 @@ class Scenario(BaseModel):
     key: str
     label: str
     cues: tuple[str, ...]
+    blockers: tuple[str, ...] = ()  # longer words holding a cue that mean something else
+
+    def hits(self, text: str) -> int:
+        """How many of this scenario's cues ``text`` holds, outside its blockers."""
+        for blocker in self.blockers:
+            text = text.replace(blocker, " ")
+        return sum(text.count(cue) for cue in self.cues)
 
 
 class Taxonomy(BaseModel):

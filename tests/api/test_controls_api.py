@@ -22,6 +22,7 @@ def _body(attributes: dict, text: str = "你们价格太贵了，预算不够，
         "conversation_id": conversation,
         "customer": {"id": "c-ctl", "industry": "industrial_equipment", "attributes": attributes},
         "messages": [{"role": "customer", "text": text}],
+        "budget_ms": 3000,  # these tests are about what rules do, not the deadline: a loaded CI box must not cut them
     }
 
 

@@ -8,7 +8,9 @@ import socket
 import subprocess
 import sys
 import time
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import httpx2
 import pytest
@@ -62,7 +64,7 @@ def test_when_the_ledger_is_verified_and_exported_then_the_export_verifies_too(e
     rewritten = zhice("audit", "verify", "--expect-head", head[:-4] + "0000", env=env, check=False)
     assert rewritten.returncode == 1 and "rewritten" in rewritten.stderr
     export = tmp_path / "q4.jsonl"
-    today = time.strftime("%Y-%m-%d")
+    today = datetime.now(ZoneInfo("Asia/Shanghai")).date().isoformat()  # the business day, not the machine's
     zhice("audit", "export", "--from", "2026-01-01", "--to", today, "--out", str(export), env=env)
     assert len(export.read_text(encoding="utf-8").splitlines()) == 2
     assert "OK" in zhice("audit", "verify", "--file", str(export), "--from-genesis", env=env).stderr

@@ -65,6 +65,7 @@ class Draft:
     sources: tuple[Source, ...] = ()
     anchors: tuple[LegalAnchor, ...] = field(default=())  # anchors the content itself rests on
     move: str | None = None  # the playbook move it makes (playbook.yaml), when it comes from one
+    rep_note: str | None = None  # for the rep's eyes (why, what to watch), never part of the text sent
 
 
 @runtime_checkable

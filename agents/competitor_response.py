@@ -23,12 +23,14 @@ _RAISED = {"质保": ("质保", "保修", "售后"), "交期": ("交期", "到�
 
 def fact_comparison(ours: Product, rival: Product, customer_text: str = "") -> str:
     """Verifiable differences, each side's strengths stated from that side, the point the
-    customer raised first. Sources go with the suggestion and the chart, not in the reply."""
+    customer raised first. List prices only when the customer talks price (a catalog's band
+    is not this deal's quote). Sources go with the suggestion and the chart, not in the reply."""
     rows = [
         ("质保", ours.warranty_months, rival.warranty_months, "个月", "higher"),
         ("交期", ours.delivery_days, rival.delivery_days, "天", "lower"),
-        ("报价区间中位", ours.price_band.middle, rival.price_band.middle, rival.price_band.unit, "lower"),
     ]
+    if any(word in customer_text for word in _RAISED["报价区间中位"]):
+        rows.append(("报价区间中位", ours.price_band.middle, rival.price_band.middle, rival.price_band.unit, "lower"))
     rival_metrics = {m.key: m for m in rival.metrics}
     rows += [(m.label, m.value, rival_metrics[m.key].value, m.unit, m.better) for m in ours.metrics if m.key in rival_metrics]
     rows.sort(key=lambda row: not any(word in customer_text for word in _RAISED.get(row[0], (row[0],))))

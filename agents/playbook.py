@@ -13,13 +13,14 @@ from pathlib import Path
 from string import Template
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from agents.base import AgentContext, Draft, Source
 from agents.slots import fill
 from knowledge.lines import load_lines
 
 PLAYBOOK_FILE = Path(__file__).with_name("playbook.yaml")
+ANSWERS_BONUS = 0.15  # a move that answers what the customer just asked ranks above one that does not
 SLOTS = frozenset({"budget", "quantity", "deadline", "address", "rival", "product", "warranty", "delivery", "service"})
 
 
@@ -31,6 +32,7 @@ class Move(BaseModel):
     weight: float = Field(ge=0.0, le=1.0)
     phrasings: tuple[str, ...] = Field(min_length=1)
     when_any: tuple[str, ...] = ()  # with scenario "*": offered first, whatever the scenario, when the customer says one of these
+    answers: tuple[str, ...] = ()  # the asks it answers (playbook.yaml `asks`): ranked first when the customer just asked one
 
     def triggered(self, customer_turns: list[str]) -> bool:
         return any(cue in turn for turn in customer_turns[-2:] for cue in self.when_any)
@@ -56,13 +58,31 @@ class Move(BaseModel):
 
 class Playbook(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+    asks: dict[str, tuple[str, ...]]  # what a customer may be asking for, by the words that ask it
     moves: tuple[Move, ...]
 
-    def for_conversation(self, scenario: str, customer_turns: list[str]) -> list[Move]:
-        """The moves that answer what the customer asked for that we must decline (first),
-        then the scenario's moves; each list best first."""
-        def best(moves) -> list[Move]:
-            return sorted(moves, key=lambda m: m.weight, reverse=True)
+    @model_validator(mode="after")
+    def _answers_known_asks(self) -> Playbook:
+        for move in self.moves:
+            unknown = set(move.answers) - set(self.asks)
+            if unknown:
+                raise ValueError(f"move {move.id} answers unknown asks {sorted(unknown)}: known are {sorted(self.asks)}")
+        return self
+
+    def asked(self, text: str) -> set[str]:
+        """The asks in ``text`` (the customer's last turn)."""
+        return {ask for ask, words in self.asks.items() if any(word in text for word in words)}
+
+    def score(self, move: Move, asked: set[str]) -> float:
+        return round(min(1.0, move.weight + (ANSWERS_BONUS if asked & set(move.answers) else 0.0)), 3)
+
+    def for_conversation(self, scenario: str, customer_turns: list[str]) -> list[tuple[Move, float]]:
+        """The moves declining what we must decline (first), then the scenario's moves, each
+        with its score: moves answering what the customer just asked rank first."""
+        asked = self.asked(customer_turns[-1] if customer_turns else "")
+
+        def best(moves) -> list[tuple[Move, float]]:
+            return sorted(((m, self.score(m, asked)) for m in moves), key=lambda pair: pair[1], reverse=True)
 
         return best(m for m in self.moves if m.scenario == "*" and m.triggered(customer_turns)) + best(m for m in self.moves if m.scenario == scenario)
 
@@ -77,10 +97,10 @@ def playbook_drafts(agent: str, context: AgentContext, limit: int = 3) -> list[D
     """Up to ``limit`` moves of the scenario, written for this conversation, best first."""
     slots = fill(context, load_lines())
     drafts = []
-    for move in load_playbook().for_conversation(context.scenario, context.customer_turns):
+    for move, score in load_playbook().for_conversation(context.scenario, context.customer_turns):
         text = move.written(slots)
         if text is not None:
-            drafts.append(Draft(agent, text, move.weight, (Source(f"playbook:{move.id}", 1.0),), move=move.id))
+            drafts.append(Draft(agent, text, score, (Source(f"playbook:{move.id}", 1.0),), move=move.id))
         if len(drafts) == limit:
             break
     return drafts

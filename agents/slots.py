@@ -11,7 +11,9 @@ from agents.base import AgentContext
 from knowledge.lines import Lines
 
 _NUMBER = r"(?:\d+(?:\.\d+)?|[零一二两三四五六七八九十百千]+)"
-AMOUNT = re.compile(rf"(?<![\d.A-Za-z]){_NUMBER}\s*(?:万元|万块|万(?:\d(?![\d.]))?|元|块钱)")
+AMOUNT = re.compile(
+    rf"(?<![\d.A-Za-z])(?:[零一二两三四五六七八九十百千]+万[一二三四五六七八九](?![千百十万])|{_NUMBER}\s*(?:万元|万块|万(?:\d(?![\d.]))?|元|块钱))"
+)
 QUANTITY = re.compile(r"(?<![\d.A-Za-z])(?:\d+|[两三四五六七八九十百]+[一二三四五六七八九]?)\s*(?:台|套|个账号|个席位|个用户|只|箱|床)")
 DEADLINE = re.compile(r"(?:下?周[一二三四五六日天](?:之?前)?|(?:这|本)周[一二三四五六日天内]?(?:之?前)?|\d{1,2}月\d{1,2}[日号](?:之?前)?|\d{1,2}号(?:之?前)?|月底(?:之?前)?|年底(?:之?前)?|明天|后天)")
 BUDGET_CUE = re.compile(r"预算|经费|压到|控制在|不超过|以内")

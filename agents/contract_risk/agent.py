@@ -1,4 +1,5 @@
-"""The contract risk agent in the suggest path: risky clauses the customer raised, and what to propose."""
+"""The contract risk agent in the suggest path: for a risky clause the customer raised, a
+reply proposing the fair counter-term (sent to the customer) and why (a note for the rep)."""
 
 from __future__ import annotations
 
@@ -22,8 +23,9 @@ class ContractRiskAgent:
         drafts = []
         for turn in context.customer_turns[-3:]:
             for risk in get_reviewer().review(turn, our_party):
-                text = f"关于“{risk.title}”：{risk.explanation}建议回复客户，提出改为：“{risk.counter_clause}”"
-                drafts.append(Draft(self.name, text, _CONFIDENCE[risk.severity], (Source(f"rule:{risk.type}", 1.0),), risk.legal_anchors))
+                text = f"这条我们法务看过，建议改为：“{risk.counter_clause}”这样双方的责任更对等，您看可以吗？"
+                note = f"{risk.title}：{risk.explanation}"
+                drafts.append(Draft(self.name, text, _CONFIDENCE[risk.severity], (Source(f"rule:{risk.type}", 1.0),), risk.legal_anchors, rep_note=note))
         if len(drafts) < 3:
             drafts += compose(self.name, won_examples(context, "contract"), limit=3 - len(drafts), conversation="\n".join(context.customer_turns))
         return drafts + playbook_drafts(self.name, context)

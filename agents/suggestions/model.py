@@ -62,6 +62,7 @@ class SuggestionPublic(BaseModel):
     legal_anchors: list[AnchorPublic]
     sources: list[dict[str, Any]]
     move: str | None = Field(None, description="这条建议所用的话术打法（playbook 的 move id），检索或模型生成的为 null。")
+    rep_note: str | None = Field(None, description="给销售本人看的说明（为什么这样回、要注意什么），不属于发送给客户的文本。")
 
 
 class ChartPublic(BaseModel):

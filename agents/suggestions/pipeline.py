@@ -61,6 +61,7 @@ class Suggestion:
     sources: tuple[dict[str, Any], ...]
     prompt_version: str | None = None  # the prompt (id@version) the LLM composed it with
     move: str | None = None  # the playbook move it makes, when it comes from one
+    rep_note: str | None = None  # for the rep only, never sent
 
 
 @dataclass
@@ -289,6 +290,7 @@ class SuggestPipeline:
                     sources=tuple({"snippet_id": s.snippet_id, "score": s.score} for s in draft.sources),
                     prompt_version=prompt_version,
                     move=draft.move,
+                    rep_note=draft.rep_note,
                 )
             )
         outcome.suggestions.extend(kept)

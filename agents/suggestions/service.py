@@ -248,6 +248,7 @@ def _view(suggestion: Suggestion, pseudonyms: Pseudonyms) -> SuggestionPublic:
         legal_anchors=[AnchorPublic(**a) for a in suggestion.anchors],
         sources=list(suggestion.sources),
         move=suggestion.move,
+        rep_note=suggestion.rep_note,
     )
 
 

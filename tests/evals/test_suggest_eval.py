@@ -15,7 +15,7 @@ ALLOWED = "39万8一台，两台79万6，我们预算就75万。王总 QF-75 质
 
 @pytest.mark.parametrize(
     ("written", "value"),
-    [("39万8", 398000), ("三十八万", 380000), ("二十七万二", 272000), ("4.5", 4.5), ("十六", 16), ("没有", None)],
+    [("39万8", 398000), ("三十八万", 380000), ("二十七万二", 272000), ("两万八", 28000), ("4.5", 4.5), ("十六", 16), ("没有", None)],
 )
 def test_when_a_number_is_written_the_chinese_way_then_its_value_is_read(written: str, value: float | None) -> None:
     assert value_of(written) == value
@@ -26,6 +26,7 @@ def test_when_a_number_is_written_the_chinese_way_then_its_value_is_read(written
     [
         ("王总，两台 79万6 确实超了 75万 的预算。", []),  # all from this conversation
         ("总价 796000 元，每台七十九万六千元的一半。", []),  # the same values written another way
+        ("两万八一台的话，八台是二十二万四。", ["两万八", "八台", "二十二万四"]),  # Chinese 万 forms are numbers too
         ("QF-75 质保 24个月，比功率 6.1 kW/(m³/min)。", []),  # catalog facts of this line
         ("另一家医院买了 12 台，单价 36 万。", ["12 台", "36 万"]),  # another deal's numbers
         ("李主任，贵院的设备科可以先看看。", ["李主任", "贵院"]),  # another customer's people and honorifics

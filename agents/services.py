@@ -10,6 +10,7 @@ behind their own caches, so two ``Services`` on the same settings share them.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
@@ -86,7 +87,7 @@ def build_services(settings: Settings) -> Services:
     catalog, guard, registry, prompts = load_catalog(), get_guard(), get_registry(), get_prompt_library()
     pipeline = SuggestPipeline(registry, store, catalog, guard, ConversationCache(desensitizer), prompts)
     composer = llm_composer(settings)
-    suggestions = SuggestionService(pipeline, engine, desensitizer, secret, lambda: current_controls(engine, settings), composer)
+    suggestions = SuggestionService(pipeline, engine, desensitizer, secret, partial(current_controls, engine, settings), composer)
     return Services(settings, engine, store, desensitizer, catalog, guard, get_reviewer(), registry, prompts, suggestions, composer)
 
 

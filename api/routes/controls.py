@@ -8,16 +8,10 @@ from pydantic import BaseModel
 from agents import controls as control_store
 from agents.controls import CanaryRoute, ControlKey, ScenarioAddition
 from agents.rules import validate_rule
-from api.deps import (
-    ControlsDep,
-    CurrentManager,
-    EngineDep,
-    ManagerOrAuditor,
-    SettingsDep,
-)
+from api.deps import ControlsDep, CurrentManager, ManagerOrAuditor, ServicesDep
 from core.db import write_session
 from core.logging import request_id_var
-from prompts.library import get_prompt_library
+from prompts.library import PromptLibrary
 
 router = APIRouter(prefix="/v1", tags=["controls"])
 
@@ -30,8 +24,7 @@ class ControlsPublic(BaseModel):
     prompts: dict[str, list[dict[str, Any]]]
 
 
-def _public(controls) -> ControlsPublic:
-    library = get_prompt_library()
+def _public(controls, library: PromptLibrary) -> ControlsPublic:
     return ControlsPublic(
         thresholds=controls.thresholds,
         rules=[rule.model_dump(mode="json") for rule in controls.rules],
@@ -45,42 +38,42 @@ def _public(controls) -> ControlsPublic:
 
 
 @router.get("/controls")
-def controls_get(_caller: ManagerOrAuditor, controls: ControlsDep) -> ControlsPublic:
+def controls_get(_caller: ManagerOrAuditor, controls: ControlsDep, services: ServicesDep) -> ControlsPublic:
     """Everything a manager controls, as in force now."""
-    return _public(controls)
+    return _public(controls, services.prompts)
 
 
-def _change(key: ControlKey, edit, manager, engine, settings) -> ControlsPublic:
-    with write_session(engine) as session:
+def _change(key: ControlKey, edit, manager, services) -> ControlsPublic:
+    with write_session(services.engine) as session:
         control_store.change(session, key, edit, actor=manager.actor, request_id=request_id_var.get())
-        return _public(control_store.load_controls(session, settings))
+        return _public(control_store.load_controls(session, services.settings), services.prompts)
 
 
 @router.put("/controls/thresholds")
-def thresholds_put(thresholds: dict[str, float], manager: CurrentManager, engine: EngineDep, settings: SettingsDep) -> ControlsPublic:
+def thresholds_put(thresholds: dict[str, float], manager: CurrentManager, services: ServicesDep) -> ControlsPublic:
     """Per-agent minimum confidence (0–1) for the agents named; the others keep theirs."""
-    return _change("thresholds", control_store.set_thresholds(thresholds), manager, engine, settings)
+    return _change("thresholds", control_store.set_thresholds(thresholds), manager, services)
 
 
 @router.put("/controls/rules/{rule_id}")
-def rule_put(rule_id: str, manager: CurrentManager, engine: EngineDep, settings: SettingsDep, rule: dict[str, Any] = Body(...)) -> ControlsPublic:
+def rule_put(rule_id: str, manager: CurrentManager, services: ServicesDep, rule: dict[str, Any] = Body(...)) -> ControlsPublic:
     """Add or replace one trigger rule; a condition that does not compile is refused (422) with the CEL error."""
     checked = validate_rule({**rule, "id": rule_id})
-    return _change("rules", control_store.put_rule(checked.model_dump(mode="json")), manager, engine, settings)
+    return _change("rules", control_store.put_rule(checked.model_dump(mode="json")), manager, services)
 
 
 @router.delete("/controls/rules/{rule_id}")
-def rule_delete(rule_id: str, manager: CurrentManager, engine: EngineDep, settings: SettingsDep) -> ControlsPublic:
-    return _change("rules", control_store.drop_rule(rule_id), manager, engine, settings)
+def rule_delete(rule_id: str, manager: CurrentManager, services: ServicesDep) -> ControlsPublic:
+    return _change("rules", control_store.drop_rule(rule_id), manager, services)
 
 
 @router.put("/controls/canary/{agent}")
-def canary_put(agent: str, route: CanaryRoute, manager: CurrentManager, engine: EngineDep, settings: SettingsDep) -> ControlsPublic:
+def canary_put(agent: str, route: CanaryRoute, manager: CurrentManager, services: ServicesDep) -> ControlsPublic:
     """Route ``share`` of conversations (sticky per conversation) to prompt ``version``; share 0 ends the canary."""
-    return _change("canary", control_store.route_canary(agent, route.version, route.share), manager, engine, settings)
+    return _change("canary", control_store.route_canary(agent, route.version, route.share), manager, services)
 
 
 @router.post("/controls/taxonomy")
-def taxonomy_post(addition: ScenarioAddition, manager: CurrentManager, engine: EngineDep, settings: SettingsDep) -> ControlsPublic:
+def taxonomy_post(addition: ScenarioAddition, manager: CurrentManager, services: ServicesDep) -> ControlsPublic:
     """Add a scenario key (the fixed keys can never be removed)."""
-    return _change("taxonomy", control_store.add_scenario(addition.model_dump()), manager, engine, settings)
+    return _change("taxonomy", control_store.add_scenario(addition.model_dump()), manager, services)

@@ -66,6 +66,7 @@ class Draft:
     anchors: tuple[LegalAnchor, ...] = field(default=())  # anchors the content itself rests on
     move: str | None = None  # the playbook move it makes (playbook.yaml), when it comes from one
     rep_note: str | None = None  # for the rep's eyes (why, what to watch), never part of the text sent
+    proposes: str = ""  # approved terms of ours the text puts forward (a counter-clause): their specifics are grounded too
 
 
 @runtime_checkable

@@ -105,9 +105,13 @@ class Grounding:
     rep's view (the eval) a placeholder never is: it could not be restored."""
 
     def __init__(self, allowed_text: str, *, placeholders_ok: bool = False) -> None:
-        self._placeholders_ok = placeholders_ok
+        self._allowed, self._placeholders_ok = allowed_text, placeholders_ok
         self._text = re.sub(r"\s+", "", allowed_text)
         self._values = {(kind, self._rounded(value)) for _, _, value, kind in _numbers(allowed_text) if value is not None}
+
+    def plus(self, text: str) -> Grounding:
+        """This grounding and ``text`` too (a legal-approved term a draft proposes)."""
+        return Grounding(f"{self._allowed}\n{text}", placeholders_ok=self._placeholders_ok) if text else self
 
     @staticmethod
     def _rounded(value: float) -> float:

@@ -25,7 +25,8 @@ class ContractRiskAgent:
             for risk in get_reviewer().review(turn, our_party):
                 text = f"这条我们法务看过，建议改为：“{risk.counter_clause}”这样双方的责任更对等，您看可以吗？"
                 note = f"{risk.title}：{risk.explanation}"
-                drafts.append(Draft(self.name, text, _CONFIDENCE[risk.severity], (Source(f"rule:{risk.type}", 1.0),), risk.legal_anchors, rep_note=note))
+                source = (Source(f"rule:{risk.type}", 1.0),)
+                drafts.append(Draft(self.name, text, _CONFIDENCE[risk.severity], source, risk.legal_anchors, rep_note=note, proposes=risk.counter_clause))
         if len(drafts) < 3:
             drafts += compose(self.name, won_examples(context, "contract"), limit=3 - len(drafts), conversation="\n".join(context.customer_turns))
         return drafts + playbook_drafts(self.name, context)

@@ -257,7 +257,7 @@ class SuggestPipeline:
         for draft in _diverse(drafts):
             if len(outcome.suggestions) + len(kept) == TOP:
                 break
-            grounded = check(draft.text, grounding)
+            grounded = check(draft.text, grounding.plus(draft.proposes))
             if grounded.foreign:
                 outcome.interventions.append({"agent": draft.agent, "rules": ["grounding"], "dropped": grounded.text is None})
             if grounded.text is None:

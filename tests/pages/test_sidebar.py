@@ -111,3 +111,16 @@ def test_when_the_key_is_wrong_then_the_rep_reads_what_to_do(server: LiveServer,
     page.wait_for_function("document.querySelector('#error').textContent.includes('密钥')")
     assert "管理员" in page.inner_text("#error")
     page.close()
+
+
+def test_when_a_contract_clause_is_risky_then_the_card_proposes_the_counter_term_and_the_reason_is_only_a_note(server: LiveServer, browser) -> None:
+    page = _open(browser, server, demo_index=2)
+    page.click("#go")
+    page.wait_for_function("document.querySelectorAll('.card').length >= 1")
+    noted = page.locator(".card", has=page.locator(".rep-note")).first
+    noted.wait_for()
+    assert "不会发送" in noted.locator(".rep-note").inner_text()
+    text = noted.locator(".text").inner_text()
+    assert "建议改为" in text and "建议回复客户" not in text and "不会发送" not in text
+    page.screenshot(path=str(ARTIFACTS / "sidebar-contract-note.png"), full_page=True)
+    page.close()

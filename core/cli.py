@@ -10,8 +10,9 @@ loads no engine.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from importlib.metadata import entry_points
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from pydantic import ValidationError
@@ -66,19 +67,19 @@ def register_commands(root: typer.Typer) -> None:
 register_commands(app)
 
 
+# how each kind of failure reads at the command line: one line, exit code 1
+_FAILURES: tuple[tuple[type[Exception], Callable[[Any], str]], ...] = (
+    (ZhiceError, lambda exc: f"[red]{exc.title}[/]: {exc.detail}"),
+    (ValidationError, lambda exc: f"[red]输入有误[/]: {describe_errors(exc)}"),
+    (SQLAlchemyError, lambda exc: f"[red]数据库错误[/]: {type(exc).__name__}: {str(exc).splitlines()[0]}。请检查 ZHICE_DATABASE_URL 与数据库状态。"),
+    (OSError, lambda exc: f"[red]文件或系统错误[/]: {exc}"),
+)
+
+
 def main() -> None:
     """Console-script entry point: errors become one readable line and exit code 1."""
     try:
         app()
-    except ZhiceError as exc:
-        console.print(f"[red]{exc.title}[/]: {exc.detail}")
-        sys.exit(1)
-    except ValidationError as exc:
-        console.print(f"[red]输入有误[/]: {describe_errors(exc)}")
-        sys.exit(1)
-    except SQLAlchemyError as exc:
-        console.print(f"[red]数据库错误[/]: {type(exc).__name__}: {str(exc).splitlines()[0]}。请检查 ZHICE_DATABASE_URL 与数据库状态。")
-        sys.exit(1)
-    except OSError as exc:
-        console.print(f"[red]文件或系统错误[/]: {exc}")
+    except tuple(kind for kind, _ in _FAILURES) as exc:
+        console.print(next(say for kind, say in _FAILURES if isinstance(exc, kind))(exc))
         sys.exit(1)

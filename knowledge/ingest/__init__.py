@@ -6,7 +6,7 @@ desensitizes snippets before anything is stored).
 
 from knowledge.ingest.cutting import (
     SnippetDraft,
-    Turn,
+    SpeakerTurn,
     cut,
     group_conversations,
     snippet_key,
@@ -24,7 +24,7 @@ __all__ = [
     "Message",
     "Skipped",
     "SnippetDraft",
-    "Turn",
+    "SpeakerTurn",
     "cut",
     "detect_format",
     "group_conversations",

@@ -21,7 +21,7 @@ _NEVER = datetime.min.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)
-class Turn:
+class SpeakerTurn:
     """What one side said before the other answered."""
 
     role: Role
@@ -34,7 +34,7 @@ class SnippetDraft:
 
     customer: str
     reply: str
-    context: tuple[Turn, ...]
+    context: tuple[SpeakerTurn, ...]
     position: int
 
 
@@ -52,18 +52,18 @@ def group_conversations(messages: Iterable[Message]) -> dict[str, list[Message]]
     return groups
 
 
-def turns_of(messages: Iterable[Message]) -> list[Turn]:
+def turns_of(messages: Iterable[Message]) -> list[SpeakerTurn]:
     """Consecutive messages of the same role merged into one turn, joined with newlines."""
-    turns: list[Turn] = []
+    turns: list[SpeakerTurn] = []
     for message in messages:
         if turns and turns[-1].role == message.role:
-            turns[-1] = Turn(message.role, f"{turns[-1].text}\n{message.text}")
+            turns[-1] = SpeakerTurn(message.role, f"{turns[-1].text}\n{message.text}")
         else:
-            turns.append(Turn(message.role, message.text))
+            turns.append(SpeakerTurn(message.role, message.text))
     return turns
 
 
-def cut(turns: Sequence[Turn], context_turns: int = 2) -> list[SnippetDraft]:
+def cut(turns: Sequence[SpeakerTurn], context_turns: int = 2) -> list[SnippetDraft]:
     """One draft per customer turn that a rep turn immediately follows, with up to ``context_turns`` turns before it."""
     if context_turns < 0:
         raise ValueError("context_turns must be 0 or more")

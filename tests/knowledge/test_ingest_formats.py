@@ -11,7 +11,7 @@ import pytest
 from core.errors import BadRequest
 from knowledge.ingest.cutting import (
     SnippetDraft,
-    Turn,
+    SpeakerTurn,
     cut,
     group_conversations,
     snippet_key,
@@ -309,7 +309,7 @@ def test_when_a_message_lacks_a_time_then_its_conversation_keeps_file_order() ->
 
 def test_when_one_side_speaks_several_times_then_the_messages_merge_into_one_turn() -> None:
     turns = turns_of([_m("a", "customer", "在吗"), _m("a", "customer", "太贵了"), _m("a", "rep", "可以谈"), _m("a", "customer", "好")])
-    assert turns == [Turn("customer", "在吗\n太贵了"), Turn("rep", "可以谈"), Turn("customer", "好")]
+    assert turns == [SpeakerTurn("customer", "在吗\n太贵了"), SpeakerTurn("rep", "可以谈"), SpeakerTurn("customer", "好")]
 
 
 @pytest.mark.parametrize(
@@ -326,7 +326,7 @@ def test_when_one_side_speaks_several_times_then_the_messages_merge_into_one_tur
 def test_when_turns_are_cut_then_each_replied_customer_turn_gives_one_draft_with_its_context(
     roles: str, context_turns: int, expected: list[tuple[int, int]]
 ) -> None:
-    turns = [Turn("customer" if r == "c" else "rep", f"{r}{i}") for i, r in enumerate(roles)]
+    turns = [SpeakerTurn("customer" if r == "c" else "rep", f"{r}{i}") for i, r in enumerate(roles)]
     drafts = cut(turns, context_turns=context_turns)
     assert [(d.position, len(d.context)) for d in drafts] == expected
     for draft in drafts:
@@ -340,8 +340,8 @@ def test_when_context_turns_is_negative_then_cut_refuses() -> None:
 
 
 def test_when_a_conversation_grows_then_its_earlier_snippets_keep_their_keys() -> None:
-    before = cut([Turn("customer", "太贵"), Turn("rep", "可以分期")])
-    after = cut([Turn("rep", "您好"), Turn("customer", "太贵"), Turn("rep", "可以分期"), Turn("customer", "好"), Turn("rep", "谢谢")])
+    before = cut([SpeakerTurn("customer", "太贵"), SpeakerTurn("rep", "可以分期")])
+    after = cut([SpeakerTurn("rep", "您好"), SpeakerTurn("customer", "太贵"), SpeakerTurn("rep", "可以分期"), SpeakerTurn("customer", "好"), SpeakerTurn("rep", "谢谢")])
     assert before[0].position != after[0].position and before[0].context != after[0].context
     assert snippet_key("wecom:dm:1", before[0]) == snippet_key("wecom:dm:1", after[0])
     assert snippet_key("wecom:dm:2", before[0]) != snippet_key("wecom:dm:1", before[0])

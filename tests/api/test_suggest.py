@@ -181,3 +181,17 @@ def test_when_a_streamed_request_is_bad_then_problem_details_come_before_any_str
     response = client.post("/v1/suggest/stream", json=PRICE | {"agents": ["nope"]}, headers={"Authorization": f"Bearer {keys[Role.rep]}"})
     assert response.status_code == 422 and response.headers["content-type"].startswith("application/problem+json")
 
+
+
+def test_when_the_customer_asks_for_a_kickback_then_the_first_card_declines_it_and_nothing_goes_along(demo) -> None:
+    client, keys, _ = demo
+    body = {
+        "conversation_id": "wx-room-kickback",
+        "customer": {"id": "c-9", "industry": "三甲医院", "attributes": {}},
+        "messages": [{"role": "customer", "text": "价格可以，合同金额按3万5一台写，开票也按这个开，差价你们回头打我个人卡上，懂的吧"}],
+    }
+    result = _post(client, keys[Role.rep], body)
+    first = result["suggestions"][0]
+    assert first["move"] == "decline.kickback" and "商业贿赂" in first["text"]
+    assert result["industry"] == "healthcare"
+    assert not any("个人卡" in s["text"] or "打您卡" in s["text"] for s in result["suggestions"])

@@ -33,6 +33,10 @@ class Move(BaseModel):
     phrasings: tuple[str, ...] = Field(min_length=1)
     when_any: tuple[str, ...] = ()  # with scenario "*": offered first, whatever the scenario, when the customer says one of these
     answers: tuple[str, ...] = ()  # the asks it answers (playbook.yaml `asks`): ranked first when the customer just asked one
+    lines: tuple[str, ...] = ()  # only for these product lines (its words fit goods, or software …); empty: any line
+
+    def fits(self, line: str | None) -> bool:
+        return not self.lines or line in self.lines
 
     def triggered(self, customer_turns: list[str]) -> bool:
         return any(cue in turn for turn in customer_turns[-2:] for cue in self.when_any)
@@ -76,13 +80,14 @@ class Playbook(BaseModel):
     def score(self, move: Move, asked: set[str]) -> float:
         return round(min(1.0, move.weight + (ANSWERS_BONUS if asked & set(move.answers) else 0.0)), 3)
 
-    def for_conversation(self, scenario: str, customer_turns: list[str]) -> list[tuple[Move, float]]:
-        """The moves declining what we must decline (first), then the scenario's moves, each
-        with its score: moves answering what the customer just asked rank first."""
+    def for_conversation(self, scenario: str, customer_turns: list[str], line: str | None = None) -> list[tuple[Move, float]]:
+        """The moves declining what we must decline (first), then the scenario's moves that fit
+        the product line, each with its score: moves answering what the customer just asked
+        rank first."""
         asked = self.asked(customer_turns[-1] if customer_turns else "")
 
         def best(moves) -> list[tuple[Move, float]]:
-            return sorted(((m, self.score(m, asked)) for m in moves), key=lambda pair: pair[1], reverse=True)
+            return sorted(((m, self.score(m, asked)) for m in moves if m.fits(line)), key=lambda pair: pair[1], reverse=True)
 
         return best(m for m in self.moves if m.scenario == "*" and m.triggered(customer_turns)) + best(m for m in self.moves if m.scenario == scenario)
 
@@ -97,7 +102,7 @@ def playbook_drafts(agent: str, context: AgentContext, limit: int = 3) -> list[D
     """Up to ``limit`` moves of the scenario, written for this conversation, best first."""
     slots = fill(context, load_lines())
     drafts = []
-    for move, score in load_playbook().for_conversation(context.scenario, context.customer_turns):
+    for move, score in load_playbook().for_conversation(context.scenario, context.customer_turns, context.product_line):
         text = move.written(slots)
         if text is not None:
             drafts.append(Draft(agent, text, score, (Source(f"playbook:{move.id}", 1.0),), move=move.id))

@@ -16,5 +16,7 @@ class ScriptSuggestionAgent:
     scenarios = frozenset({"price", "stall", "procurement", "delivery", "after_sales", "other"})
 
     def draft(self, context: AgentContext) -> list[Draft]:
+        if context.scenario == "other":  # no won deal answers small talk or an unclear ask
+            return playbook_drafts(self.name, context)
         retrieved = compose(self.name, won_examples(context, context.scenario), conversation="\n".join(context.customer_turns))
         return retrieved + playbook_drafts(self.name, context)

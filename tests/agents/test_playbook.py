@@ -52,7 +52,7 @@ def test_when_a_move_needs_a_missing_slot_then_its_next_phrasing_stands_or_it_is
 
 @pytest.mark.parametrize("scenario", ["price", "competitor", "contract", "stall", "delivery", "after_sales", "procurement", "other"])
 def test_when_a_scenario_is_asked_for_then_the_playbook_offers_different_moves_of_it(scenario: str) -> None:
-    drafts = playbook_drafts("a", _context(("customer", "嗯，你说吧"), scenario=scenario, line=None))
+    drafts = playbook_drafts("a", _context(("customer", "嗯，你说吧"), scenario=scenario))
     moves = [d.move for d in drafts]
     assert len(drafts) >= (1 if scenario == "other" else 2)  # small talk gets a question back, not filler
     assert len(set(moves)) == len(moves) and all(m.startswith(scenario + ".") for m in moves)
@@ -109,3 +109,9 @@ def test_when_cue_words_appear_inside_other_words_then_the_router_is_not_fooled(
 def test_when_the_customer_asks_for_something_we_must_decline_then_the_refusal_comes_first(text: str, move: str) -> None:
     drafts = playbook_drafts("a", _context(("customer", text), scenario="price"))
     assert drafts[0].move == move and drafts[0].confidence > max(d.confidence for d in drafts[1:])
+
+
+@pytest.mark.parametrize(("line", "expected", "unexpected"), [("saas", "delivery.go_live_plan", "delivery.standard_lead_time"), ("cold_chain", "delivery.standard_lead_time", "delivery.go_live_plan"), (None, "delivery.check_first", "delivery.confirm")])
+def test_when_a_move_speaks_of_goods_or_software_then_it_is_offered_only_for_that_kind_of_line(line: str | None, expected: str, unexpected: str) -> None:
+    moves = {d.move for d in playbook_drafts("a", _context(("customer", "下周一前能到吗"), scenario="delivery", line=line), limit=5)}
+    assert expected in moves and unexpected not in moves

@@ -14,7 +14,7 @@ import regex as re
 
 from agents.base import AgentContext
 from knowledge.lines import Lines
-from knowledge.specifics import Grounding
+from knowledge.specifics import Grounding, allowed_text
 
 SENTENCE = re.compile(r"[^。！？!?；;\n]+[。！？!?；;]?")
 MIN_KEPT_CHARS = 12
@@ -26,21 +26,14 @@ class Checked:
     text: str | None  # the draft as it may be shown; None when it had to be dropped
     foreign: tuple[str, ...]  # the specifics this conversation does not ground
 
-    @property
-    def repaired(self) -> bool:
-        return bool(self.foreign) and self.text is not None
-
 
 def grounding_for(context: AgentContext, lines: Lines) -> Grounding:
     """What a reply in this conversation may draw on (desensitized turns, so this
     conversation's placeholders are grounded)."""
-    allowed = [turn.text for turn in context.turns]
-    allowed.append(json.dumps(context.attributes, ensure_ascii=False, default=str))
-    allowed += [p.facts_text() for p in context.catalog.products if context.product_line and p.industry == context.product_line]
+    record = json.dumps(context.attributes, ensure_ascii=False, default=str)
     industry = lines.industry_by_key(context.customer_industry)
-    if industry is not None:
-        allowed += [industry.address, *industry.roles]
-    return Grounding("\n".join(allowed), placeholders_ok=True)
+    allowed = allowed_text((turn.text for turn in context.turns), record, context.catalog, context.product_line, industry)
+    return Grounding(allowed, placeholders_ok=True)
 
 
 def check(text: str, grounding: Grounding) -> Checked:

@@ -28,7 +28,7 @@ from agents.services import Services, build_services
 from agents.suggestions.model import ChatMessage, CustomerRef, Done, SuggestionRequest
 from audit.ledger import Actor
 from core.settings import Settings
-from knowledge.specifics import Grounding, Specific
+from knowledge.specifics import Grounding, Specific, allowed_text
 from knowledge.catalog import Catalog, Product
 from knowledge.lines import load_lines
 
@@ -168,14 +168,11 @@ def _ece(judged: list[tuple[float, int]], bins: int = 5) -> float | None:
     return round(error, 3)
 
 
-def allowed_text(case: SuggestCase, catalog: Catalog) -> str:
-    """Everything a reply to ``case`` may draw specifics from: the conversation, the customer
-    record (with the role words of the customer's industry: 科室 for a hospital) and the
-    catalog entries of the line discussed."""
-    line = [p.facts_text() for p in catalog.products if case.product_line and p.industry == case.product_line]
+def case_allowed_text(case: SuggestCase, catalog: Catalog) -> str:
+    """Everything a reply to ``case`` may draw specifics from (the same rule as the
+    suggestion path's grounding check, on the case's own record and line)."""
     industry = load_lines().industry(case.customer.industry)
-    roles = [industry.address, *industry.roles] if industry else []
-    return "\n".join([*(m.text for m in case.messages), case.customer.model_dump_json(), *line, *roles])
+    return allowed_text((m.text for m in case.messages), case.customer.model_dump_json(), catalog, case.product_line, industry)
 
 
 def other_line_terms(case: SuggestCase, catalog: Catalog) -> list[str]:
@@ -198,7 +195,7 @@ async def _answer(services: Services, case: SuggestCase, budget_ms: int) -> Answ
     )
     done = await services.suggestions.answer(request)
     seconds = time.perf_counter() - request.arrived_at
-    grounding, others = Grounding(allowed_text(case, services.catalog)), other_line_terms(case, services.catalog)
+    grounding, others = Grounding(case_allowed_text(case, services.catalog)), other_line_terms(case, services.catalog)
     return Answer(
         case,
         done,

@@ -15,10 +15,14 @@ The suggestion path's grounding check (``agents.grounding``) and the suggestion 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import cn2an
 import regex as re
+
+from knowledge.catalog import Catalog
+from knowledge.lines import Industry
 
 _UNITS = (
     "万元|万块|万|千元|元|块钱|块|台|套|个月|天|日|周|星期|月|年|小时|分钟|%|％|人|kg|公斤|吨|"
@@ -129,3 +133,12 @@ class Grounding:
     def foreign(self, text: str) -> list[Specific]:
         """The specifics of ``text`` this conversation does not ground."""
         return [specific for specific in specifics(text) if not self.grounded(specific)]
+
+
+def allowed_text(texts: Iterable[str], record: str, catalog: Catalog, line: str | None, industry: Industry | None) -> str:
+    """What a reply may draw specifics from: the conversation's ``texts``, the customer
+    ``record``, the catalog facts of the ``line`` discussed, and the words that fit the
+    customer's ``industry`` (贵院 and 科室 for a hospital)."""
+    facts = [p.facts_text() for p in catalog.products if line and p.industry == line]
+    roles = [industry.address, *industry.roles] if industry else []
+    return "\n".join([*texts, record, *facts, *roles])

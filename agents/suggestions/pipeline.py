@@ -231,7 +231,8 @@ class SuggestPipeline:
                     if run.llm.get("failure"):
                         outcome.degraded = True
                         outcome.reasons.append(f"{tasks[task].name}：{run.llm['message']}已改用检索式建议")
-                for suggestion in self._accept(run.drafts, outcome, controls, run.prompt_version, grounding):
+                # guard, grounding and re-desensitization are CPU work: off the event loop
+                for suggestion in await asyncio.to_thread(self._accept, run.drafts, outcome, controls, run.prompt_version, grounding):
                     yield suggestion
         for task in pending:
             outcome.degraded = True

@@ -4,9 +4,8 @@ their source, plus how won deals answered. Never a word against the other compan
 from __future__ import annotations
 
 from agents.base import AgentContext, Draft, Source
-from agents.composers.extractive import compose
 from agents.playbook import playbook_drafts
-from agents.retrieval import rival_and_ours, won_examples
+from agents.retrieval import rival_and_ours, won_replies
 from knowledge.catalog import Product
 
 
@@ -55,7 +54,7 @@ class CompetitorResponseAgent:
     scenarios = frozenset({"competitor"})
 
     def draft(self, context: AgentContext) -> list[Draft]:
-        drafts = compose(self.name, won_examples(context, "competitor"), limit=2, conversation="\n".join(context.customer_turns))
+        drafts = won_replies(self.name, context, "competitor", limit=2)
         rival, ours = rival_and_ours(context)
         if rival and ours:
             comparison = fact_comparison(ours, rival, "\n".join(context.customer_turns[-2:]))

@@ -21,25 +21,16 @@ from knowledge.lines import load_lines
 
 PLAYBOOK_FILE = Path(__file__).with_name("playbook.yaml")
 ANSWERS_BONUS = 0.15  # a move that answers what the customer just asked ranks above one that does not
-SLOTS = frozenset({"budget", "quantity", "deadline", "address", "rival", "product", "warranty", "delivery", "service"})
+SLOTS = frozenset(
+    {"budget", "their_price", "quantity", "deadline", "later", "approver", "missing", "fact", "lineup", "address", "rival", "product", "warranty", "delivery", "service"}
+)
 
 
-class Move(BaseModel):
+class _Phrased(BaseModel):
+    """Phrasings as slot templates; the first whose slots are all filled stands for it."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
-    id: str = Field(pattern=r"^[a-z_]+\.[a-z_]+$")
-    scenario: str
-    label: str
-    weight: float = Field(ge=0.0, le=1.0)
     phrasings: tuple[str, ...] = Field(min_length=1)
-    when_any: tuple[str, ...] = ()  # with scenario "*": offered first, whatever the scenario, when the customer says one of these
-    answers: tuple[str, ...] = ()  # the asks it answers (playbook.yaml `asks`): ranked first when the customer just asked one
-    lines: tuple[str, ...] = ()  # only for these product lines (its words fit goods, or software …); empty: any line
-
-    def fits(self, line: str | None) -> bool:
-        return not self.lines or line in self.lines
-
-    def triggered(self, customer_turns: list[str]) -> bool:
-        return any(cue in turn for turn in customer_turns[-2:] for cue in self.when_any)
 
     @field_validator("phrasings")
     @classmethod
@@ -60,17 +51,44 @@ class Move(BaseModel):
         return None
 
 
+class Move(_Phrased):
+    id: str = Field(pattern=r"^[a-z_]+\.[a-z_]+$")
+    scenario: str
+    label: str
+    weight: float = Field(ge=0.0, le=1.0)
+    when_any: tuple[str, ...] = ()  # offered only when the customer says one of these; with scenario "*": first, whatever the scenario
+    when_slots: tuple[str, ...] = ()  # with scenario "*": offered first when this conversation fills all of these slots
+    answers: tuple[str, ...] = ()  # the asks it answers (playbook.yaml `asks`): ranked first when the customer just asked one
+    lines: tuple[str, ...] = ()  # only for these product lines (its words fit goods, or software …); empty: any line
+
+    def fits(self, line: str | None) -> bool:
+        return not self.lines or line in self.lines
+
+    def triggered(self, customer_turns: list[str], slots: dict[str, str]) -> bool:
+        said = any(cue in turn for turn in customer_turns[-2:] for cue in self.when_any)
+        return said or bool(self.when_slots) and all(name in slots for name in self.when_slots)
+
+
+class Addendum(_Phrased):
+    """A sentence added to a scenario's moves when the customer's last turn also asks
+    something else (a delivery date inside a price haggle): one reply answers both."""
+
+    ask: str
+    scenarios: tuple[str, ...] = Field(min_length=1)
+
+
 class Playbook(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     asks: dict[str, tuple[str, ...]]  # what a customer may be asking for, by the words that ask it
     moves: tuple[Move, ...]
+    also: tuple[Addendum, ...] = ()
 
     @model_validator(mode="after")
-    def _answers_known_asks(self) -> Playbook:
-        for move in self.moves:
-            unknown = set(move.answers) - set(self.asks)
+    def _known_asks(self) -> Playbook:
+        for name, asks in [(m.id, m.answers) for m in self.moves] + [(f"also:{a.ask}", (a.ask,)) for a in self.also]:
+            unknown = set(asks) - set(self.asks)
             if unknown:
-                raise ValueError(f"move {move.id} answers unknown asks {sorted(unknown)}: known are {sorted(self.asks)}")
+                raise ValueError(f"{name} names unknown asks {sorted(unknown)}: known are {sorted(self.asks)}")
         return self
 
     def asked(self, text: str) -> set[str]:
@@ -80,16 +98,25 @@ class Playbook(BaseModel):
     def score(self, move: Move, asked: set[str]) -> float:
         return round(min(1.0, move.weight + (ANSWERS_BONUS if asked & set(move.answers) else 0.0)), 3)
 
-    def for_conversation(self, scenario: str, customer_turns: list[str], line: str | None = None) -> list[tuple[Move, float]]:
-        """The moves declining what we must decline (first), then the scenario's moves that fit
-        the product line, each with its score: moves answering what the customer just asked
-        rank first."""
+    def for_conversation(self, scenario: str, customer_turns: list[str], slots: dict[str, str], line: str | None = None) -> list[tuple[Move, float]]:
+        """The moves declining what we must decline or answering what the customer asked
+        outright (first), then the scenario's moves that fit the product line, each with its
+        score: moves answering what the customer just asked rank first."""
         asked = self.asked(customer_turns[-1] if customer_turns else "")
 
         def best(moves) -> list[tuple[Move, float]]:
             return sorted(((m, self.score(m, asked)) for m in moves if m.fits(line)), key=lambda pair: pair[1], reverse=True)
 
-        return best(m for m in self.moves if m.scenario == "*" and m.triggered(customer_turns)) + best(m for m in self.moves if m.scenario == scenario)
+        first = best(m for m in self.moves if m.scenario == "*" and m.triggered(customer_turns, slots))
+        return first + best(m for m in self.moves if m.scenario == scenario and (not m.when_any or m.triggered(customer_turns, slots)))
+
+    def addendum(self, move: Move, customer_turns: list[str], slots: dict[str, str]) -> str:
+        """What to add to ``move`` for the other thing the customer's last turn asks ("" when nothing)."""
+        asked = self.asked(customer_turns[-1] if customer_turns else "")
+        for extra in self.also:
+            if extra.ask in asked and move.scenario in extra.scenarios and extra.ask not in move.answers:
+                return extra.written(slots) or ""
+        return ""
 
 
 @lru_cache(maxsize=2)
@@ -100,11 +127,12 @@ def load_playbook(path: Path = PLAYBOOK_FILE) -> Playbook:
 
 def playbook_drafts(agent: str, context: AgentContext, limit: int = 3) -> list[Draft]:
     """Up to ``limit`` moves of the scenario, written for this conversation, best first."""
-    slots = fill(context, load_lines())
+    slots, playbook, turns = fill(context, load_lines()), load_playbook(), context.customer_turns
     drafts = []
-    for move, score in load_playbook().for_conversation(context.scenario, context.customer_turns, context.product_line):
+    for move, score in playbook.for_conversation(context.scenario, turns, slots, context.product_line):
         text = move.written(slots)
         if text is not None:
+            text += playbook.addendum(move, turns, slots)
             drafts.append(Draft(agent, text, score, (Source(f"playbook:{move.id}", 1.0),), move=move.id))
         if len(drafts) == limit:
             break

@@ -3,7 +3,8 @@ from the store, and the rival and our product from the catalog."""
 
 from __future__ import annotations
 
-from agents.base import AgentContext
+from agents.base import AgentContext, Draft
+from agents.composers.extractive import AS_IS_FLOOR, compose
 from knowledge.catalog import Product
 from knowledge.store import POOL, SCRIPTS
 
@@ -37,6 +38,14 @@ def won_examples(context: AgentContext, scenario: str, k: int = 8) -> list:
         seen = {h.id for h in hits}
         hits += [h for h in context.store.search(POOL, query, k, where) if h.id not in seen]
     return hits + context.store.search(SCRIPTS, query, 3, {"scenario": scenario})
+
+
+def won_replies(agent: str, context: AgentContext, scenario: str, limit: int = 3) -> list[Draft]:
+    """Won deals' replies close enough to this conversation to be shown as-is (those a
+    trigger rule asked for whatever they score), best first."""
+    hits = won_examples(context, scenario)
+    chosen = frozenset(hit.id for hit in tagged(hits, context.retrieve_tags)) if context.retrieve_tags else frozenset()
+    return compose(agent, hits, limit, conversation="\n".join(context.customer_turns), floor=AS_IS_FLOOR, chosen=chosen)
 
 
 def rival_and_ours(context: AgentContext) -> tuple[Product | None, Product | None]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from agents.base import query_of
+from agents.reading import their_price
 from knowledge.catalog import Catalog
 from knowledge.store import POOL, KnowledgeStore
 from knowledge.taxonomy import Taxonomy, load_taxonomy
@@ -13,13 +14,15 @@ RECENT_TURNS = 3
 NEIGHBOURS = 7
 NEIGHBOUR_WEIGHT = 0.5
 NEIGHBOURS_ALONE = 0.6  # without a cue, the neighbours' vote must reach this, else "other"
+PROPOSED_PRICE = 2  # a price the customer proposes (给个六千五, 一百一十万行的话) counts as two price cues
 
 
 def classify(
     customer_turns: Sequence[str], catalog: Catalog, taxonomy: Taxonomy | None = None, store: KnowledgeStore | None = None
 ) -> str:
     """The scenario key: cue hits in the last turns (outside blocker words), the latest
-    turn weighing most; naming a competitor from the catalog counts as a competitor cue;
+    turn weighing most; naming a competitor from the catalog counts as a competitor cue,
+    proposing a price as a price cue;
     with a store, the annotated scenarios of the nearest approved snippets vote too.
     With no cue and only a weak vote, ``other``: small talk is not a stall."""
     taxonomy = taxonomy or load_taxonomy()
@@ -37,6 +40,8 @@ def classify(
             hits = scenario.hits(turn)
             if scenario.key == "competitor":
                 hits += 3 * sum(1 for product in catalog.mentioned(turn) if not product.ours)
+            if scenario.key == "price" and their_price([turn]):
+                hits += PROPOSED_PRICE
             if hits:
                 cued = True
                 scores[scenario.key] = scores.get(scenario.key, 0.0) + weight * hits

@@ -5,9 +5,8 @@ finds nothing in them from another deal)."""
 from __future__ import annotations
 
 from agents.base import AgentContext, Draft
-from agents.composers.extractive import compose
 from agents.playbook import playbook_drafts
-from agents.retrieval import won_examples
+from agents.retrieval import won_replies
 
 
 class ScriptSuggestionAgent:
@@ -18,5 +17,5 @@ class ScriptSuggestionAgent:
     def draft(self, context: AgentContext) -> list[Draft]:
         if context.scenario == "other":  # no won deal answers small talk or an unclear ask
             return playbook_drafts(self.name, context)
-        retrieved = compose(self.name, won_examples(context, context.scenario), conversation="\n".join(context.customer_turns))
+        retrieved = won_replies(self.name, context, context.scenario)
         return retrieved + playbook_drafts(self.name, context)

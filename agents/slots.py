@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import regex as re
 
+from agents import reading
 from agents.base import AgentContext
+from knowledge.catalog import Catalog
 from knowledge.lines import Lines
 
 _NUMBER = r"(?:\d+(?:\.\d+)?|[零一二两三四五六七八九十百千]+)"
@@ -37,14 +39,24 @@ def _last(pattern: re.Pattern, texts: list[str]) -> str | None:
     return None
 
 
+def _our_words(catalog: Catalog, lines: Lines) -> tuple[str, ...]:
+    """Every word naming something we sell: our products' names and aliases, the lines' aliases."""
+    words = [w for p in catalog.ours() for w in (*p.aliases, *p.name.split())]
+    return tuple(words + [alias for line in lines.product_lines for alias in line.aliases])
+
+
 def fill(context: AgentContext, lines: Lines) -> dict[str, str]:
     """Every slot this conversation can fill."""
     customer, everyone = context.customer_turns, [turn.text for turn in context.turns]
     slots: dict[str, str] = {}
     for name, value in (
         ("budget", _budget(customer)),
+        ("their_price", reading.their_price(customer) or _budget(customer[-2:])),
         ("quantity", _last(QUANTITY, everyone)),
         ("deadline", _last(DEADLINE, customer)),
+        ("later", reading.put_off_until(customer)),
+        ("approver", reading.approver(customer)),
+        ("missing", reading.not_ours(customer, _our_words(context.catalog, lines))),
     ):
         if value:
             slots[name] = value
@@ -56,9 +68,12 @@ def fill(context: AgentContext, lines: Lines) -> dict[str, str]:
         slots["rival"] = next(alias for alias in (*rival.aliases, rival.name) if any(alias in text for text in everyone))
     line = rival.industry if rival else context.product_line
     ours = next((p for p in named if p.ours and p.industry == line), None) or next(iter(context.catalog.ours(line)), None) if line else None
+    slots["lineup"] = ours.what if ours else "、".join(dict.fromkeys(p.what for p in context.catalog.ours()))
     if ours is not None:
         slots["product"] = ours.aliases[0]
         slots["warranty"] = f"{ours.warranty_months} 个月质保"
         slots["delivery"] = f"{ours.delivery_days} 天"
         slots["service"] = ours.service_coverage
+        if fact := reading.asked_fact(customer, ours):
+            slots["fact"] = fact
     return slots

@@ -33,6 +33,7 @@ class Metric(_Data):
     value: float
     unit: str
     better: Literal["higher", "lower"]
+    asked_as: tuple[str, ...] = ()  # words a customer asks about it with (续航, 电池 …)
 
 
 class Product(_Data):
@@ -48,6 +49,11 @@ class Product(_Data):
     service_coverage: str
     metrics: tuple[Metric, ...]
     source: str
+    kind: str | None = None  # what it is, without brand or model (变频螺杆空压机); default: the name's last word
+
+    @property
+    def what(self) -> str:
+        return self.kind or self.name.split()[-1]
 
 
     def facts_text(self) -> str:

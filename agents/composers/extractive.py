@@ -13,6 +13,10 @@ _PLACEHOLDER = re.compile(r"<[A-Z][A-Z_]*_\d+>")
 DUPLICATE_OVERLAP = 0.6
 _AMOUNT = re.compile(r"\d+(?:\.\d+)?\s*(?:万|元|块|%|％)")
 FOREIGN_AMOUNT_PENALTY = 0.2
+# Another deal's reply is shown as-is only when it is this close to the conversation: below,
+# it tends to carry its own deal's situation (a 进修, a 财务 who objects, a driver on the
+# road) that no specifics check can see, and a playbook move written for here serves better.
+AS_IS_FLOOR = 0.8
 
 
 def adapt(reply: str) -> str | None:
@@ -44,16 +48,18 @@ def foreign_amounts(reply: str, conversation: str) -> list[str]:
     return [m for m in _AMOUNT.findall(reply) if re.sub(r"\s", "", m) not in said]
 
 
-def compose(agent: str, hits: list[Hit], limit: int = 3, conversation: str = "") -> list[Draft]:
-    """Up to ``limit`` distinct drafts from the hits' replies, best first; replies that
-    quote another deal's amounts rank lower."""
+def compose(agent: str, hits: list[Hit], limit: int = 3, conversation: str = "", floor: float = 0.0, chosen: frozenset[str] = frozenset()) -> list[Draft]:
+    """Up to ``limit`` distinct drafts from the hits' replies scoring at least ``floor``
+    (``chosen`` hits, which a manager's trigger rule asked for, whatever they score),
+    best first; replies that quote another deal's amounts rank lower."""
     candidates = []
     for hit in hits:
         text = adapt(hit.metadata.get("reply", hit.document))
         if text is None:
             continue
         score = confidence(hit) - (FOREIGN_AMOUNT_PENALTY if foreign_amounts(text, conversation) else 0.0)
-        candidates.append((round(max(0.0, score), 3), text, hit))
+        if score >= floor or hit.id in chosen:
+            candidates.append((round(max(0.0, score), 3), text, hit))
     drafts: list[Draft] = []
     for score, text, hit in sorted(candidates, key=lambda c: c[0], reverse=True):
         if len(text) < 8 or any(near_duplicate(text, d.text) for d in drafts):

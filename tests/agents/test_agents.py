@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from agents.base import AgentContext, Turn
+from agents.composers.extractive import AS_IS_FLOOR
 from agents.competitor_response import CompetitorResponseAgent, fact_comparison
 from agents.retrieval import rival_and_ours, won_examples
 from agents.script_suggestion import ScriptSuggestionAgent
@@ -47,14 +48,13 @@ def test_when_a_competitor_comes_up_then_it_and_our_product_are_identified(store
 def test_when_an_objection_comes_then_won_replies_of_that_scenario_ground_the_drafts(store, scenario: str) -> None:
     text = {"price": "太贵了，预算不够", "stall": "我们再考虑考虑", "delivery": "多久能到货", "after_sales": "坏了谁来修", "procurement": "要走招标流程"}[scenario]
     context = _context(store, text, scenario)
-    assert any(hit.id.startswith("script-") for hit in won_examples(context, scenario))  # curated scripts are in the running
+    hits = won_examples(context, scenario)
+    assert any(hit.id.startswith("script-") for hit in hits)  # curated scripts are in the running
+    assert {hit.metadata["scenario"] for hit in hits} == {scenario} and all(hit.metadata.get("outcome", "won") == "won" for hit in hits)
     drafts = ScriptSuggestionAgent().draft(context)
-    retrieved = [d for d in drafts if d.move is None]
-    assert 1 <= len(retrieved) <= 3 and all(d.move.startswith(scenario + ".") for d in drafts if d.move)  # and the scenario's moves
-    ids = [d.sources[0].snippet_id for d in retrieved]
-    metadata = [m for collection in ("pool", "scripts") for m in store._collections[collection].get(ids=ids)["metadatas"]]
-    assert len(metadata) == len(ids) and {m["scenario"] for m in metadata} == {scenario}
-    assert all(m.get("outcome", "won") == "won" for m in metadata)
+    retrieved = [d for d in drafts if d.move is None]  # only those close enough to show as-is
+    assert {d.sources[0].snippet_id for d in retrieved} <= {hit.id for hit in hits} and all(d.confidence >= AS_IS_FLOOR for d in retrieved)
+    assert any(d.move for d in drafts) and all(d.move.startswith(scenario + ".") for d in drafts if d.move)  # and the scenario's moves
 
 
 @pytest.mark.parametrize(("ours", "rival"), [("qf-75", "hc-75"), ("qf-75", "tf-90"), ("yc-crm", "br-crm"), ("al-12", "kl-10"), ("bt-40", "ls-35")])

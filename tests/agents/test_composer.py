@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from agents.composers.extractive import adapt, compose, near_duplicate
+from agents.composers.extractive import AS_IS_FLOOR, adapt, compose, near_duplicate
 from knowledge.store import Hit
 
 
@@ -32,3 +32,13 @@ def test_when_a_reply_quotes_another_deals_amount_then_it_ranks_lower() -> None:
     drafts = compose("script_suggestion", hits, conversation="我们预算只有 38 万")
     assert [d.sources[0].snippet_id for d in drafts] == ["b", "a"]
     assert compose("script_suggestion", hits, conversation="预算 68 万，想买两台")[0].sources[0].snippet_id == "a"
+
+
+def test_when_a_reply_is_not_close_to_this_conversation_then_it_is_not_shown_as_is_unless_a_rule_chose_it() -> None:
+    hits = [
+        Hit("close", 0.95, "贵", {"reply": "理解预算压力，我们可以按总拥有成本算一笔账。", "quality": 5}, 0.95),
+        Hit("far", 0.6, "贵", {"reply": "祝主任进修顺利，这段时间我不打扰。", "quality": 5}, 0.6),
+    ]
+    assert [d.sources[0].snippet_id for d in compose("script_suggestion", hits, floor=AS_IS_FLOOR)] == ["close"]
+    chosen = compose("script_suggestion", hits, floor=AS_IS_FLOOR, chosen=frozenset({"far"}))
+    assert [d.sources[0].snippet_id for d in chosen] == ["close", "far"]

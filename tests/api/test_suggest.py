@@ -121,9 +121,18 @@ def test_when_the_chart_is_asked_for_as_svg_then_it_renders_for_its_rep_and_audi
     assert client.get(result["chart"]["svg_url"], headers={"Authorization": f"Bearer {keys['other_rep']}"}).status_code == 404
 
 
-def test_when_the_customer_talks_about_something_else_then_fewer_suggestions_and_the_reason(demo) -> None:
+def test_when_the_customer_makes_small_talk_then_the_replies_answer_it_without_selling(demo) -> None:
     client, keys, _ = demo
     body = PRICE | {"messages": [{"role": "customer", "text": "今天天气不错，周末去钓鱼了"}]}
+    result = _post(client, keys[Role.rep], body)
+    assert result["scenario"] == "other" and result["suggestions"]
+    assert all(s["move"].startswith("other.small_talk") for s in result["suggestions"])
+    assert not any(word in s["text"] for s in result["suggestions"] for word in ("报价", "价格", "申请"))
+
+
+def test_when_nothing_in_the_turn_fits_a_move_then_fewer_suggestions_and_the_reason(demo) -> None:
+    client, keys, _ = demo
+    body = PRICE | {"messages": [{"role": "customer", "text": "收到"}]}
     result = _post(client, keys[Role.rep], body)
     assert len(result["suggestions"]) < 3 and any("证据不足" in note for note in result["notes"])
 

@@ -12,6 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 from string import Template
 
+import regex as re
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -22,7 +23,7 @@ from knowledge.lines import load_lines
 PLAYBOOK_FILE = Path(__file__).with_name("playbook.yaml")
 ANSWERS_BONUS = 0.15  # a move that answers what the customer just asked ranks above one that does not
 SLOTS = frozenset(
-    {"budget", "their_price", "quantity", "deadline", "later", "approver", "missing", "fact", "lineup", "address", "rival", "product", "warranty", "delivery", "service"}
+    {"budget", "their_price", "quantity", "deadline", "later", "approver", "missing", "fact", "metric_fact", "lineup", "address", "rival", "product", "warranty", "delivery", "service"}
 )
 
 
@@ -60,12 +61,23 @@ class Move(_Phrased):
     when_slots: tuple[str, ...] = ()  # with scenario "*": offered first when this conversation fills all of these slots
     answers: tuple[str, ...] = ()  # the asks it answers (playbook.yaml `asks`): ranked first when the customer just asked one
     lines: tuple[str, ...] = ()  # only for these product lines (its words fit goods, or software …); empty: any line
+    no_chart: bool = False  # leading with it rules out a comparison chart (a refusal, something we do not sell)
 
     def fits(self, line: str | None) -> bool:
         return not self.lines or line in self.lines
 
+    @field_validator("when_any")
+    @classmethod
+    def _patterns(cls, cues: tuple[str, ...]) -> tuple[str, ...]:
+        for cue in cues:
+            try:
+                re.compile(cue)
+            except re.error as error:
+                raise ValueError(f"when_any entry {cue!r} is not a valid pattern: {error}") from error
+        return cues
+
     def triggered(self, customer_turns: list[str], slots: dict[str, str]) -> bool:
-        said = any(cue in turn for turn in customer_turns[-2:] for cue in self.when_any)
+        said = any(re.search(cue, turn) for turn in customer_turns[-2:] for cue in self.when_any)
         return said or bool(self.when_slots) and all(name in slots for name in self.when_slots)
 
 
@@ -111,12 +123,17 @@ class Playbook(BaseModel):
         return first + best(m for m in self.moves if m.scenario == scenario and (not m.when_any or m.triggered(customer_turns, slots)))
 
     def addendum(self, move: Move, customer_turns: list[str], slots: dict[str, str]) -> str:
-        """What to add to ``move`` for the other thing the customer's last turn asks ("" when nothing)."""
-        asked = self.asked(customer_turns[-1] if customer_turns else "")
+        """What to add to ``move`` for the other thing the customer's last two turns ask ("" when nothing)."""
+        asked = self.asked("\n".join(customer_turns[-2:]))
         for extra in self.also:
             if extra.ask in asked and move.scenario in extra.scenarios and extra.ask not in move.answers:
                 return extra.written(slots) or ""
         return ""
+
+
+def rules_out_chart(move_id: str | None) -> bool:
+    """Whether a suggestion making this move, shown first, leaves no place for a chart."""
+    return any(move.no_chart for move in load_playbook().moves if move.id == move_id)
 
 
 @lru_cache(maxsize=2)

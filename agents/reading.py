@@ -14,33 +14,34 @@ import regex as re
 from knowledge.catalog import Product
 
 _CN = r"[一二两三四五六七八九十][零〇一二两三四五六七八九十百千万]+"
-PRICE = rf"(?:\d+(?:\.\d+)?万\d?|\d{{3,}}(?:\.\d+)?|\d+(?:\.\d+)?(?=块|元)|{_CN})(?:块钱|块|元)?"
+PRICE = rf"(?:\d+(?:\.\d+)?万\d?|\d{{3,}}(?:\.\d+)?|\d+(?:\.\d+)?(?=块|元)|{_CN})(?:块钱|块|元)?(?!\s*(?:个|台|套|人|天|周|月|年|号|小时|%|\d))"
 COUNTER = re.compile(
-    rf"(?:给个|给到|直接|压到|降到|便宜到|做到|就按|按上回的|按上次的|按之前的)\s*(?P<price>{PRICE})"
-    rf"|(?P<price2>{PRICE})\s*(?:行的话|行不行|行吗|可以吗|能做吗|能不能做|就签|我就签|的话我)"
+    rf"(?:给个|给到|直接|压到|降到|便宜到|做到|就按|按(?:上回|上次|之前)的|按)\s*(?P<price>{PRICE})"
+    rf"|(?P<price2>{PRICE})\s*(?:以内|以下|[^，。,.\d]{{0,8}}?(?:行的话|行就行|行不行|行吗|可以吗|能做吗|能不能做|就签|我就签))"
 )
-LATER = re.compile(r"年后|过完年|节后|过完节|下半年|明年|下个月|下月|下周|下礼拜|月底以后|年底|开春|下季度|过段时间|过阵子|过两天")
-PUT_OFF = re.compile(r"再说|再看|再聊|再定|再议|放放|放一放|等|以后|之后|不急")
+LATER = re.compile(r"年后|过完年|节后|过完节|下半年|明年|下个月中旬|下个月|下月|下周|下礼拜|月底|年底|开春|下季度|过段时间|过阵子|过两天")
+PUT_OFF = re.compile(r"再说|再看|再聊|再定|再议|放放|放一放|等|以后|之后|不急|才回|才开会")
 APPROVER = re.compile(r"集团|总部|老板|领导|合伙人|董事会|院领导|院里|设备科|采购部|上级|总经理|老总|一把手|上面")
-DECIDES = re.compile(r"批|商量|拍板|上会|同意|审批|决定|做主|签字|点头|过会|流程")
+DECIDES = re.compile(r"批|商量|拍板|上会|同意|审批|决定|做主|签字|点头|过会|流程|开会")
 ASKS_VALUE = re.compile(r"多少|几|多久|多大|多长|多重|来着")  # asks for a value (不是说99.9%吗 challenges one)
 SUPPLY_ASK = re.compile(
-    r"(?:有卖|有没有卖|卖不卖|有没有|有木有|做不做|能不能做|能做|能投|能供|代理|推荐|在找|找)(?:的|个|一下|合作的|做)?"
+    r"(?:有卖|有没有卖|卖不卖|有没有|有木有|有配套|能配|配不配|做不做|能不能做|能做|能投|能供|代理|推荐|在找|找)(?:的|个|一下|合作的|做)?"
     r"(?P<thing>[\p{Han}A-Za-z0-9-]{2,10}?)?(?=吗|么|嘛|没|不|\s|$|[，。？?！!])"
 )
-_KINDS = r"(?:机|器|仪|箱|柜|系统|软件|设备|工程|培训|机构|平台|耗材|试剂|泵|车|配件|材料)"
+_KINDS = r"(?:机|器|仪|箱|柜|罐|阀|系统|软件|设备|工程|培训|机构|平台|耗材|试剂|泵|车|配件|材料)"
 PRODUCTISH = re.compile(rf"..{_KINDS}$")  # a kind with what it is for (冷干机, 冷库工程), not a bare 系统
-NOUN = re.compile(rf"[\p{{Han}}]{{2,4}}(?:工程|机组|系统|软件|设备|平台|耗材|试剂|机构|培训)")  # what a bare 能投吗 refers to
+NOUN = re.compile(rf"[\p{{Han}}]{{2,4}}(?:工程|机组|系统|软件|设备|平台|耗材|试剂|机构|培训|罐)")  # what a bare 能投吗 refers to
 _LEADING = re.compile(r"^(?:你们|我们|贵司|有个|有|个|的|在|做|卖|买|找|一)+")
 
 
 def _recent(customer_turns: list[str], depth: int = 2) -> list[str]:
+    """The last ``depth`` turns, latest first."""
     return list(reversed(customer_turns[-depth:]))
 
 
 def their_price(customer_turns: list[str]) -> str | None:
     """The price the customer proposes (给个六千五, 一百一十万行的话, 直接一千二)."""
-    for turn in _recent(customer_turns):
+    for turn in _recent(customer_turns, depth=3):
         found = [m.group("price") or m.group("price2") for m in COUNTER.finditer(turn)]
         if found:
             return re.sub(r"\s+", "", found[-1])
@@ -64,19 +65,19 @@ def approver(customer_turns: list[str]) -> str | None:
 
 
 def asked_fact(customer_turns: list[str], product: Product | None) -> str | None:
-    """The catalog fact of ``product`` the customer's last turn asks about, as a reply
-    states it (BT-40的2–8℃ 保温时长是 96 小时); None when no catalog fact is asked."""
+    """The catalog facts of ``product`` the customer's recent turns ask about, as a reply
+    states them (BT-40的2–8℃ 保温时长是 96 小时，空箱重量是 18.5 kg); None when none is asked."""
     if product is None:
         return None
-    name = product.aliases[0]
-    for turn in _recent(customer_turns):
+    facts: list[str] = []
+    for turn in reversed(_recent(customer_turns, depth=3)):  # questions come in bursts of short turns
         if not ASKS_VALUE.search(turn):
             continue
-        for metric in product.metrics:
-            if any(word in turn for word in metric.asked_as):
-                return f"{name}的{metric.label}是 {metric.value:g} {metric.unit}"
+        facts += [f"{m.label}是 {m.value:g} {m.unit}" for m in product.metrics if any(word in turn for word in m.asked_as)]
         if re.search(r"质保|保修", turn):
-            return f"{name}的质保是 {product.warranty_months} 个月"
+            facts.append(f"质保是 {product.warranty_months} 个月")
+    if facts:
+        return f"{product.aliases[0]}的" + "，".join(dict.fromkeys(facts))
     return None
 
 

@@ -4,10 +4,9 @@ reply proposing the fair counter-term (sent to the customer) and why (a note for
 from __future__ import annotations
 
 from agents.base import AgentContext, Draft, Source
-from agents.composers.extractive import compose
 from agents.contract_risk.detector import get_reviewer
 from agents.playbook import playbook_drafts
-from agents.retrieval import won_examples
+from agents.retrieval import won_replies
 
 _CONFIDENCE = {"high": 0.86, "medium": 0.78, "low": 0.7}
 
@@ -28,5 +27,5 @@ class ContractRiskAgent:
                 source = (Source(f"rule:{risk.type}", 1.0),)
                 drafts.append(Draft(self.name, text, _CONFIDENCE[risk.severity], source, risk.legal_anchors, rep_note=note, proposes=risk.counter_clause))
         if len(drafts) < 3:
-            drafts += compose(self.name, won_examples(context, "contract"), limit=3 - len(drafts), conversation="\n".join(context.customer_turns))
+            drafts += won_replies(self.name, context, "contract", limit=3 - len(drafts))
         return drafts + playbook_drafts(self.name, context)

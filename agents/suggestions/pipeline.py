@@ -22,6 +22,7 @@ from agents.composers.extractive import near_duplicate
 from agents.composers.grounded import AgentRun, draft_with_llm
 from agents.controls import Controls
 from agents.grounding import check, grounding_for
+from agents.playbook import rules_out_chart
 from agents.registry import AgentRegistry
 from agents.router import classify
 from agents.rules import Signals
@@ -142,7 +143,8 @@ class SuggestPipeline:
         deadline = request.arrived_at + request.budget_ms / 1000
         turns, pseudonyms = await self._desensitize(request)
         customer_turns = [t.text for t in turns if t.role == "customer"]
-        scenario = await asyncio.to_thread(classify, customer_turns, self._catalog, controls.taxonomy, self._store)
+        unanswered = next((i for i, turn in enumerate(reversed(turns)) if turn.role == "customer"), len(turns))
+        scenario = await asyncio.to_thread(classify, customer_turns, self._catalog, controls.taxonomy, self._store, unanswered)
         evaluation = await self._trigger_rules(request, turns, scenario, controls, deadline)
         names = self._agent_names(request, scenario, evaluation.effects)
         customer = request.customer
@@ -168,7 +170,8 @@ class SuggestPipeline:
             yield Accepted(suggestion)
         if len(outcome.suggestions) < TOP:
             outcome.reasons.append(f"证据不足：只有 {len(outcome.suggestions)} 条建议达到置信度阈值并通过合规检查")
-        outcome.chart = self._chart(context)
+        leading = outcome.suggestions[0].move if outcome.suggestions else None
+        outcome.chart = None if rules_out_chart(leading) else self._chart(context)
         if outcome.chart is not None:
             yield Charted(outcome.chart)
         yield Finished(outcome)

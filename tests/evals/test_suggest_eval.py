@@ -45,10 +45,10 @@ def test_when_specifics_are_listed_then_they_come_in_reading_order_with_their_ki
 
 
 @pytest.mark.parametrize("split", SPLITS)
-def test_when_a_split_is_loaded_then_every_case_is_valid_and_ends_with_the_customer(split: str) -> None:
-    cases = load_cases(split)
+def test_when_a_split_is_loaded_then_every_case_is_valid_and_the_customer_has_spoken(split: str) -> None:
+    cases = load_cases(split)  # a case may end with the rep chasing a silent customer
     assert len(cases) >= 30 and len({c.id for c in cases}) == len(cases)
-    assert all(c.split == split and c.messages[-1].role == "customer" for c in cases)
+    assert all(c.split == split and any(m.role == "customer" for m in c.messages) for c in cases)
 
 
 def test_when_the_eval_runs_then_each_case_is_answered_and_measured(tmp_path: Path) -> None:

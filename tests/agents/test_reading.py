@@ -1,0 +1,107 @@
+"""Reading what the customer asks (agents.reading) and the moves it brings: the catalog fact
+asked about, an honest no for what we do not sell, the proposed price, the time the matter
+is put off to, who approves it, a second ask answered in the same reply."""
+
+from __future__ import annotations
+
+import pytest
+
+from agents import reading
+from agents.base import AgentContext, Turn
+from agents.playbook import playbook_drafts, rules_out_chart
+from agents.router import classify
+from agents.slots import fill
+from knowledge.catalog import load_catalog
+from knowledge.lines import load_lines
+
+
+def _context(*turns: tuple[str, str], scenario: str = "price", line: str | None = "industrial_equipment") -> AgentContext:
+    return AgentContext(tuple(Turn(role, text) for role, text in turns), scenario, line, {}, None, load_catalog())
+
+
+def _moves(context: AgentContext) -> list[str | None]:
+    return [draft.move for draft in playbook_drafts("script_suggestion", context)]
+
+
+@pytest.mark.parametrize(
+    ("turn", "price"),
+    [
+        ("7500贵了点 我们一次拿两百个 你给个六千五", "六千五"),
+        ("三台一起拿 一百一十万 行的话这周就签", "一百一十万"),
+        ("实施不要了 直接一千二嘛", "一千二"),
+        ("2万6 我去跟院长说 行不行你给个话", "2万6"),
+        ("7800做不下来 七千以内才有得赚", "七千"),
+        ("价格还按上回的7200吧", "7200"),
+        ("按120个账号报一下", None),  # a quantity, not a price
+        ("太贵了", None),
+    ],
+)
+def test_when_the_customer_proposes_a_price_then_it_is_read_as_written(turn: str, price: str | None) -> None:
+    assert reading.their_price([turn]) == price
+
+
+@pytest.mark.parametrize(
+    ("turn", "later", "who"),
+    [
+        ("不好意思最近太忙了 先放放吧 年后再说", "年后", None),
+        ("回头跟我合伙人商量下在说吧", None, "合伙人"),
+        ("这事我做不了主 得等集团那边批", None, "集团"),
+        ("估计得等下半年 到时候再说吧", "下半年", None),
+        ("下半年的订单已经排满了", None, None),  # a time, but nothing is put off
+    ],
+)
+def test_when_the_customer_puts_it_off_then_the_time_and_the_approver_are_read(turn: str, later: str | None, who: str | None) -> None:
+    assert (reading.put_off_until([turn]), reading.approver([turn])) == (later, who)
+
+
+def test_when_the_customer_asks_catalog_figures_then_every_one_asked_is_answered_from_the_catalog() -> None:
+    monitor = next(p for p in load_catalog().ours("medical_devices"))
+    turns = ["你们AL-12电池能用多久", "我们新生儿转运 来回四十分钟", "还有屏幕多大"]
+    assert reading.asked_fact(turns, monitor) == "AL-12的电池续航是 4 小时，屏幕尺寸是 12.1 英寸"
+    assert reading.asked_fact(["签的时候不是说电池4小时吗"], monitor) is None  # a challenge, not a question
+
+
+@pytest.mark.parametrize(
+    ("turn", "thing"),
+    [
+        ("你好 你们家有卖冷干机吗 配空压机用的", "冷干机"),
+        ("我们新仓有个冷库工程在招标 你们能投吗", "冷库工程"),
+        ("我们HR在找做领导力培训的机构 你们有合作的推荐没", "领导力培训的机构"),
+        ("对了 储气罐你们有配套的没", "储气罐"),
+        ("你们有空压机吗", None),  # ours
+        ("有没有现货", None),
+        ("我们有两台旧设备坏了", None),  # saying what they have is not asking us for it
+    ],
+)
+def test_when_the_customer_asks_for_something_we_do_not_sell_then_it_is_named(turn: str, thing: str | None) -> None:
+    slots = fill(_context(("customer", turn)), load_lines())
+    assert slots.get("missing") == thing
+
+
+def test_when_we_do_not_sell_it_then_the_honest_no_leads_and_names_what_we_do() -> None:
+    drafts = playbook_drafts("script_suggestion", _context(("customer", "你们家有卖冷干机吗 一台大概什么价位"), scenario="price"))
+    assert drafts[0].move == "honest.not_ours" and "冷干机" in drafts[0].text and "变频螺杆空压机" in drafts[0].text
+
+
+def test_when_the_customer_asks_a_price_and_a_date_then_each_reply_answers_both() -> None:
+    context = _context(("customer", "7500贵了点 你给个六千五 另外月底之前先到一百个 能做到吗"), line="cold_chain")
+    drafts = playbook_drafts("script_suggestion", context)
+    assert drafts and all("月底之前" in d.text for d in drafts) and "六千五" in drafts[0].text
+
+
+def test_when_the_customer_makes_small_talk_then_only_small_talk_moves_answer() -> None:
+    context = _context(("customer", "哈哈 这两天在三亚团建 晒成炭了"), scenario="other", line="cold_chain")
+    assert _moves(context) == ["other.small_talk", "other.small_talk_steer", "other.small_talk_available"]
+    assert _moves(_context(("customer", "收到"), scenario="other")) == ["other.clarify"]
+
+
+def test_when_the_rep_chased_twice_unanswered_then_it_is_a_stall() -> None:
+    catalog = load_catalog()
+    assert classify(["好的 我看看"], catalog) != "stall"
+    assert classify(["好的 我看看"], catalog, unanswered=2) == "stall"
+    assert classify(["三台一起拿 一百一十万 行的话这周就签", "过了周五我们就去看别家了"], catalog) == "price"  # a threat, not a comparison
+
+
+def test_when_a_refusal_or_an_honest_no_leads_then_no_chart_but_an_objective_comparison_keeps_one() -> None:
+    assert rules_out_chart("decline.kickback") and rules_out_chart("honest.not_ours")
+    assert not rules_out_chart("decline.disparage") and not rules_out_chart("price.approval") and not rules_out_chart(None)

@@ -8,11 +8,14 @@ like third-party ones, see pyproject.toml). It only ever sees desensitized text.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from knowledge.anchors import LegalAnchor
 from knowledge.catalog import Catalog
 from knowledge.store import KnowledgeStore
+
+if TYPE_CHECKING:
+    from agents.playbook import Playbook
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,7 @@ class AgentContext:
     catalog: Catalog
     retrieve_tags: tuple[str, ...] = ()  # trigger rules: prefer approved snippets carrying these tags
     customer_industry: str | None = None  # the customer's own business (knowledge/lines.yaml key)
+    playbook: Playbook | None = None  # the playbook in force (shipped moves plus approved scripts); None: the shipped one
 
     @property
     def customer_turns(self) -> list[str]:

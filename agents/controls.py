@@ -27,6 +27,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from agents.control_table import Control
+from agents.playbook import Playbook, load_playbook
 from agents.rules import RuleSet, TriggerRule, load_rules, validate_rule
 from audit import ledger
 from audit.events import ControlUpdated
@@ -34,6 +35,7 @@ from core import clock
 from core.db import after_commit, is_write_session, read_session
 from core.errors import NotFound, ValidationFailed, invalid_fields
 from core.settings import Settings
+from knowledge.scripts import ApprovedMove, approved_moves
 from knowledge.taxonomy import Scenario, Taxonomy, load_taxonomy
 from prompts.library import PromptLibrary, PromptTemplate
 
@@ -71,6 +73,7 @@ class Controls:
     canary: dict[str, CanaryRoute]
     taxonomy: Taxonomy
     additions: tuple[ScenarioAddition, ...]
+    playbook: Playbook  # the shipped moves with legal-approved script phrasings
 
     def threshold(self, agent: str) -> float:
         return self.thresholds.get(agent, 0.5)
@@ -159,15 +162,22 @@ def change(session: Session, key: ControlKey, edit: Callable[[Any], Any], *, act
     return clean
 
 
-def build_controls(thresholds: dict[str, float], rules: list[dict] | None = None, additions: list[dict] | None = None, canary: dict | None = None) -> Controls:
+def build_controls(
+    thresholds: dict[str, float],
+    rules: list[dict] | None = None,
+    additions: list[dict] | None = None,
+    canary: dict | None = None,
+    moves: list[ApprovedMove] | None = None,
+) -> Controls:
     """Controls from stored JSON values; None means the shipped default (rules.yaml, no
-    added scenarios, no canary)."""
+    added scenarios, no canary, the shipped playbook)."""
     parsed_rules = tuple(load_rules() if rules is None else (TriggerRule.model_validate(r) for r in rules))
     added = tuple(ScenarioAddition.model_validate(a) for a in additions or [])
     base = load_taxonomy()
     taxonomy = Taxonomy(scenarios=(*base.scenarios, *(Scenario(key=a.key, label=a.label, cues=tuple(a.cues)) for a in added)))
     routes = {agent: CanaryRoute.model_validate(route) for agent, route in (canary or {}).items()}
-    return Controls(dict(thresholds), parsed_rules, _rule_set(parsed_rules), routes, taxonomy, added)
+    playbook = load_playbook().with_scripts(moves) if moves else load_playbook()
+    return Controls(dict(thresholds), parsed_rules, _rule_set(parsed_rules), routes, taxonomy, added, playbook)
 
 
 def load_controls(session: Session, settings: Settings) -> Controls:
@@ -177,6 +187,7 @@ def load_controls(session: Session, settings: Settings) -> Controls:
         stored(session, "rules"),
         stored(session, "taxonomy"),
         stored(session, "canary"),
+        approved_moves(session),
     )
 
 
@@ -215,6 +226,12 @@ class _Cache:
 
 
 _cache = _Cache()
+
+
+def refresh_controls() -> None:
+    """Read the controls afresh on the next request (after a change outside :func:`change`,
+    such as legal approving a script that phrases a playbook move)."""
+    _cache.clear()
 
 
 def current_controls(engine: Engine, settings: Settings) -> Controls:

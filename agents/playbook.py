@@ -18,10 +18,13 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from agents.base import AgentContext, Draft, Source
 from agents.slots import fill
+from core.errors import ValidationFailed
 from knowledge.lines import load_lines
+from knowledge.scripts import ApprovedMove
 
 PLAYBOOK_FILE = Path(__file__).with_name("playbook.yaml")
 ANSWERS_BONUS = 0.15  # a move that answers what the customer just asked ranks above one that does not
+APPROVED_MOVE_WEIGHT = 0.64  # the prior of a move legal approved from the script library, until won deals say more
 SLOTS = frozenset(
     {"budget", "their_price", "quantity", "deadline", "later", "approver", "missing", "fact", "metric_fact", "lineup", "address", "rival", "product", "warranty", "delivery", "service"}
 )
@@ -103,6 +106,35 @@ class Playbook(BaseModel):
                 raise ValueError(f"{name} names unknown asks {sorted(unknown)}: known are {sorted(self.asks)}")
         return self
 
+    def check_script(self, scenario: str, move: str, label: str | None, text: str) -> None:
+        """Raise ValidationFailed (in Chinese, for the manager) unless ``text`` can phrase
+        ``move``: known slots only; an existing move of the same scenario, or a new one
+        named ``<scenario>.<name>`` with a label."""
+        try:
+            _Phrased(phrasings=(text,))
+        except ValueError as error:
+            raise ValidationFailed(f"话术模板有误：只能用这些槽位 {', '.join('${' + s + '}' for s in sorted(SLOTS))}。") from error
+        existing = next((m for m in self.moves if m.id == move), None)
+        if existing is not None and existing.scenario not in (scenario, "*"):
+            raise ValidationFailed(f"打法 {move} 属于场景 {existing.scenario}，不能用在 {scenario}。")
+        if existing is None and (not move.startswith(f"{scenario}.") or not label):
+            raise ValidationFailed(f"新打法的编号须以 {scenario}. 开头，并填写 move_label（打法名称）。")
+
+    def with_scripts(self, scripts: list[ApprovedMove]) -> Playbook:
+        """This playbook with legal-approved script phrasings: ahead of a move's own (the
+        approved wording comes first when its slots fill), or as new moves of their own."""
+        moves = {m.id: m for m in self.moves}
+        for script in scripts:
+            try:
+                self.check_script(script.scenario, script.move, script.label, script.text)
+            except ValidationFailed:
+                continue  # approved under older rules (a slot since renamed): skipped, never a failed request
+            if script.move in moves:
+                moves[script.move] = moves[script.move].model_copy(update={"phrasings": (script.text, *moves[script.move].phrasings)})
+            else:
+                moves[script.move] = Move(id=script.move, scenario=script.scenario, label=script.label or script.move, weight=APPROVED_MOVE_WEIGHT, phrasings=(script.text,))
+        return self.model_copy(update={"moves": tuple(moves.values())})
+
     def asked(self, text: str) -> set[str]:
         """The asks in ``text`` (the customer's last turn)."""
         return {ask for ask, words in self.asks.items() if any(word in text for word in words)}
@@ -144,7 +176,7 @@ def load_playbook(path: Path = PLAYBOOK_FILE) -> Playbook:
 
 def playbook_drafts(agent: str, context: AgentContext, limit: int = 3) -> list[Draft]:
     """Up to ``limit`` moves of the scenario, written for this conversation, best first."""
-    slots, playbook, turns = fill(context, load_lines()), load_playbook(), context.customer_turns
+    slots, playbook, turns = fill(context, load_lines()), context.playbook or load_playbook(), context.customer_turns
     drafts = []
     for move, score in playbook.for_conversation(context.scenario, turns, slots, context.product_line):
         text = move.written(slots)

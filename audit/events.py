@@ -38,6 +38,7 @@ class LedgerPayload(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     kind: ClassVar[str]
     version: ClassVar[int] = 1
+    added_later: ClassVar[frozenset[str]] = frozenset()  # optional fields left out when None, so older rows keep their bytes
 
     def __init_subclass__(cls, kind: str | None = None, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -46,7 +47,7 @@ class LedgerPayload(BaseModel):
 
     def payload(self) -> dict[str, Any]:
         """The JSON object the ledger stores (and hashes as canonical text)."""
-        data = self.model_dump(mode="json")
+        data = {k: v for k, v in self.model_dump(mode="json").items() if not (v is None and k in self.added_later)}
         return data if self.version == 1 else {"v": self.version, **data}
 
 
@@ -187,6 +188,8 @@ class ScriptEvent(LedgerPayload):
     revision: int
     scenario: str
     status: str
+    move: str | None = Field(None, description="the playbook move the script phrases; absent when none (and in rows before 2026-12-04)")
+    added_later: ClassVar[frozenset[str]] = frozenset({"move"})
 
 
 class _ScriptText(ScriptEvent):

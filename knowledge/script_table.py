@@ -1,4 +1,4 @@
-"""The ``sample_script`` table (migration 0003); :mod:`knowledge.scripts` holds the workflow.
+"""The ``sample_script`` table (migrations 0003, 0004); :mod:`knowledge.scripts` holds the workflow.
 
 Kept apart so that migrations and the schema test load it without the knowledge store.
 """
@@ -25,3 +25,5 @@ class SampleScript(SQLModel, table=True):
     updated_at: datetime = Field(sa_column=Column(UtcDateTime, nullable=False))
     decided_by: str | None = Field(default=None, sa_column=Column(String(32)))
     decision_reason: str | None = Field(default=None, sa_column=Column(Text))
+    move: str | None = Field(default=None, sa_column=Column(String(64)))  # the playbook move it phrases (a slot template), if any
+    move_label: str | None = Field(default=None, sa_column=Column(String(64)))  # the label of a move it adds

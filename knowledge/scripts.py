@@ -1,5 +1,7 @@
 """The sample-script library: managers write scripts, legal approves them, only approved
-ones are in the store's script collection (where agents retrieve them).
+ones are in the store's script collection (where agents retrieve them). A script that names
+a playbook ``move`` is a phrasing of that move (a slot template, or a new move with its
+label): once approved it joins the playbook (agents.playbook) instead of the store.
 
     pending ──approve──▶ approved ──edit──▶ pending (out of the store until re-approved)
         └──reject───▶ rejected            └──retire──▶ retired (out of the store)
@@ -35,6 +37,18 @@ class ScriptDraft(BaseModel):
     model_config = ConfigDict(extra="forbid")
     scenario: str = Field(min_length=1, max_length=64)
     text: str = Field(min_length=10, max_length=1000)
+    move: str | None = Field(None, pattern=r"^[a-z_]+\.[a-z_]+$", max_length=64, description="它所表述的话术打法（如 price.approval）；填了就作为 playbook 的一种说法，可用 ${budget} 等槽位。")
+    move_label: str | None = Field(None, min_length=2, max_length=32, description="新打法的名称（move 在 playbook 中尚不存在时必填）。")
+
+
+class ApprovedMove(BaseModel):
+    """An approved script that phrases a playbook move."""
+
+    model_config = ConfigDict(frozen=True)
+    move: str
+    label: str | None
+    scenario: str
+    text: str
 
 
 class ScriptDecision(Decision):
@@ -49,7 +63,7 @@ def _get(session: Session, script_id: str) -> SampleScript:
 
 
 def _event(session: Session, event: type[ScriptEvent], script: SampleScript, actor: ledger.Actor, request_id: str | None, **text) -> None:
-    fields = {"script_id": script.id, "revision": script.revision, "scenario": script.scenario, "status": script.status}
+    fields = {"script_id": script.id, "revision": script.revision, "scenario": script.scenario, "status": script.status, "move": script.move}
     ledger.append(session, event(**fields, **text), actor=actor, request_id=request_id)
 
 
@@ -57,7 +71,10 @@ def create(session: Session, draft: ScriptDraft, *, scenarios: set[str], actor: 
     """A new script (``draft.text`` desensitized), waiting for legal review."""
     require_scenario(draft.scenario, scenarios)
     now = clock.now()
-    script = SampleScript(id=uuid.uuid4().hex, scenario=draft.scenario, text=draft.text, status=ScriptStatus.pending, revision=1, created_at=now, updated_at=now)
+    script = SampleScript(
+        id=uuid.uuid4().hex, scenario=draft.scenario, text=draft.text, status=ScriptStatus.pending, revision=1, created_at=now, updated_at=now,
+        move=draft.move, move_label=draft.move_label,
+    )
     session.add(script)
     _event(session, ScriptCreated, script, actor, request_id, text=draft.text)
     return script
@@ -70,6 +87,7 @@ def edit(session: Session, store: KnowledgeStore, script_id: str, draft: ScriptD
     if script.status == ScriptStatus.retired:
         raise Conflict("已停用的样板话术不能再编辑：请新建一条。")
     script.scenario, script.text, script.status = draft.scenario, draft.text, ScriptStatus.pending
+    script.move, script.move_label = draft.move, draft.move_label
     script.revision, script.updated_at, script.decided_by, script.decision_reason = script.revision + 1, clock.now(), None, None
     session.add(script)
     _event(session, ScriptEdited, script, actor, request_id, text=draft.text)
@@ -99,10 +117,16 @@ def review(session: Session, store: KnowledgeStore, script_id: str, decision: Sc
     script.decided_by, script.decision_reason, script.updated_at = actor.key_id, decision.reason or None, clock.now()
     session.add(script)
     _event(session, ScriptApproved if script.status == ScriptStatus.approved else ScriptRejected, script, actor, request_id, reason=decision.reason)
-    if script.status == ScriptStatus.approved:
+    if script.status == ScriptStatus.approved and script.move is None:  # a move's phrasing joins the playbook, not the store
         metadata = {"reply": script.text, "scenario": script.scenario, "quality": 5, "approval_id": actor.key_id or "cli", "revision": script.revision}
         after_commit(session, lambda: store.upsert(SCRIPTS, [script.id], [script.text], [metadata]))
     return script
+
+
+def approved_moves(session: Session) -> list[ApprovedMove]:
+    """The approved scripts that phrase playbook moves, oldest first."""
+    query = select(SampleScript).where(SampleScript.status == ScriptStatus.approved, SampleScript.move.is_not(None)).order_by(SampleScript.created_at)
+    return [ApprovedMove(move=s.move, label=s.move_label, scenario=s.scenario, text=s.text) for s in session.exec(query).all()]
 
 
 def listing(session: Session, status: ScriptStatus | None = None) -> list[SampleScript]:

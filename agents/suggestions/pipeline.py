@@ -152,6 +152,7 @@ class SuggestPipeline:
         context = AgentContext(
             turns, scenario, resolved.line_key, customer.attributes, self._store, self._catalog, tuple(evaluation.effects.retrieve_tags),
             customer_industry=resolved.industry.key if resolved.industry else None,
+            playbook=controls.playbook,
         )
         outcome = Outcome(scenario, [], None, False, [], turns, names, pseudonyms=pseudonyms, resolved=resolved)
         if resolved.product_line is None:

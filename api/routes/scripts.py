@@ -14,6 +14,7 @@ from api.deps import (
     SessionDep,
     StoreDep,
 )
+from agents.controls import refresh_controls
 from core.db import write_session
 from core.logging import request_id_var
 from knowledge import scripts
@@ -24,6 +25,14 @@ router = APIRouter(prefix="/v1/scripts", tags=["controls"])
 
 def _public(script: scripts.SampleScript) -> dict[str, Any]:
     return script.model_dump(mode="json")
+
+
+def _checked(draft: ScriptDraft, controls, desensitizer) -> ScriptDraft:
+    """The draft desensitized; one that phrases a playbook move must be a valid phrasing of it (else 422)."""
+    draft = draft.model_copy(update={"text": desensitizer.desensitize(draft.text).text})
+    if draft.move:
+        controls.playbook.check_script(draft.scenario, draft.move, draft.move_label, draft.text)
+    return draft
 
 
 def _keys(controls) -> set[str]:
@@ -37,8 +46,8 @@ def scripts_list(_caller: FuelOverseers, session: SessionDep, status: ScriptStat
 
 @router.post("", status_code=status.HTTP_201_CREATED)
 def scripts_create(draft: ScriptDraft, manager: CurrentManager, engine: EngineDep, controls: ControlsDep, desensitizer: DesensitizerDep) -> dict[str, Any]:
-    """A new sample script; it is used only after legal approves it."""
-    draft = draft.model_copy(update={"text": desensitizer.desensitize(draft.text).text})
+    """A new sample script, or a phrasing of a playbook move; it is used only after legal approves it."""
+    draft = _checked(draft, controls, desensitizer)
     with write_session(engine) as session:
         return _public(scripts.create(session, draft, scenarios=_keys(controls), actor=manager.actor, request_id=request_id_var.get()))
 
@@ -46,7 +55,7 @@ def scripts_create(draft: ScriptDraft, manager: CurrentManager, engine: EngineDe
 @router.put("/{script_id}")
 def scripts_edit(script_id: str, draft: ScriptDraft, manager: CurrentManager, engine: EngineDep, store: StoreDep, controls: ControlsDep, desensitizer: DesensitizerDep) -> dict[str, Any]:
     """A new revision; the script leaves the library until legal approves it again."""
-    draft = draft.model_copy(update={"text": desensitizer.desensitize(draft.text).text})
+    draft = _checked(draft, controls, desensitizer)
     with write_session(engine) as session:
         return _public(scripts.edit(session, store, script_id, draft, scenarios=_keys(controls), actor=manager.actor, request_id=request_id_var.get()))
 
@@ -62,4 +71,6 @@ def scripts_review(script_id: str, decision: ScriptDecision, legal: CurrentLegal
     """Legal approves (the script enters the library at once) or rejects a pending revision."""
     decision = decision.model_copy(update={"reason": desensitizer.desensitize(decision.reason).text})
     with write_session(engine) as session:
-        return _public(scripts.review(session, store, script_id, decision, actor=legal.actor, request_id=request_id_var.get()))
+        reviewed = _public(scripts.review(session, store, script_id, decision, actor=legal.actor, request_id=request_id_var.get()))
+    refresh_controls()  # an approved move phrasing is in the playbook from the next request
+    return reviewed

@@ -11,6 +11,7 @@ from agents.router import classify
 from agents.slots import fill
 from knowledge.catalog import load_catalog
 from knowledge.lines import load_lines
+from knowledge.scripts import ApprovedMove
 
 
 def _context(*turns: tuple[str, str], scenario: str = "price", line: str | None = "industrial_equipment", industry: str | None = None) -> AgentContext:
@@ -115,3 +116,13 @@ def test_when_the_customer_asks_for_something_we_must_decline_then_the_refusal_c
 def test_when_a_move_speaks_of_goods_or_software_then_it_is_offered_only_for_that_kind_of_line(line: str | None, expected: str, unexpected: str) -> None:
     moves = {d.move for d in playbook_drafts("a", _context(("customer", "下周一前能到吗"), scenario="delivery", line=line), limit=5)}
     assert expected in moves and unexpected not in moves
+
+
+def test_when_legal_approved_a_new_move_then_it_joins_its_scenario_and_a_broken_one_is_skipped() -> None:
+    new = ApprovedMove(move="stall.check_in_later", label="约定回访", scenario="stall", text="好的，那我${later}再跟您确认进度，您先忙。")
+    broken = ApprovedMove(move="stall.broken", label="坏的", scenario="stall", text="按${unknown}来")
+    playbook = load_playbook().with_scripts([new, broken])
+    ids = {m.id for m in playbook.moves}
+    assert "stall.check_in_later" in ids and "stall.broken" not in ids and len(ids) == len(load_playbook().moves) + 1
+    context = AgentContext((Turn("customer", "最近太忙 年后再说吧"),), "stall", "industrial_equipment", {}, None, load_catalog(), playbook=playbook)
+    assert "好的，那我年后再跟您确认进度，您先忙。" in [d.text for d in playbook_drafts("script_suggestion", context, limit=10)]

@@ -3,6 +3,7 @@ errors), thresholds, canary routing, taxonomy additions, the sample-script libra
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 import pytest
@@ -122,6 +123,26 @@ def test_when_a_script_is_written_then_it_is_used_only_after_legal_approves(demo
     assert client.post(f"/v1/scripts/{script_id}/retire", headers=headers[Role.manager]).json()["status"] == "retired"
     assert script_id not in store.ids(SCRIPTS)
     assert client.post(f"/v1/scripts/{script_id}/review", json={"decision": "approve"}, headers=headers[Role.legal]).status_code == 409
+
+
+def test_when_legal_approves_a_phrasing_of_a_move_then_reps_get_it_written_for_their_conversation(demo) -> None:
+    client, headers, settings = demo
+    phrasing = {"scenario": "price", "move": "price.approval", "text": "${their_price}我先记下，今天就去帮您走特价申请，明天上午前一定回您。"}
+    unknown_slot = client.post("/v1/scripts", json=phrasing | {"text": "按${discount_rate}给您打折，您看可以吗？"}, headers=headers[Role.manager])
+    assert unknown_slot.status_code == 422 and "槽位" in unknown_slot.json()["detail"]
+    assert client.post("/v1/scripts", json=phrasing | {"move": "price.split_order"}, headers=headers[Role.manager]).status_code == 422  # a new move needs its label
+    assert client.post("/v1/scripts", json=phrasing | {"scenario": "contract"}, headers=headers[Role.manager]).status_code == 422  # not that scenario's move
+    created = client.post("/v1/scripts", json=phrasing, headers=headers[Role.manager])
+    assert created.status_code == 201 and created.json()["move"] == "price.approval"
+    body = _body({}, text="太贵了 你给个三十万 我们就定", conversation="ctl-move")
+    written = "三十万我先记下，今天就去帮您走特价申请，明天上午前一定回您。"
+    assert written not in [s["text"] for s in _suggest(client, headers[Role.rep], body)["suggestions"]]  # pending: not used yet
+    approved = client.post(f"/v1/scripts/{created.json()['id']}/review", json={"decision": "approve"}, headers=headers[Role.legal])
+    assert approved.json()["status"] == "approved" and created.json()["id"] not in get_store(settings).ids(SCRIPTS)  # a phrasing, not a retrieved reply
+    suggestions = _suggest(client, headers[Role.rep], body | {"conversation_id": "ctl-move-2"})["suggestions"]
+    assert {"move": "price.approval", "text": written} in [{"move": s["move"], "text": s["text"]} for s in suggestions]
+    with read_session(get_engine(settings.resolved_database_url)) as session:
+        assert [e for e in ledger.find(session, "script.approved") if json.loads(e.payload).get("move") == "price.approval"]
 
 
 def test_when_conversations_are_bucketed_then_the_share_holds_and_each_sticks() -> None:

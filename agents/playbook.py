@@ -26,7 +26,7 @@ PLAYBOOK_FILE = Path(__file__).with_name("playbook.yaml")
 ANSWERS_BONUS = 0.15  # a move that answers what the customer just asked ranks above one that does not
 APPROVED_MOVE_WEIGHT = 0.64  # the prior of a move legal approved from the script library, until won deals say more
 SLOTS = frozenset(
-    {"budget", "their_price", "quantity", "deadline", "later", "approver", "missing", "fact", "metric_fact", "lineup", "address", "rival", "product", "warranty", "delivery", "service"}
+    {"budget", "their_price", "quantity", "deadline", "reply_by", "later", "approver", "missing", "fact", "metric_fact", "chasing", "lineup", "address", "rival", "product", "warranty", "delivery", "service"}
 )
 
 
@@ -65,11 +65,14 @@ class Move(_Phrased):
     answers: tuple[str, ...] = ()  # the asks it answers (playbook.yaml `asks`): ranked first when the customer just asked one
     lines: tuple[str, ...] = ()  # only for these product lines (its words fit goods, or software …); empty: any line
     no_chart: bool = False  # leading with it rules out a comparison chart (a refusal, something we do not sell)
+    unless_any: tuple[str, ...] = ()  # not offered when the customer's last two turns say one of these (they already told us)
+    alone: bool = False  # with scenario "*": when it is offered, the scenario's own moves are not (they would miss the point)
+    rep_note: str | None = None  # for the rep's eyes only (when to send, what to watch)
 
     def fits(self, line: str | None) -> bool:
         return not self.lines or line in self.lines
 
-    @field_validator("when_any")
+    @field_validator("when_any", "unless_any")
     @classmethod
     def _patterns(cls, cues: tuple[str, ...]) -> tuple[str, ...]:
         for cue in cues:
@@ -82,6 +85,13 @@ class Move(_Phrased):
     def triggered(self, customer_turns: list[str], slots: dict[str, str]) -> bool:
         said = any(re.search(cue, turn) for turn in customer_turns[-2:] for cue in self.when_any)
         return said or bool(self.when_slots) and all(name in slots for name in self.when_slots)
+
+    def offered(self, customer_turns: list[str], slots: dict[str, str]) -> bool:
+        """Whether the conversation calls for it: its trigger (if it has one) fired, and the
+        customer has not already said what it would ask."""
+        if any(re.search(cue, turn) for turn in customer_turns[-2:] for cue in self.unless_any):
+            return False
+        return self.triggered(customer_turns, slots) if (self.when_any or self.when_slots) else self.scenario != "*"
 
 
 class Addendum(_Phrased):
@@ -151,8 +161,10 @@ class Playbook(BaseModel):
         def best(moves) -> list[tuple[Move, float]]:
             return sorted(((m, self.score(m, asked)) for m in moves if m.fits(line)), key=lambda pair: pair[1], reverse=True)
 
-        first = best(m for m in self.moves if m.scenario == "*" and m.triggered(customer_turns, slots))
-        return first + best(m for m in self.moves if m.scenario == scenario and (not m.when_any or m.triggered(customer_turns, slots)))
+        first = best(m for m in self.moves if m.scenario == "*" and m.offered(customer_turns, slots))
+        if any(move.alone for move, _ in first):
+            return first
+        return first + best(m for m in self.moves if m.scenario == scenario and m.offered(customer_turns, slots))
 
     def addendum(self, move: Move, customer_turns: list[str], slots: dict[str, str]) -> str:
         """What to add to ``move`` for the other thing the customer's last two turns ask ("" when nothing)."""
@@ -182,7 +194,7 @@ def playbook_drafts(agent: str, context: AgentContext, limit: int = 3) -> list[D
         text = move.written(slots)
         if text is not None:
             text += playbook.addendum(move, turns, slots)
-            drafts.append(Draft(agent, text, score, (Source(f"playbook:{move.id}", 1.0),), move=move.id))
+            drafts.append(Draft(agent, text, score, (Source(f"playbook:{move.id}", 1.0),), move=move.id, rep_note=move.rep_note))
         if len(drafts) == limit:
             break
     return drafts

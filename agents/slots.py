@@ -16,8 +16,11 @@ _NUMBER = r"(?:\d+(?:\.\d+)?|[零一二两三四五六七八九十百千]+)"
 AMOUNT = re.compile(
     rf"(?<![\d.A-Za-z])(?:[零一二两三四五六七八九十百千]+万[一二三四五六七八九](?![千百十万])|{_NUMBER}\s*(?:万元|万块|万(?:\d(?![\d.]))?|元|块钱))"
 )
-QUANTITY = re.compile(r"(?<![\d.A-Za-z])(?:\d+|[两三四五六七八九十百]+[一二三四五六七八九]?)\s*(?:台|套|个账号|个席位|个用户|只|箱|床)")
+QUANTITY = re.compile(
+    r"(?<![\d.A-Za-z])(?:\d+|(?:[二两三四五六七八九十]|一[十百千])[零一二两三四五六七八九十百千]*)\s*(?:台|套|个账号|个席位|个用户|只|箱|床|个(?!月|小时|钟|工作日|人|问题|点|事|方|立方|平))"
+)
 DEADLINE = re.compile(r"(?:下?周[一二三四五六日天](?:之?前)?|(?:这|本)周[一二三四五六日天内]?(?:之?前)?|\d{1,2}月\d{1,2}[日号](?:之?前)?|\d{1,2}号(?:之?前)?|月底(?:之?前)?|年底(?:之?前)?|明天|后天)")
+REPLY_BY = re.compile(rf"({DEADLINE.pattern})[^，。,.]{{0,8}}?(?:准话|答复|回复|给个话|回我|要定|定下来|就签|签)")
 BUDGET_CUE = re.compile(r"预算|经费|压到|控制在|不超过|以内")
 
 
@@ -54,12 +57,15 @@ def fill(context: AgentContext, lines: Lines) -> dict[str, str]:
         ("their_price", reading.their_price(customer) or _budget(customer[-2:])),
         ("quantity", _last(QUANTITY, everyone)),
         ("deadline", _last(DEADLINE, customer)),
+        ("reply_by", _last(REPLY_BY, customer)),
         ("later", reading.put_off_until(customer)),
         ("approver", reading.approver(customer)),
         ("missing", reading.not_ours(customer, _our_words(context.catalog, lines))),
     ):
         if value:
             slots[name] = value
+    if len(context.turns) >= 2 and all(turn.role == "rep" for turn in context.turns[-2:]):
+        slots["chasing"] = "yes"  # the rep wrote twice since the customer's last word
     industry = lines.industry_by_key(context.customer_industry)
     slots["address"] = industry.address if industry else "贵方"
     named = [p for text in everyone for p in context.catalog.mentioned(text)]

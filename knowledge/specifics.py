@@ -31,8 +31,8 @@ _UNITS = (
 _CHINESE = r"[零〇一二两三四五六七八九十百千万]+"
 NUMBER_WITH_UNIT = re.compile(rf"(?<![A-Za-z0-9.])(?P<number>\d+(?:\.\d+)?|{_CHINESE})\s*(?P<unit>{_UNITS})")
 WAN_TAIL = re.compile(r"(?<![A-Za-z0-9.])(?:\d+万\d(?![\d.])|[零一二两三四五六七八九十百千]+万[一二三四五六七八九](?![千百十万元块]))")  # 39万8, 两万八
-# Chinese numerals with these units are manner of speech, not specifics: 一起, 一下, 一点, 两点想法
-_SPEECH = {("一", "点"), ("一", "个点"), ("两", "点"), ("一", "期"), ("一", "成")}
+# Chinese numerals with these units are manner of speech, not specifics: 一起, 一下, 一点, 两点想法, 一项项
+_SPEECH = {("一", "点"), ("一", "个点"), ("两", "点"), ("一", "期"), ("一", "成"), ("一", "项")}
 MODEL_CODE = re.compile(r"(?<![A-Za-z0-9])[A-Z]{1,4}-?\d{1,4}[A-Z]?(?![A-Za-z0-9])")
 CLAUSE = re.compile(r"第[0-9一二三四五六七八九十百]+条")
 PLACEHOLDER = re.compile(r"<[A-Z][A-Z_]*_\d+>")

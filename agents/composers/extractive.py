@@ -30,7 +30,17 @@ def _grams(text: str) -> set[str]:
     return {text[i : i + 3] for i in range(max(1, len(text) - 2))}
 
 
+def _without_shared_ending(a: str, b: str) -> tuple[str, str]:
+    """``a`` and ``b`` without the ending they share (the same added sentence on two moves)."""
+    shared = 0
+    while shared < min(len(a), len(b)) and a[-1 - shared] == b[-1 - shared]:
+        shared += 1
+    return (a[: len(a) - shared], b[: len(b) - shared]) if shared >= 10 else (a, b)
+
+
 def near_duplicate(a: str, b: str) -> bool:
+    """Whether two replies say nearly the same (trigram overlap), an ending they share aside."""
+    a, b = _without_shared_ending(a, b)
     grams_a, grams_b = _grams(a), _grams(b)
     return len(grams_a & grams_b) / max(1, min(len(grams_a), len(grams_b))) > DUPLICATE_OVERLAP
 

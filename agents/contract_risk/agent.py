@@ -22,7 +22,7 @@ class ContractRiskAgent:
         drafts = []
         for turn in context.customer_turns[-3:]:
             for risk in get_reviewer().review(turn, our_party):
-                text = f"这条我们法务看过，建议改为：“{risk.counter_clause}”这样双方的责任更对等，您看可以吗？"
+                text = f"这条我们建议改成：“{risk.counter_clause}”这样双方的责任更对等，您看可以吗？"
                 note = f"{risk.title}：{risk.explanation}"
                 source = (Source(f"rule:{risk.type}", 1.0),)
                 drafts.append(Draft(self.name, text, _CONFIDENCE[risk.severity], source, risk.legal_anchors, rep_note=note, proposes=risk.counter_clause))

@@ -90,6 +90,9 @@ class NameTrimmer:
         return (start, end)
 
 
+_NUMERAL = re.compile(r"[零〇一二两三四五六七八九十百千万亿]+")
+
+
 class LacPersonRecognizer(LocalRecognizer):
     """PERSON from the PER entities the LAC NLP engine put into the artifacts."""
 
@@ -117,6 +120,8 @@ class LacPersonRecognizer(LocalRecognizer):
             if not trimmed or (trimmed[1] - trimmed[0] == 1 and len(entity.text) == 1):
                 continue
             begin, end = start + trimmed[0], start + trimmed[1]
+            if _NUMERAL.fullmatch(text[begin:end]):
+                continue  # 六千五这个价: LAC read a spoken price as a name
             while begin < end and not text[begin].isalpha():  # LAC may glue an emoji to a name
                 begin += 1
             while end > begin and not text[end - 1].isalpha():

@@ -16,36 +16,54 @@ def _compare(ours_value: float, rival_value: float, better: str) -> int:
     return 1 if (ours_value < rival_value) == (better == "lower") else -1
 
 
-# words a customer uses for each catalog dimension: the point they raised leads the answer
-_RAISED = {"质保": ("质保", "保修", "售后"), "交期": ("交期", "到货", "发货", "多久", "工期"), "报价区间中位": ("价格", "便宜", "贵", "报价", "价")}
+# words a customer uses for the dimensions that are not metrics: the point they raised leads the answer
+_RAISED = {"质保": ("质保", "保修", "售后"), "交期": ("交期", "到货", "发货", "多久", "工期"), "参考价": ("价格", "便宜", "贵", "报价", "价")}
+
+
+def _rows(ours: Product, rival: Product, customer_text: str) -> list[tuple[str, float, float, str, str, bool]]:
+    """(label, ours, theirs, unit, better, raised) per comparable fact; list prices only
+    when the customer talks price (a catalog's band is not this deal's quote)."""
+    raised_price = any(word in customer_text for word in _RAISED["参考价"])
+    rows = [
+        ("质保", ours.warranty_months, rival.warranty_months, "个月", "higher", any(w in customer_text for w in _RAISED["质保"])),
+        ("交期", ours.delivery_days, rival.delivery_days, "天", "lower", any(w in customer_text for w in _RAISED["交期"])),
+    ]
+    if raised_price:
+        rows.append(("参考价", ours.price_band.middle, rival.price_band.middle, rival.price_band.unit, "lower", True))
+    rival_metrics = {m.key: m for m in rival.metrics}
+    rows += [
+        (m.label, m.value, rival_metrics[m.key].value, m.unit, m.better, any(w in customer_text for w in (m.label, *m.asked_as)))
+        for m in ours.metrics
+        if m.key in rival_metrics
+    ]
+    return sorted(rows, key=lambda row: (not row[5], row[0] == "参考价"))  # raised first, a product point before the price
 
 
 def fact_comparison(ours: Product, rival: Product, customer_text: str = "") -> str:
-    """Verifiable differences, each side's strengths stated from that side, the point the
-    customer raised first. List prices only when the customer talks price (a catalog's band
-    is not this deal's quote). Sources go with the suggestion and the chart, not in the reply."""
-    rows = [
-        ("质保", ours.warranty_months, rival.warranty_months, "个月", "higher"),
-        ("交期", ours.delivery_days, rival.delivery_days, "天", "lower"),
-    ]
-    if any(word in customer_text for word in _RAISED["报价区间中位"]):
-        rows.append(("报价区间中位", ours.price_band.middle, rival.price_band.middle, rival.price_band.unit, "lower"))
-    rival_metrics = {m.key: m for m in rival.metrics}
-    rows += [(m.label, m.value, rival_metrics[m.key].value, m.unit, m.better) for m in ours.metrics if m.key in rival_metrics]
-    rows.sort(key=lambda row: not any(word in customer_text for word in _RAISED.get(row[0], (row[0],))))
-    ours_better, rival_better = [], []
-    for label, mine, theirs, unit, better in rows:
+    """A fair reply on the verifiable differences: the points the customer raised first and
+    honestly (the rival's edge said plainly), then where we are stronger, then a question
+    that ties the figures to their use. Sources go with the suggestion and the chart."""
+    name = rival.aliases[0]
+    raised, others, first_raised = [], [], None
+    for label, mine, theirs, unit, better, was_raised in _rows(ours, rival, customer_text):
         verdict = _compare(mine, theirs, better)
-        if verdict > 0:
-            ours_better.append(f"{label} {mine:g} {unit}（对方 {theirs:g} {unit}）")
-        elif verdict < 0:
-            rival_better.append(f"{label} {theirs:g} {unit}（我们 {mine:g} {unit}）")
-    fair = f"{rival.name}在{'、'.join(rival_better[:2])}上有优势；" if rival_better else ""
-    ours_part = f"我们在{'、'.join(ours_better[:3])}上更有优势，" if ours_better else ""
-    return (
-        f"理解您在做对比。{fair}{ours_part}服务覆盖：{ours.service_coverage}。"
-        "建议按您的实际使用情况把总拥有成本一起算，我可以做一份逐项对比表发您。"
-    )
+        if was_raised and len(raised) < 2:
+            first_raised = first_raised or label
+            if verdict < 0:
+                raised.append(f"{label}这点{name}确实占优（{theirs:g} {unit}，我们 {mine:g} {unit}）")
+            elif verdict > 0:
+                raised.append(f"{label}上我们更有优势（{mine:g} {unit}，{name} {theirs:g} {unit}）")
+            else:
+                raised.append(f"{label}两边一样，都是 {mine:g} {unit}")
+        elif verdict > 0 and len(others) < 2:
+            others.append(f"{label}（{mine:g} {unit}，对方 {theirs:g} {unit}）")
+    lead = "；".join(raised) + "。" if raised else f"理解您在和{name}做对比。"
+    strengths = f"我们在{'、'.join(others)}上更有优势。" if others else ""
+    if first_raised in (None, "参考价", "质保", "交期"):
+        ask = "我把逐项对比表发您，连同质保和服务一起算总账，您对照着看？"
+    else:
+        ask = f"您这边实际用下来{first_raised}需要多少？我们按您的场景一起算一下，够不够用我如实说。"
+    return lead + strengths + ask
 
 
 class CompetitorResponseAgent:
@@ -57,6 +75,6 @@ class CompetitorResponseAgent:
         drafts = won_replies(self.name, context, "competitor", limit=2)
         rival, ours = rival_and_ours(context)
         if rival and ours:
-            comparison = fact_comparison(ours, rival, "\n".join(context.customer_turns[-2:]))
+            comparison = fact_comparison(ours, rival, "\n".join(context.customer_turns[-3:]))
             drafts.insert(0, Draft(self.name, comparison, 0.88, (Source(f"catalog:{rival.id}", 1.0), Source(f"catalog:{ours.id}", 1.0))))
         return drafts + playbook_drafts(self.name, context)

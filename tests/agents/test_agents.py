@@ -61,20 +61,19 @@ def test_when_an_objection_comes_then_won_replies_of_that_scenario_ground_the_dr
 def test_when_facts_are_compared_then_each_side_is_stated_from_its_own_figures(ours: str, rival: str) -> None:
     catalog = load_catalog()
     mine, theirs = catalog.get(ours), catalog.get(rival)
-    text = fact_comparison(mine, theirs)
     by_key = {m.key: m for m in theirs.metrics}
-    claims_ours = "{label} {mine:g} {unit}（对方"
-    claims_theirs = "{label} {theirs:g} {unit}（我们"
     for metric in mine.metrics:
         other = by_key[metric.key]
         ours_better = metric.value != other.value and (metric.value < other.value) == (metric.better == "lower")
         theirs_better = metric.value != other.value and not ours_better
-        fields = {"label": metric.label, "mine": metric.value, "theirs": other.value, "unit": metric.unit}
+        fields = {"label": metric.label, "mine": metric.value, "theirs": other.value, "unit": metric.unit, "name": theirs.aliases[0]}
+        unraised, raised = fact_comparison(mine, theirs), fact_comparison(mine, theirs, f"{metric.label}怎么样")
         if not ours_better:  # never claim an advantage we do not have (ties included)
-            assert claims_ours.format(**fields) not in text
-        if not theirs_better:
-            assert claims_theirs.format(**fields) not in text
-    assert "优势" in text and "数据来源" not in text  # sources travel with the suggestion and the chart, not in the reply
+            assert "{label}（{mine:g} {unit}，对方".format(**fields) not in unraised
+            assert "{label}上我们更有优势".format(**fields) not in raised
+        if theirs_better:  # the rival's edge, when raised, is said plainly from its own figures
+            assert raised.startswith("{label}这点{name}确实占优（{theirs:g} {unit}，我们 {mine:g} {unit}）".format(**fields))
+        assert "数据来源" not in raised + unraised  # sources travel with the suggestion and the chart, not in the reply
 
 
 def test_when_the_customer_raises_a_point_then_the_comparison_leads_with_it() -> None:

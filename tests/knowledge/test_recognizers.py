@@ -81,6 +81,7 @@ SURVIVES = [
     "Long Term contract, Fan Speed 3",
     "发票代码044032100111，发票号码31728864",
     "你们上周发的那批玻璃又碎了",
+    "六千五这个价我得跟公司申请",  # LAC read the spoken price as a name
     "部门经理审批后，由孙公司结算",
     "小麦收割机共计36台",
 ]

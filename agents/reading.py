@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import regex as re
 
-from knowledge.catalog import Product
+from knowledge.catalog import Metric, Product
+from knowledge.specifics import value_of
 
 _CN = r"[一二两三四五六七八九十][零〇一二两三四五六七八九十百千万]+"
 PRICE = rf"(?:\d+(?:\.\d+)?万\d?|\d{{3,}}(?:\.\d+)?|\d+(?:\.\d+)?(?=块|元)|{_CN})(?:块钱|块|元)?(?!\s*(?:个|台|套|人|天|周|月|年|号|小时|%|\d))"
@@ -32,6 +33,30 @@ _KINDS = r"(?:机|器|仪|箱|柜|罐|阀|系统|软件|设备|工程|培训|机
 PRODUCTISH = re.compile(rf"..{_KINDS}$")  # a kind with what it is for (冷干机, 冷库工程), not a bare 系统
 NOUN = re.compile(rf"[\p{{Han}}]{{2,4}}(?:工程|机组|系统|软件|设备|平台|耗材|试剂|机构|培训|罐)")  # what a bare 能投吗 refers to
 _LEADING = re.compile(r"^(?:你们|我们|贵司|有个|有|个|的|在|做|卖|买|找|一)+")
+
+
+TRIP = re.compile(
+    r"(?:路上|运输|来回|转运|全程|一趟|要跑|要用)[^，。,.；;]{0,5}?"
+    r"(?P<number>\d+(?:\.\d+)?|[一二两三四五六七八九十半]+)\s*(?P<unit>天|个小时|小时|个钟头?|分钟)"
+)
+_HOURS = {"天": 24.0, "个小时": 1.0, "小时": 1.0, "个钟": 1.0, "个钟头": 1.0, "分钟": 1 / 60}
+
+
+def _fit(metric: Metric, customer_turns: list[str]) -> str:
+    """For an hours figure, how it fits the duration the customer gave (路上得四天,
+    来回四十分钟): enough, tight, or not enough on its own; "" when they gave none."""
+    if metric.unit != "小时":
+        return ""
+    for turn in _recent(customer_turns, depth=3):
+        if (match := TRIP.search(turn)) and (number := value_of(match["number"])) is not None:
+            need = number * _HOURS[match["unit"]]
+            said = f"{match['number']}{match['unit']}"
+            if metric.value >= 1.25 * need:
+                return f"，按您说的{said}算是够用的，还有余量"
+            if metric.value >= need:
+                return f"，按您说的{said}算刚好够，余量不大，建议留好应急预案"
+            return f"，按您说的{said}算单靠它不够，需要中途接力，我们一起把方案定细"
+    return ""
 
 
 def _recent(customer_turns: list[str], depth: int = 2) -> list[str]:
@@ -73,11 +98,11 @@ def asked_fact(customer_turns: list[str], product: Product | None) -> str | None
     for turn in reversed(_recent(customer_turns, depth=3)):  # questions come in bursts of short turns
         if not ASKS_VALUE.search(turn):
             continue
-        facts += [f"{m.label}是 {m.value:g} {m.unit}" for m in product.metrics if any(word in turn for word in m.asked_as)]
+        facts += [f"{m.label}是 {m.value:g} {m.unit}{_fit(m, customer_turns)}" for m in product.metrics if any(word in turn for word in m.asked_as)]
         if re.search(r"质保|保修", turn):
             facts.append(f"质保是 {product.warranty_months} 个月")
     if facts:
-        return f"{product.aliases[0]}的" + "，".join(dict.fromkeys(facts))
+        return f"{product.aliases[0]}的" + "；".join(dict.fromkeys(facts))
     return None
 
 

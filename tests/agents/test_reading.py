@@ -57,8 +57,11 @@ def test_when_the_customer_puts_it_off_then_the_time_and_the_approver_are_read(t
 def test_when_the_customer_asks_catalog_figures_then_every_one_asked_is_answered_from_the_catalog() -> None:
     monitor = next(p for p in load_catalog().ours("medical_devices"))
     turns = ["你们AL-12电池能用多久", "我们新生儿转运 来回四十分钟", "还有屏幕多大"]
-    assert reading.asked_fact(turns, monitor) == "AL-12的电池续航是 4 小时，屏幕尺寸是 12.1 英寸"
+    assert reading.asked_fact(turns, monitor) == "AL-12的电池续航是 4 小时，按您说的四十分钟算是够用的，还有余量；屏幕尺寸是 12.1 英寸"
     assert reading.asked_fact(["签的时候不是说电池4小时吗"], monitor) is None  # a challenge, not a question
+    box = load_catalog().get("bt-40")
+    assert reading.asked_fact(["BT-40保温能保多久", "路上得四天"], box).endswith("按您说的四天算刚好够，余量不大，建议留好应急预案")
+    assert reading.asked_fact(["BT-40保温能保多久", "全程要跑五天"], box).endswith("按您说的五天算单靠它不够，需要中途接力，我们一起把方案定细")
 
 
 @pytest.mark.parametrize(

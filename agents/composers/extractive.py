@@ -30,17 +30,26 @@ def _grams(text: str) -> set[str]:
     return {text[i : i + 3] for i in range(max(1, len(text) - 2))}
 
 
-def _without_shared_ending(a: str, b: str) -> tuple[str, str]:
-    """``a`` and ``b`` without the ending they share (the same added sentence on two moves)."""
+def _without_shared_ends(a: str, b: str) -> tuple[str, str]:
+    """``a`` and ``b`` without the beginning and the ending they share when those are
+    sentences long (the same fact opening two moves, the same sentence added to both) and
+    what is left of each is still a sentence; else as they are."""
+    original = (a, b)
+    start = 0
+    while start < min(len(a), len(b)) and a[start] == b[start]:
+        start += 1
+    start = start if start >= 10 else 0
+    a, b = a[start:], b[start:]
     shared = 0
     while shared < min(len(a), len(b)) and a[-1 - shared] == b[-1 - shared]:
         shared += 1
-    return (a[: len(a) - shared], b[: len(b) - shared]) if shared >= 10 else (a, b)
+    a, b = (a[: len(a) - shared], b[: len(b) - shared]) if shared >= 10 else (a, b)
+    return (a, b) if min(len(a), len(b)) >= 12 else original
 
 
 def near_duplicate(a: str, b: str) -> bool:
-    """Whether two replies say nearly the same (trigram overlap), an ending they share aside."""
-    a, b = _without_shared_ending(a, b)
+    """Whether two replies say nearly the same (trigram overlap), shared long ends aside."""
+    a, b = _without_shared_ends(a, b)
     grams_a, grams_b = _grams(a), _grams(b)
     return len(grams_a & grams_b) / max(1, min(len(grams_a), len(grams_b))) > DUPLICATE_OVERLAP
 

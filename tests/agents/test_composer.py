@@ -42,3 +42,9 @@ def test_when_a_reply_is_not_close_to_this_conversation_then_it_is_not_shown_as_
     assert [d.sources[0].snippet_id for d in compose("script_suggestion", hits, floor=AS_IS_FLOOR)] == ["close"]
     chosen = compose("script_suggestion", hits, floor=AS_IS_FLOOR, chosen=frozenset({"far"}))
     assert [d.sources[0].snippet_id for d in chosen] == ["close", "far"]
+
+
+def test_when_two_moves_share_a_long_opening_or_ending_then_what_differs_decides() -> None:
+    fact = "BT-40的2–8℃ 保温时长是 96 小时，按您说的四天算刚好够。"
+    assert not near_duplicate(fact + "完整的参数表我发您一份。", fact + "方便的话安排样箱按实际线路测一测。")
+    assert near_duplicate(fact + "完整的参数表我发您一份。", fact + "完整的参数表我发您一份吧。")

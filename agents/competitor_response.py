@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from agents.base import AgentContext, Draft, Source
 from agents.playbook import playbook_drafts
-from agents.retrieval import rival_and_ours, won_replies
+from agents.retrieval import rival_and_ours, won_examples, won_replies
 from knowledge.catalog import Product
 
 
@@ -24,10 +24,9 @@ def _rows(ours: Product, rival: Product, customer_text: str) -> list[tuple[str, 
     """(label, ours, theirs, unit, better, raised) per comparable fact; list prices only
     when the customer talks price (a catalog's band is not this deal's quote)."""
     raised_price = any(word in customer_text for word in _RAISED["参考价"])
-    rows = [
-        ("质保", ours.warranty_months, rival.warranty_months, "个月", "higher", any(w in customer_text for w in _RAISED["质保"])),
-        ("交期", ours.delivery_days, rival.delivery_days, "天", "lower", any(w in customer_text for w in _RAISED["交期"])),
-    ]
+    rows = [("质保", ours.warranty_months, rival.warranty_months, "个月", "higher", any(w in customer_text for w in _RAISED["质保"]))]
+    if ours.industry != "saas":  # software is opened, not delivered
+        rows.append(("交期", ours.delivery_days, rival.delivery_days, "天", "lower", any(w in customer_text for w in _RAISED["交期"])))
     if raised_price:
         rows.append(("参考价", ours.price_band.middle, rival.price_band.middle, rival.price_band.unit, "lower", True))
     rival_metrics = {m.key: m for m in rival.metrics}
@@ -72,9 +71,10 @@ class CompetitorResponseAgent:
     scenarios = frozenset({"competitor"})
 
     def draft(self, context: AgentContext) -> list[Draft]:
-        drafts = won_replies(self.name, context, "competitor", limit=2)
+        hits = won_examples(context, "competitor")
+        drafts = won_replies(self.name, context, hits, limit=2)
         rival, ours = rival_and_ours(context)
         if rival and ours:
             comparison = fact_comparison(ours, rival, "\n".join(context.customer_turns[-3:]))
             drafts.insert(0, Draft(self.name, comparison, 0.88, (Source(f"catalog:{rival.id}", 1.0), Source(f"catalog:{ours.id}", 1.0))))
-        return drafts + playbook_drafts(self.name, context)
+        return drafts + playbook_drafts(self.name, context, won=hits)

@@ -17,6 +17,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from agents.base import AgentContext, Draft, Source
+from agents.move_labels import won_votes
 from agents.slots import fill
 from core.errors import ValidationFailed
 from knowledge.lines import load_lines
@@ -24,6 +25,7 @@ from knowledge.scripts import ApprovedMove
 
 PLAYBOOK_FILE = Path(__file__).with_name("playbook.yaml")
 ANSWERS_BONUS = 0.15  # a move that answers what the customer just asked ranks above one that does not
+WON_DEALS_BONUS = 0.06  # at most: the move the won deals nearest this conversation made most ranks this much higher
 APPROVED_MOVE_WEIGHT = 0.64  # the prior of a move legal approved from the script library, until won deals say more
 SLOTS = frozenset(
     {"budget", "their_price", "quantity", "deadline", "reply_by", "later", "approver", "missing", "fact", "metric_fact", "chasing", "lineup", "address", "rival", "product", "warranty", "delivery", "service"}
@@ -149,17 +151,21 @@ class Playbook(BaseModel):
         """The asks in ``text`` (the customer's last turn)."""
         return {ask for ask, words in self.asks.items() if any(word in text for word in words)}
 
-    def score(self, move: Move, asked: set[str]) -> float:
-        return round(min(1.0, move.weight + (ANSWERS_BONUS if asked & set(move.answers) else 0.0)), 3)
+    def score(self, move: Move, asked: set[str], votes: dict[str, float] | None = None) -> float:
+        won = WON_DEALS_BONUS * (votes or {}).get(move.id, 0.0)
+        return round(min(1.0, move.weight + (ANSWERS_BONUS if asked & set(move.answers) else 0.0) + won), 3)
 
-    def for_conversation(self, scenario: str, customer_turns: list[str], slots: dict[str, str], line: str | None = None) -> list[tuple[Move, float]]:
+    def for_conversation(
+        self, scenario: str, customer_turns: list[str], slots: dict[str, str], line: str | None = None, votes: dict[str, float] | None = None
+    ) -> list[tuple[Move, float]]:
         """The moves declining what we must decline or answering what the customer asked
         outright (first), then the scenario's moves that fit the product line, each with its
-        score: moves answering what the customer just asked rank first."""
+        score: moves answering what the customer just asked rank first, then those the
+        nearest won deals made (``votes``, see :mod:`agents.move_labels`)."""
         asked = self.asked(customer_turns[-1] if customer_turns else "")
 
         def best(moves) -> list[tuple[Move, float]]:
-            return sorted(((m, self.score(m, asked)) for m in moves if m.fits(line)), key=lambda pair: pair[1], reverse=True)
+            return sorted(((m, self.score(m, asked, votes)) for m in moves if m.fits(line)), key=lambda pair: pair[1], reverse=True)
 
         first = best(m for m in self.moves if m.scenario == "*" and m.offered(customer_turns, slots))
         if any(move.alone for move, _ in first):
@@ -186,11 +192,13 @@ def load_playbook(path: Path = PLAYBOOK_FILE) -> Playbook:
         return Playbook.model_validate(yaml.safe_load(handle))
 
 
-def playbook_drafts(agent: str, context: AgentContext, limit: int = 3) -> list[Draft]:
-    """Up to ``limit`` moves of the scenario, written for this conversation, best first."""
+def playbook_drafts(agent: str, context: AgentContext, limit: int = 3, won: list | None = None) -> list[Draft]:
+    """Up to ``limit`` moves of the scenario, written for this conversation, best first;
+    ``won``: the nearest won deals (:func:`agents.retrieval.won_examples`), whose moves rank first."""
     slots, playbook, turns = fill(context, load_lines()), context.playbook or load_playbook(), context.customer_turns
+    votes = won_votes(won or [], playbook, context.scenario)
     drafts = []
-    for move, score in playbook.for_conversation(context.scenario, turns, slots, context.product_line):
+    for move, score in playbook.for_conversation(context.scenario, turns, slots, context.product_line, votes):
         text = move.written(slots)
         if text is not None:
             text += playbook.addendum(move, turns, slots)

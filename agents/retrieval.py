@@ -40,10 +40,9 @@ def won_examples(context: AgentContext, scenario: str, k: int = 8) -> list:
     return hits + context.store.search(SCRIPTS, query, 3, {"scenario": scenario})
 
 
-def won_replies(agent: str, context: AgentContext, scenario: str, limit: int = 3) -> list[Draft]:
-    """Won deals' replies close enough to this conversation to be shown as-is (those a
-    trigger rule asked for whatever they score), best first."""
-    hits = won_examples(context, scenario)
+def won_replies(agent: str, context: AgentContext, hits: list, limit: int = 3) -> list[Draft]:
+    """Of ``hits`` (:func:`won_examples`), the replies close enough to this conversation to
+    be shown as-is (those a trigger rule asked for whatever they score), best first."""
     chosen = frozenset(hit.id for hit in tagged(hits, context.retrieve_tags)) if context.retrieve_tags else frozenset()
     return compose(agent, hits, limit, conversation="\n".join(context.customer_turns), floor=AS_IS_FLOOR, chosen=chosen)
 

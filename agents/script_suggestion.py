@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from agents.base import AgentContext, Draft
 from agents.playbook import playbook_drafts
-from agents.retrieval import won_replies
+from agents.retrieval import won_examples, won_replies
 
 
 class ScriptSuggestionAgent:
@@ -17,5 +17,5 @@ class ScriptSuggestionAgent:
     def draft(self, context: AgentContext) -> list[Draft]:
         if context.scenario == "other":  # no won deal answers small talk or an unclear ask
             return playbook_drafts(self.name, context)
-        retrieved = won_replies(self.name, context, context.scenario)
-        return retrieved + playbook_drafts(self.name, context)
+        hits = won_examples(context, context.scenario)
+        return won_replies(self.name, context, hits) + playbook_drafts(self.name, context, won=hits)

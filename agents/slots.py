@@ -11,6 +11,7 @@ from agents import reading
 from agents.base import AgentContext
 from knowledge.catalog import Catalog
 from knowledge.lines import Lines
+from knowledge.specifics import value_of
 
 _NUMBER = r"(?:\d+(?:\.\d+)?|[零一二两三四五六七八九十百千]+)"
 AMOUNT = re.compile(
@@ -48,6 +49,20 @@ def _our_words(catalog: Catalog, lines: Lines) -> tuple[str, ...]:
     return tuple(words + [alias for line in lines.product_lines for alias in line.aliases])
 
 
+def _order_size(texts: list[str]) -> str | None:
+    """The largest quantity in the latest turn naming one (两百个 of 两百个, 先到一百个)."""
+    for text in reversed(texts):
+        found = [re.sub(r"\s+", "", m) for m in QUANTITY.findall(text)]
+        if found:
+            return max(found, key=lambda q: value_of(re.sub(r"[^\d零一二两三四五六七八九十百千]", "", q)) or 0)
+    return None
+
+
+def _by(deadline: str | None) -> str | None:
+    """A deadline as phrasings use it (周五, to which a phrasing adds 前 or 之前)."""
+    return re.sub(r"之?前$", "", deadline) if deadline else None
+
+
 def fill(context: AgentContext, lines: Lines) -> dict[str, str]:
     """Every slot this conversation can fill."""
     customer, everyone = context.customer_turns, [turn.text for turn in context.turns]
@@ -55,9 +70,9 @@ def fill(context: AgentContext, lines: Lines) -> dict[str, str]:
     for name, value in (
         ("budget", _budget(customer)),
         ("their_price", reading.their_price(customer) or _budget(customer[-2:])),
-        ("quantity", _last(QUANTITY, everyone)),
-        ("deadline", _last(DEADLINE, customer)),
-        ("reply_by", _last(REPLY_BY, customer)),
+        ("quantity", _order_size(everyone)),
+        ("deadline", _by(_last(DEADLINE, customer))),
+        ("reply_by", _by(_last(REPLY_BY, customer))),
         ("later", reading.put_off_until(customer)),
         ("approver", reading.approver(customer)),
         ("missing", reading.not_ours(customer, _our_words(context.catalog, lines))),

@@ -6,7 +6,7 @@ from __future__ import annotations
 from agents.base import AgentContext, Draft, Source
 from agents.contract_risk.detector import get_reviewer
 from agents.playbook import playbook_drafts
-from agents.retrieval import won_replies
+from agents.retrieval import won_examples, won_replies
 
 _CONFIDENCE = {"high": 0.86, "medium": 0.78, "low": 0.7}
 
@@ -26,6 +26,7 @@ class ContractRiskAgent:
                 note = f"{risk.title}：{risk.explanation}"
                 source = (Source(f"rule:{risk.type}", 1.0),)
                 drafts.append(Draft(self.name, text, _CONFIDENCE[risk.severity], source, risk.legal_anchors, rep_note=note, proposes=risk.counter_clause))
+        hits = won_examples(context, "contract")
         if len(drafts) < 3:
-            drafts += won_replies(self.name, context, "contract", limit=3 - len(drafts))
-        return drafts + playbook_drafts(self.name, context)
+            drafts += won_replies(self.name, context, hits, limit=3 - len(drafts))
+        return drafts + playbook_drafts(self.name, context, won=hits)

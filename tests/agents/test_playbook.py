@@ -26,8 +26,9 @@ def _context(*turns: tuple[str, str], scenario: str = "price", line: str | None 
         ("预算三十八万左右", "budget", "三十八万"),
         ("八台要是能压到两万八以内我这边好往上报", "budget", "两万八"),
         ("这次要两台，下周三之前能不能送到", "quantity", "两台"),
-        ("这次要两台，下周三之前能不能送到", "deadline", "下周三之前"),
-        ("40个账号，15号前要上线", "deadline", "15号前"),
+        ("这次要两台，下周三之前能不能送到", "deadline", "下周三"),  # phrasings add 前 or 之前
+        ("40个账号，15号前要上线", "deadline", "15号"),
+        ("一次拿两百个 月底之前先到一百个", "quantity", "两百个"),  # the order, not its first batch
         ("衡川的 HC-75 比你们便宜", "rival", "衡川"),
     ],
 )

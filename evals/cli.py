@@ -92,6 +92,27 @@ def suggest(
             out.print(f"{write_unjudged(report, unjudged_out)} unjudged suggestions written to {unjudged_out}")
 
 
+@eval_app.command("calibrate")
+def calibrate(
+    out: Annotated[Path, typer.Option(help="Where to write the calibration (the product reads agents/calibration.yaml).")] = Path("agents/calibration.yaml"),
+) -> None:
+    """Fit confidence on the dev split's judged suggestions: per kind of suggestion, the share sendable."""
+    import tempfile
+
+    import yaml
+
+    from core import clock
+    from evals.suggest import evaluate, fit_calibration, load_cases
+
+    with tempfile.TemporaryDirectory(prefix="zhice-eval-") as folder:
+        settings = load_settings().model_copy(update={"data_dir": Path(folder), "database_url": None})
+        report = evaluate(settings, load_cases("dev"), "dev", budget_ms=800)
+    calibration = fit_calibration(report, clock.now().date().isoformat())
+    header = "# Fitted by `zhice eval calibrate` on the dev split's judged suggestions (never on held-out).\n"
+    out.write_text(header + yaml.safe_dump(calibration.model_dump(), allow_unicode=True, sort_keys=False), encoding="utf-8")
+    Console().print(f"{calibration.fitted_on}: overall {calibration.overall}; written to {out}")
+
+
 def register_commands(app: typer.Typer) -> None:
     """Add `eval` to the root."""
     app.add_typer(eval_app, name="eval")

@@ -24,6 +24,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from agents.calibration import Calibration, KindRate, kind_of
 from agents.services import Services, build_services
 from agents.suggestions.model import ChatMessage, CustomerRef, Done, SuggestionRequest
 from audit.ledger import Actor
@@ -152,6 +153,27 @@ class SuggestReport:
             for s in a.done.suggestions
             if (a.case.id, s.text) not in self.judgments
         ]
+
+
+def fit_calibration(report: SuggestReport, when: str) -> Calibration:
+    """Per kind of suggestion, the share judged sendable on this report's split (dev only:
+    the held-out split measures the calibration, it never fits it)."""
+    if report.split != "dev":
+        raise ValueError("calibration is fitted on the dev split only")
+    by_kind: dict[str, list[int]] = {}
+    for answer in report.answers:
+        for s in answer.done.suggestions:
+            if (judged := report.judgments.get((answer.case.id, s.text))) is not None:
+                kind = kind_of(s.move, (str(source.get("snippet_id", "")) for source in s.sources))
+                by_kind.setdefault(kind, []).append(judged.usefulness >= SENDABLE)
+    every = [sendable for marks in by_kind.values() for sendable in marks]
+    if not every:
+        raise ValueError("no judged suggestions in this report: judge some first (--unjudged-out)")
+    return Calibration(
+        fitted_on=f"dev split, {len(every)} judged suggestions, {when}",
+        overall=round(sum(every) / len(every), 3),
+        kinds={kind: KindRate(sendable=round(sum(marks) / len(marks), 3), judged=len(marks)) for kind, marks in sorted(by_kind.items())},
+    )
 
 
 def _ece(judged: list[tuple[float, int]], bins: int = 5) -> float | None:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from agents.base import Agent, AgentContext, Draft, Turn
+from agents.calibration import kind_of, load_calibration
 from agents.charts import comparison_chart
 from agents.retrieval import rival_and_ours
 from agents.compliance import ComplianceGuard
@@ -290,7 +291,7 @@ class SuggestPipeline:
                     agent=draft.agent,
                     agent_version=self._registry.get(draft.agent).version,
                     text=self._cache.reply(enforced.text, outcome.pseudonyms).text,
-                    confidence=draft.confidence,
+                    confidence=_shown_confidence(draft),
                     anchors=tuple(anchors),
                     sources=tuple({"snippet_id": s.snippet_id, "score": s.score} for s in draft.sources),
                     prompt_version=prompt_version,
@@ -300,6 +301,13 @@ class SuggestPipeline:
             )
         outcome.suggestions.extend(kept)
         return kept
+
+
+def _shown_confidence(draft: Draft) -> float:
+    """The calibrated chance a rep sends this kind of suggestion (agents.calibration), or
+    the ranking score when no calibration was fitted."""
+    calibration = load_calibration()
+    return calibration.confidence(kind_of(draft.move, (s.snippet_id for s in draft.sources))) if calibration else draft.confidence
 
 
 def _diverse(drafts: list[Draft], most: int = TOP - 1) -> list[Draft]:

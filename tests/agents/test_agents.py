@@ -90,4 +90,4 @@ def test_when_the_industry_disagrees_with_the_named_rival_then_the_rivals_indust
 def test_when_the_competitor_agent_drafts_then_facts_come_first_and_nothing_disparages(store) -> None:
     drafts = CompetitorResponseAgent().draft(_context(store, "衡川的 HC-75 便宜不少，你们贵在哪", "competitor"))
     assert drafts[0].sources[0].snippet_id == "catalog:hc-75"
-    assert all(word not in d.text for d in drafts for word in ("差", "垃圾", "不靠谱"))
+    assert all(word not in d.text for d in drafts for word in ("差劲", "质量差", "垃圾", "不靠谱", "不行"))

@@ -8,7 +8,7 @@ import pytest
 
 from core.settings import Settings
 from knowledge.specifics import Grounding, specifics, value_of
-from evals.suggest import SPLITS, evaluate, load_cases
+from evals.suggest import SPLITS, SuggestReport, evaluate, fit_calibration, load_cases
 
 ALLOWED = "39万8一台，两台79万6，我们预算就75万。王总 QF-75 质保 24 个月 比功率 6.1 kW/(m³/min)"
 
@@ -59,3 +59,8 @@ def test_when_the_eval_runs_then_each_case_is_answered_and_measured(tmp_path: Pa
     assert figures["suggestions"] == sum(len(a.done.suggestions) for a in report.answers)
     assert 0.0 <= figures["foreign_share"] <= 1.0 and figures["judged"] == 0
     assert len(report.unjudged()) == figures["suggestions"]
+
+
+def test_when_calibration_is_fitted_on_held_out_then_it_is_refused() -> None:
+    with pytest.raises(ValueError, match="dev split only"):
+        fit_calibration(SuggestReport("heldout"), "2026-12-04")

@@ -20,11 +20,14 @@ COUNTER = re.compile(
     rf"(?:给个|给到|直接|压到|降到|便宜到|做到|就按|按)\s*(?P<price>{PRICE})"
     rf"|(?P<price2>{PRICE})\s*(?:以内|以下|[^，。,.\d]{{0,8}}?(?:行的话|行就行|行不行|行吗|可以吗|能做吗|能不能做|就签|我就签))"
 )
+UNIT_PRICE = re.compile(
+    rf"(?:单台|单价|单个报价|单个|每台|每个|一台|一个)\s*(?P<a>{PRICE})|(?P<b>{PRICE})\s*(?:/人/年|/人|/台|/个|/账号|元/人|一台|一个|每台)"
+)
 LATER = re.compile(r"年后|过完年|节后|过完节|下半年|明年|下个月中旬|下个月|下月|下周|下礼拜|月底|年底|开春|下季度|过段时间|过阵子|过两天")
 PUT_OFF = re.compile(r"再说|再看|再聊|再定|再议|放放|放一放|等|以后|之后|不急|才回|才开会")
 APPROVER = re.compile(r"集团|总部|老板|领导|合伙人|董事会|院领导|院里|设备科|采购部|上级|总经理|老总|一把手|上面")
 DECIDES = re.compile(r"批|商量|拍板|上会|同意|审批|决定|做主|签字|点头|过会|流程|开会")
-ASKS_VALUE = re.compile(r"多少|几|多久|多大|多长|多重|来着")  # asks for a value (不是说99.9%吗 challenges one)
+ASKS_VALUE = re.compile(r"多少|几|多久|多大|多长|多重|来着|够不够|够用吗|够吗")  # asks for a value (不是说99.9%吗 challenges one)
 SUPPLY_ASK = re.compile(
     r"(?:有卖|有没有卖|卖不卖|有没有|有木有|有配套|能配|配不配|做不做|能不能做|能做|能投|能供|代理|推荐|在找|找)(?:的|个|一下|合作的|做)?"
     r"(?P<thing>[\p{Han}A-Za-z0-9-]{2,10}?)?(?=吗|么|嘛|没|不|\s|$|[，。？?！!])"
@@ -73,6 +76,28 @@ def their_price(customer_turns: list[str]) -> str | None:
     return None
 
 
+def _amount(written: str) -> float | None:
+    """39万8 → 398000, 1380 → 1380, 三十六万 → 360000 (spaces and 块/元 ignored)."""
+    return value_of(re.sub(r"\s+|块钱|块|元", "", written))
+
+
+def budget_fit(texts: list[str], budget: str | None, quantity: str | None) -> tuple[str, bool] | None:
+    """Whether the quoted unit price times the quantity fits the customer's budget, said
+    with their own numbers only ("按20个账号、单价980算，总价在您两万的预算以内"), and
+    whether it fits; None when the conversation lacks one of the three."""
+    units = [m["a"] or m["b"] for text in texts for m in UNIT_PRICE.finditer(text)]
+    count = value_of(re.sub(r"[^\d零一二两三四五六七八九十百千]", "", quantity or ""))
+    if not (units and budget and count):
+        return None
+    unit, limit = re.sub(r"\s+", "", units[-1]), _amount(budget)
+    price = _amount(unit)
+    if not (price and limit):
+        return None
+    fits = price * count <= limit
+    verdict = "在您" + budget + "的预算以内" if fits else "比您" + budget + "的预算" + ("高出不少" if price * count > 1.15 * limit else "高一些")
+    return f"按{quantity}、单价{unit}算，总价{verdict}", fits
+
+
 def put_off_until(customer_turns: list[str]) -> str | None:
     """When the customer puts the matter off to (年后, 下半年, 下个月 …)."""
     for turn in _recent(customer_turns):
@@ -95,11 +120,11 @@ def asked_fact(customer_turns: list[str], product: Product | None) -> str | None
     if product is None:
         return None
     facts: list[str] = []
-    for turn in reversed(_recent(customer_turns, depth=3)):  # questions come in bursts of short turns
-        if not ASKS_VALUE.search(turn):
-            continue
-        facts += [f"{m.label}是 {m.value:g} {m.unit}{_fit(m, customer_turns)}" for m in product.metrics if any(word in turn for word in m.asked_as)]
-        if re.search(r"质保|保修", turn):
+    recent = _recent(customer_turns, depth=3)  # questions come in bursts of short turns
+    if any(ASKS_VALUE.search(turn) for turn in recent):
+        said = "\n".join(recent)
+        facts += [f"{m.label}是 {m.value:g} {m.unit}{_fit(m, customer_turns)}" for m in product.metrics if any(word in said for word in m.asked_as)]
+        if any(ASKS_VALUE.search(turn) and re.search(r"质保|保修", turn) for turn in recent):
             facts.append(f"质保是 {product.warranty_months} 个月")
     if facts:
         return f"{product.aliases[0]}的" + "；".join(dict.fromkeys(facts))

@@ -50,12 +50,9 @@ def _our_words(catalog: Catalog, lines: Lines) -> tuple[str, ...]:
 
 
 def _order_size(texts: list[str]) -> str | None:
-    """The largest quantity in the latest turn naming one (两百个 of 两百个, 先到一百个)."""
-    for text in reversed(texts):
-        found = [re.sub(r"\s+", "", m) for m in QUANTITY.findall(text)]
-        if found:
-            return max(found, key=lambda q: value_of(re.sub(r"[^\d零一二两三四五六七八九十百千]", "", q)) or 0)
-    return None
+    """The largest quantity in the last four turns (两百个 of 两百个, 先到一百个)."""
+    found = [re.sub(r"\s+", "", m) for text in texts[-4:] for m in QUANTITY.findall(text)]
+    return max(found, key=lambda q: value_of(re.sub(r"[^\d零一二两三四五六七八九十百千]", "", q)) or 0) if found else None
 
 
 def _by(deadline: str | None) -> str | None:
@@ -81,6 +78,8 @@ def fill(context: AgentContext, lines: Lines) -> dict[str, str]:
             slots[name] = value
     if len(context.turns) >= 2 and all(turn.role == "rep" for turn in context.turns[-2:]):
         slots["chasing"] = "yes"  # the rep wrote twice since the customer's last word
+    if fit := reading.budget_fit(everyone[-6:], slots.get("budget"), slots.get("quantity")):
+        slots["budget_fits" if fit[1] else "budget_short"] = fit[0]
     industry = lines.industry_by_key(context.customer_industry)
     slots["address"] = industry.address if industry else "贵方"
     named = [p for text in everyone for p in context.catalog.mentioned(text)]

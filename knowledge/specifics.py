@@ -79,9 +79,11 @@ def value_of(number: str) -> float | None:
     match = re.fullmatch(r"(\d+(?:\.\d+)?)万(\d)", number)
     if match:
         return float(match[1]) * 10_000 + int(match[2]) * 1_000
+    if not number:
+        return None
     try:
         return float(cn2an.cn2an(number, "smart"))
-    except (ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError, IndexError):
         return None
 
 

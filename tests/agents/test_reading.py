@@ -108,3 +108,11 @@ def test_when_the_rep_chased_twice_unanswered_then_it_is_a_stall() -> None:
 def test_when_a_refusal_or_an_honest_no_leads_then_no_chart_but_an_objective_comparison_keeps_one() -> None:
     assert rules_out_chart("decline.kickback") and rules_out_chart("honest.not_ours")
     assert not rules_out_chart("decline.disparage") and not rules_out_chart("price.approval") and not rules_out_chart(None)
+
+
+def test_when_price_quantity_and_budget_are_all_said_then_the_reply_does_the_sum_in_their_own_numbers() -> None:
+    assert reading.budget_fit(["20台 单价980"], "两万", "20台") == ("按20台、单价980算，总价在您两万的预算以内", True)
+    assert reading.budget_fit(["我这边已经按120个账号帮您申请到1380/人/年了"], "16万", "120个账号") == ("按120个账号、单价1380算，总价比您16万的预算高一些", False)
+    assert reading.budget_fit(["单台39万8"], "36万", None) is None  # no quantity: no sum
+    context = _context(("rep", "两台 QF-75，单台 39万8"), ("customer", "我们预算就 75 万 你看着办"))
+    assert "按两台、单价39万8算，总价比您75万的预算高一些" in playbook_drafts("script_suggestion", context)[0].text

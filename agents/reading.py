@@ -43,11 +43,21 @@ TRIP = re.compile(
     r"(?P<number>\d+(?:\.\d+)?|[一二两三四五六七八九十半]+)\s*(?P<unit>天|个小时|小时|个钟头?|分钟)"
 )
 _HOURS = {"天": 24.0, "个小时": 1.0, "小时": 1.0, "个钟": 1.0, "个钟头": 1.0, "分钟": 1 / 60}
+AIR_NEED = re.compile(r"(?:要|需要|用气量)[^，。,.；;]{0,8}?(?P<number>\d+(?:\.\d+)?|[一二两三四五六七八九十]+)\s*个?(?:方|立方)")
 
 
 def _fit(metric: Metric, customer_turns: list[str]) -> str:
-    """For an hours figure, how it fits the duration the customer gave (路上得四天,
-    来回四十分钟): enough, tight, or not enough on its own; "" when they gave none."""
+    """How a figure fits what the customer said they need: an hours figure against the
+    duration they gave (路上得四天, 来回四十分钟), an air flow against the 方 they use;
+    enough, tight, or not enough on its own; "" when they gave none."""
+    if metric.unit == "m³/min":
+        for turn in _recent(customer_turns, depth=3):
+            if (match := AIR_NEED.search(turn)) and (need := value_of(match["number"])):
+                said = f"{match['number']}个方"
+                if metric.value >= need:
+                    return f"，按您说的{said}算够用" + ("" if metric.value >= 1.1 * need else "，但余量不大")
+                return f"，按您说的{said}算单台不够，需要一起核一下配置，我不建议硬上"
+        return ""
     if metric.unit != "小时":
         return ""
     for turn in _recent(customer_turns, depth=3):

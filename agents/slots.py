@@ -96,6 +96,6 @@ def fill(context: AgentContext, lines: Lines) -> dict[str, str]:
         slots["service"] = ours.service_coverage
         if fact := reading.asked_fact(customer, ours):
             slots["fact"] = fact
-            if "质保是" not in fact or "，" in fact:
-                slots["metric_fact"] = fact  # a performance figure, which a trial can show
+            if ("质保是" not in fact or "；" in fact) and "不够" not in fact:
+                slots["metric_fact"] = fact  # a performance figure that may do, which a trial can show
     return slots

@@ -62,6 +62,8 @@ def test_when_the_customer_asks_catalog_figures_then_every_one_asked_is_answered
     box = load_catalog().get("bt-40")
     assert reading.asked_fact(["BT-40保温能保多久", "路上得四天"], box).endswith("按您说的四天算刚好够，余量不大，建议留好应急预案")
     assert reading.asked_fact(["BT-40保温能保多久", "全程要跑五天"], box).endswith("按您说的五天算单靠它不够，需要中途接力，我们一起把方案定细")
+    compressor = load_catalog().get("qf-75")
+    assert reading.asked_fact(["车间用气量核下来要14个方左右", "你们QF-75才13.2 够不够用啊"], compressor).endswith("按您说的14个方算单台不够，需要一起核一下配置，我不建议硬上")
 
 
 @pytest.mark.parametrize(

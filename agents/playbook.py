@@ -32,6 +32,12 @@ SLOTS = frozenset(
 )
 
 
+@lru_cache(maxsize=1024)
+def _any_of(cues: tuple[str, ...]) -> re.Pattern:
+    """One pattern matching any of ``cues`` (compiled once per cue list)."""
+    return re.compile("|".join(f"(?:{cue})" for cue in cues))
+
+
 class _Phrased(BaseModel):
     """Phrasings as slot templates; the first whose slots are all filled stands for it."""
 
@@ -85,13 +91,13 @@ class Move(_Phrased):
         return cues
 
     def triggered(self, customer_turns: list[str], slots: dict[str, str]) -> bool:
-        said = any(re.search(cue, turn) for turn in customer_turns[-2:] for cue in self.when_any)
+        said = bool(self.when_any) and any(_any_of(self.when_any).search(turn) for turn in customer_turns[-2:])
         return said or bool(self.when_slots) and all(name in slots for name in self.when_slots)
 
     def offered(self, customer_turns: list[str], slots: dict[str, str]) -> bool:
         """Whether the conversation calls for it: its trigger (if it has one) fired, and the
         customer has not already said what it would ask."""
-        if any(re.search(cue, turn) for turn in customer_turns[-2:] for cue in self.unless_any):
+        if self.unless_any and any(_any_of(self.unless_any).search(turn) for turn in customer_turns[-2:]):
             return False
         return self.triggered(customer_turns, slots) if (self.when_any or self.when_slots) else self.scenario != "*"
 

@@ -56,7 +56,7 @@ def test_when_a_move_needs_a_missing_slot_then_its_next_phrasing_stands_or_it_is
 def test_when_a_scenario_is_asked_for_then_the_playbook_offers_different_moves_of_it(scenario: str) -> None:
     drafts = playbook_drafts("a", _context(("customer", "嗯，你说吧"), scenario=scenario))
     moves = [d.move for d in drafts]
-    assert len(drafts) >= (1 if scenario in ("other", "contract") else 2)  # no clause named, no small talk: a question back, not filler
+    assert len(drafts) >= (1 if scenario in ("other", "contract", "price") else 2)  # nothing asked: fewer moves, not filler
     assert len(set(moves)) == len(moves) and all(m.startswith(scenario + ".") for m in moves)
     assert all(scenario == m.scenario for m in load_playbook().moves if m.id in moves)
 

@@ -79,6 +79,11 @@ def suggest(
                     target = TARGETS.get(key)
                     table.add_row(key, json.dumps(value, ensure_ascii=False), "" if target is None else ("≤ " if key in ("foreign_share", "other_line_share", "chart_elsewhere") else "≥ ") + str(target))
             out.print(table)
+        degraded = [a for a in report.answers if a.done.degraded]
+        if degraded:  # an agent that failed or ran late makes every other figure suspect: say so loudly
+            out.print(f"[bold red]{len(degraded)} of {len(report.answers)} answers were degraded[/] (an agent failed or ran late):")
+            for answer in degraded[:5]:
+                out.print(f"  {answer.case.id}: {'; '.join(answer.done.notes)}")
         if show_errors:
             for answer in report.answers:
                 for suggestion, foreign, other in zip(answer.done.suggestions, answer.foreign, answer.other_line, strict=True):

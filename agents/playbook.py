@@ -138,6 +138,14 @@ class Playbook(BaseModel):
         if existing is None and (not move.startswith(f"{scenario}.") or not label):
             raise ValidationFailed(f"新打法的编号须以 {scenario}. 开头，并填写 move_label（打法名称）。")
 
+    def check_label(self, scenario: str, move: str) -> None:
+        """Raise ValidationFailed unless ``move`` is one of ``scenario``'s moves (or any scenario's)
+        an annotator may say a reply makes."""
+        known = next((m for m in self.moves if m.id == move), None)
+        if known is None or known.scenario not in (scenario, "*"):
+            options = "、".join(m.id for m in self.moves if m.scenario == scenario)
+            raise ValidationFailed(f"场景 {scenario} 没有打法 {move}；可选：{options or '无'}。")
+
     def with_scripts(self, scripts: list[ApprovedMove]) -> Playbook:
         """This playbook with legal-approved script phrasings: ahead of a move's own (the
         approved wording comes first when its slots fill), or as new moves of their own."""

@@ -244,6 +244,8 @@ class AnnotationRecorded(LedgerPayload, kind="annotation.recorded"):
     tags: list[str]
     to_review: bool
     disputed: bool
+    move: str | None = Field(None, description="the playbook move the annotator says the reply makes; absent when none (and in rows before 2026-12-04)")
+    added_later: ClassVar[frozenset[str]] = frozenset({"move"})
 
 
 class _ReviewEvent(LedgerPayload):

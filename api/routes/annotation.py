@@ -86,6 +86,8 @@ def annotation_post(
 ) -> Recorded:
     """Record this annotator's labels; 409 when the lease went to someone else or the item left the queue."""
     labels = labels.model_copy(update={"note": desensitizer.desensitize(labels.note).text})
+    if labels.move:
+        controls.playbook.check_label(labels.scenario, labels.move)
     with write_session(engine) as session:
         record_labels(
             session, snippet_id, annotator.key_id, labels,

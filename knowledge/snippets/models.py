@@ -46,6 +46,7 @@ class Snippet(SQLModel, table=True):
     quality: int | None = Field(default=None, sa_column=Column(Integer))
     high_value: bool | None = Field(default=None, sa_column=Column(Boolean))
     tags: str = Field(default="[]", sa_column=Column(Text, nullable=False))  # JSON list of slugs
+    move: str | None = Field(default=None, sa_column=Column(String(64)))  # the playbook move its reply makes (migration 0005)
     disputed: bool = Field(default=False, sa_column=Column(Boolean, nullable=False))
     decided_at: datetime | None = Field(default=None, sa_column=Column(UtcDateTime))
     decided_by: str | None = Field(default=None, sa_column=Column(String(32)))
@@ -66,6 +67,7 @@ class Annotation(SQLModel, table=True):
     quality: int = Field(sa_column=Column(Integer, nullable=False))
     high_value: bool = Field(sa_column=Column(Boolean, nullable=False))
     tags: str = Field(default="[]", sa_column=Column(Text, nullable=False))
+    move: str | None = Field(default=None, sa_column=Column(String(64)))  # the playbook move the reply makes, if the annotator named one
     note: str = Field(default="", sa_column=Column(Text, nullable=False))  # desensitized
     day: str = Field(sa_column=Column(String(10), nullable=False, index=True))  # business-timezone date
     created_at: datetime = Field(sa_column=Column(UtcDateTime, nullable=False))

@@ -39,6 +39,7 @@ class Labels(BaseModel):
     quality: int = Field(ge=1, le=5)
     high_value: bool = False
     tags: list[Tag] = Field(default_factory=list, max_length=10)
+    move: str | None = Field(None, pattern=r"^[a-z_]+\.[a-z_]+$", max_length=64, description="回复所用的话术打法（playbook 的 move id，可不填）。")
     note: str = Field("", max_length=1000)
 
 
@@ -126,7 +127,7 @@ def record_labels(
             raise Conflict("这条片段已由其他标注员领取（或你的租约已过期被改派）：请领取下一条。")
     if lease is not None:
         session.delete(lease)
-    labelled = {"snippet_id": snippet_id, "annotator": annotator, **labels.model_dump(include={"outcome", "scenario", "quality", "high_value"})}
+    labelled = {"snippet_id": snippet_id, "annotator": annotator, **labels.model_dump(include={"outcome", "scenario", "quality", "high_value", "move"})}
     annotation = Annotation(**labelled, tags=json.dumps(labels.tags), note=labels.note, day=business_day(now, tz), created_at=now)
     session.add(annotation)
     session.flush()
@@ -147,6 +148,7 @@ def _settle(snippet: Snippet, labels: list[Annotation]) -> None:
     first = labels[0]
     snippet.status = SnippetStatus.review
     snippet.outcome, snippet.scenario, snippet.quality = first.outcome, first.scenario, first.quality
+    snippet.move = next((a.move for a in labels if a.move), None)
     snippet.high_value = any(a.high_value for a in labels)
     snippet.tags = json.dumps(list(dict.fromkeys(t for a in labels for t in json.loads(a.tags))))
     snippet.disputed = any((a.outcome, a.scenario) != (first.outcome, first.scenario) for a in labels[1:])

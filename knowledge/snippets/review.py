@@ -56,6 +56,8 @@ def pool_entry(snippet: Snippet) -> tuple[str, str, dict]:
         "approval_id": snippet.decided_by or "",
         "high_value": bool(snippet.high_value),
     }
+    if snippet.move:  # the annotator's label: the move won deals vote for (agents.move_labels)
+        metadata["move"] = snippet.move
     if snippet.industry:  # the pool is filtered by our product line: "SaaS软件" and "saas" are one
         line = load_lines().line(snippet.industry)
         metadata["industry"] = line.key if line else snippet.industry

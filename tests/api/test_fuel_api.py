@@ -14,6 +14,7 @@ from api.app import create_app
 from audit import ledger
 from audit.key_lifecycle import create_key
 from core.db import get_engine, read_session, write_session
+from knowledge.store import get_store
 from core.keys import ApiKeyCreate, Role
 from core.settings import Settings
 from tests.conftest import demo_service
@@ -71,10 +72,10 @@ def test_when_an_export_is_labelled_and_approved_then_it_grounds_the_next_sugges
     before = client.post("/v1/suggest", json=FOLLOW_UP, headers=headers[Role.rep]).json()
     assert snippet_id not in _sources(before), "an unapproved snippet must never ground a suggestion"
 
-    labelled = client.post(
-        f"/v1/annotation/{snippet_id}", json={"outcome": "won", "scenario": "price", "quality": 5, "high_value": True, "note": "分期付款化解预算异议"},
-        headers=headers[Role.annotator],
-    )
+    labels = {"outcome": "won", "scenario": "price", "quality": 5, "high_value": True, "note": "分期付款化解预算异议"}
+    wrong_move = client.post(f"/v1/annotation/{snippet_id}", json=labels | {"move": "contract.prepay_counter"}, headers=headers[Role.annotator])
+    assert wrong_move.status_code == 422 and "price.payment_terms_saas" in wrong_move.json()["detail"]  # another scenario's move; the options are listed
+    labelled = client.post(f"/v1/annotation/{snippet_id}", json=labels | {"move": "price.payment_terms_saas"}, headers=headers[Role.annotator])
     assert labelled.status_code == 201, labelled.text
     assert labelled.json()["to_review"] and labelled.json()["progress"]["high_value"] == 1
 
@@ -85,6 +86,7 @@ def test_when_an_export_is_labelled_and_approved_then_it_grounds_the_next_sugges
 
     after = client.post("/v1/suggest", json=FOLLOW_UP, headers=headers[Role.rep]).json()
     assert snippet_id in _sources(after), after
+    assert get_store(settings)._collections["pool"].get(ids=[snippet_id])["metadatas"][0]["move"] == "price.payment_terms_saas"  # the move won deals vote for
     grounded = next(s for s in after["suggestions"] if snippet_id in {x["snippet_id"] for x in s["sources"]})
     assert "季度" in grounded["text"]
 

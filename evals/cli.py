@@ -51,7 +51,7 @@ def pii(
 
 @eval_app.command("suggest")
 def suggest(
-    split: Annotated[str, typer.Option(help="dev, heldout or all. Never tune on held-out: look at its errors only to report them.")] = "dev",
+    split: Annotated[str, typer.Option(help="dev, heldout, heldout2 or all. Never tune on a held-out split: look at its errors only to report them.")] = "dev",
     budget_ms: Annotated[int, typer.Option(help="Latency budget per request (the product's default is 800).")] = 800,
     show_errors: Annotated[bool, typer.Option(help="List every foreign specific, other-line mention, missed scenario and chart.")] = False,
     unjudged_out: Annotated[Path | None, typer.Option(help="Write the suggestions nobody has judged yet to this JSONL, for a judge.")] = None,

@@ -34,7 +34,7 @@ from knowledge.catalog import Catalog, Product
 from knowledge.lines import load_lines
 
 DATASETS = Path(__file__).parent / "datasets"
-SPLITS = ("dev", "heldout")
+SPLITS = ("dev", "heldout", "heldout2")  # heldout2: a second blind set, written after the first was judged
 JUDGED = DATASETS / "suggest_zh.judged.jsonl"
 SENDABLE = 4  # usefulness ≥ 4: sendable as is or after a small edit
 Scenario = Literal["price", "competitor", "contract", "stall", "delivery", "after_sales", "procurement", "other"]
@@ -60,7 +60,7 @@ class SuggestCase(_Case):
     """One conversation and what a good answer to it looks like."""
 
     id: str
-    split: Literal["dev", "heldout"]
+    split: Literal["dev", "heldout", "heldout2"]
     customer: CaseCustomer
     product_line: str | None
     messages: tuple[CaseMessage, ...] = Field(min_length=1)

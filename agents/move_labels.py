@@ -35,6 +35,7 @@ def _dice(a: frozenset[str], b: frozenset[str]) -> float:
     return 2 * len(a & b) / (len(a) + len(b)) if a and b else 0.0
 
 
+@lru_cache(maxsize=4096)  # the same won replies come back request after request
 def propose_move(reply: str, moves: tuple[Move, ...]) -> str | None:
     """The move among ``moves`` that ``reply`` reads most like, when it reads like one."""
     words = _bigrams(reply)

@@ -5,6 +5,8 @@ filled is absent: the phrasing that needs it is not offered.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import regex as re
 
 from agents import reading
@@ -43,6 +45,7 @@ def _last(pattern: re.Pattern, texts: list[str]) -> str | None:
     return None
 
 
+@lru_cache(maxsize=8)
 def _our_words(catalog: Catalog, lines: Lines) -> tuple[str, ...]:
     """Every word naming something we sell: our products' names and aliases, the lines' aliases."""
     words = [w for p in catalog.ours() for w in (*p.aliases, *p.name.split())]

@@ -87,7 +87,7 @@ class Move(_Phrased):
             try:
                 re.compile(cue)
             except re.error as error:
-                raise ValueError(f"when_any entry {cue!r} is not a valid pattern: {error}") from error
+                raise ValueError(f"{cue!r} is not a valid pattern: {error}") from error
         return cues
 
     def triggered(self, customer_turns: list[str], slots: dict[str, str]) -> bool:
@@ -195,9 +195,10 @@ class Playbook(BaseModel):
         return ""
 
 
-def rules_out_chart(move_id: str | None) -> bool:
-    """Whether a suggestion making this move, shown first, leaves no place for a chart."""
-    return any(move.no_chart for move in load_playbook().moves if move.id == move_id)
+def rules_out_chart(move_id: str | None, playbook: Playbook | None = None) -> bool:
+    """Whether a suggestion making this move, shown first, leaves no place for a chart
+    (in ``playbook``, the one in force; by default the shipped one)."""
+    return any(move.no_chart for move in (playbook or load_playbook()).moves if move.id == move_id)
 
 
 @lru_cache(maxsize=2)

@@ -91,12 +91,17 @@ def _amount(written: str) -> float | None:
     return value_of(re.sub(r"\s+|块钱|块|元", "", written))
 
 
+def count_of(quantity: str | None) -> float | None:
+    """两百个 → 200, 20台 → 20 (the number a quantity slot holds); None without one."""
+    return value_of(re.sub(r"[^\d零一二两三四五六七八九十百千]", "", quantity or ""))
+
+
 def budget_fit(texts: list[str], budget: str | None, quantity: str | None) -> tuple[str, bool] | None:
     """Whether the quoted unit price times the quantity fits the customer's budget, said
     with their own numbers only ("按20个账号、单价980算，总价在您两万的预算以内"), and
     whether it fits; None when the conversation lacks one of the three."""
     units = [m["a"] or m["b"] for text in texts for m in UNIT_PRICE.finditer(text)]
-    count = value_of(re.sub(r"[^\d零一二两三四五六七八九十百千]", "", quantity or ""))
+    count = count_of(quantity)
     if not (units and budget and count):
         return None
     unit, limit = re.sub(r"\s+", "", units[-1]), _amount(budget)

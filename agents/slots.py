@@ -13,7 +13,6 @@ from agents import reading
 from agents.base import AgentContext
 from knowledge.catalog import Catalog
 from knowledge.lines import Lines
-from knowledge.specifics import value_of
 
 _NUMBER = r"(?:\d+(?:\.\d+)?|[零一二两三四五六七八九十百千]+)"
 AMOUNT = re.compile(
@@ -55,7 +54,7 @@ def _our_words(catalog: Catalog, lines: Lines) -> tuple[str, ...]:
 def _order_size(texts: list[str]) -> str | None:
     """The largest quantity in the last four turns (两百个 of 两百个, 先到一百个)."""
     found = [re.sub(r"\s+", "", m) for text in texts[-4:] for m in QUANTITY.findall(text)]
-    return max(found, key=lambda q: value_of(re.sub(r"[^\d零一二两三四五六七八九十百千]", "", q)) or 0) if found else None
+    return max(found, key=lambda q: reading.count_of(q) or 0) if found else None
 
 
 def _by(deadline: str | None) -> str | None:

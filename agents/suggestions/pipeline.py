@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from agents.base import Agent, AgentContext, Draft, Turn
-from agents.calibration import kind_of, load_calibration
+from agents.calibration import Calibration, kind_of, load_calibration
 from agents.charts import comparison_chart
 from agents.retrieval import rival_and_ours
 from agents.compliance import ComplianceGuard
@@ -119,10 +119,12 @@ class SuggestPipeline:
         cache: ConversationCache,
         prompts: PromptLibrary,
         lines: Lines | None = None,
+        calibration: Calibration | None = None,
     ) -> None:
         self._registry, self._store, self._catalog = registry, store, catalog
         self._guard, self._cache, self._prompts = guard, cache, prompts
         self._lines = lines or load_lines()
+        self._calibration = calibration or load_calibration()  # None when no calibration was fitted
 
     @property
     def agent_names(self) -> list[str]:
@@ -173,7 +175,7 @@ class SuggestPipeline:
         if len(outcome.suggestions) < TOP:
             outcome.reasons.append(f"证据不足：只有 {len(outcome.suggestions)} 条建议达到置信度阈值并通过合规检查")
         leading = outcome.suggestions[0].move if outcome.suggestions else None
-        outcome.chart = None if rules_out_chart(leading) else self._chart(context)
+        outcome.chart = None if rules_out_chart(leading, controls.playbook) else self._chart(context)
         if outcome.chart is not None:
             yield Charted(outcome.chart)
         yield Finished(outcome)
@@ -256,6 +258,13 @@ class SuggestPipeline:
             return None
         return {"title": f"{ours.name} 与 {rival.name} 对比", "vega_lite": comparison_chart(ours, rival, context.scenario)}
 
+    def _shown_confidence(self, draft: Draft) -> float:
+        """The calibrated chance a rep sends this kind of suggestion (agents.calibration), or
+        the ranking score when no calibration was fitted."""
+        if self._calibration is None:
+            return draft.confidence
+        return self._calibration.confidence(kind_of(draft.move, (s.snippet_id for s in draft.sources)))
+
     def _accept(self, drafts: list[Draft], outcome: Outcome, controls: Controls, prompt_version: str | None, grounding: Grounding) -> list[Suggestion]:
         """One agent's drafts, best first, through the grounding check, the guard and the
         threshold, added to the outcome until it holds three; returns the ones added now."""
@@ -291,7 +300,7 @@ class SuggestPipeline:
                     agent=draft.agent,
                     agent_version=self._registry.get(draft.agent).version,
                     text=self._cache.reply(enforced.text, outcome.pseudonyms).text,
-                    confidence=_shown_confidence(draft),
+                    confidence=self._shown_confidence(draft),
                     anchors=tuple(anchors),
                     sources=tuple({"snippet_id": s.snippet_id, "score": s.score} for s in draft.sources),
                     prompt_version=prompt_version,
@@ -301,13 +310,6 @@ class SuggestPipeline:
             )
         outcome.suggestions.extend(kept)
         return kept
-
-
-def _shown_confidence(draft: Draft) -> float:
-    """The calibrated chance a rep sends this kind of suggestion (agents.calibration), or
-    the ranking score when no calibration was fitted."""
-    calibration = load_calibration()
-    return calibration.confidence(kind_of(draft.move, (s.snippet_id for s in draft.sources))) if calibration else draft.confidence
 
 
 def _diverse(drafts: list[Draft], most: int = TOP - 1) -> list[Draft]:

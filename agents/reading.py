@@ -35,7 +35,7 @@ SUPPLY_ASK = re.compile(
 _KINDS = r"(?:机|器|仪|箱|柜|罐|阀|系统|软件|设备|工程|培训|机构|平台|耗材|试剂|泵|车|配件|材料)"
 PRODUCTISH = re.compile(rf"..{_KINDS}$")  # a kind with what it is for (冷干机, 冷库工程), not a bare 系统
 NOUN = re.compile(rf"[\p{{Han}}]{{2,4}}(?:工程|机组|系统|软件|设备|平台|耗材|试剂|机构|培训|罐)")  # what a bare 能投吗 refers to
-_LEADING = re.compile(r"^(?:你们|我们|贵司|有个|有|个|的|在|做|卖|买|找|一)+")
+_LEADING = re.compile(r"^(?:你们|我们|贵司|有个|有|个|的|在|做|卖|买|找|一套|一台|一款|一个|一)+")
 
 
 TRIP = re.compile(

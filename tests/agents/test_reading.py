@@ -72,6 +72,7 @@ def test_when_the_customer_asks_catalog_figures_then_every_one_asked_is_answered
         ("你好 你们家有卖冷干机吗 配空压机用的", "冷干机"),
         ("我们新仓有个冷库工程在招标 你们能投吗", "冷库工程"),
         ("我们HR在找做领导力培训的机构 你们有合作的推荐没", "领导力培训的机构"),
+        ("学校想找一套排课的系统 你们有吗", "排课的系统"),  # the measure word goes too
         ("对了 储气罐你们有配套的没", "储气罐"),
         ("你们有空压机吗", None),  # ours
         ("有没有现货", None),

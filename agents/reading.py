@@ -97,7 +97,7 @@ def count_of(quantity: str | None) -> float | None:
 
 
 def budget_fit(texts: list[str], budget: str | None, quantity: str | None) -> tuple[str, bool] | None:
-    """Whether the quoted unit price times the quantity fits the customer's budget, said
+    """Whether the unit price we quoted (``texts``: the rep's turns) times the quantity fits the customer's budget, said
     with their own numbers only ("按20个账号、单价980算，总价在您两万的预算以内"), and
     whether it fits; None when the conversation lacks one of the three."""
     units = [m["a"] or m["b"] for text in texts for m in UNIT_PRICE.finditer(text)]

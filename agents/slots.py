@@ -80,7 +80,8 @@ def fill(context: AgentContext, lines: Lines) -> dict[str, str]:
             slots[name] = value
     if len(context.turns) >= 2 and all(turn.role == "rep" for turn in context.turns[-2:]):
         slots["chasing"] = "yes"  # the rep wrote twice since the customer's last word
-    if fit := reading.budget_fit(everyone[-6:], slots.get("budget"), slots.get("quantity")):
+    quoted = [turn.text for turn in context.turns[-6:] if turn.role == "rep"]  # our quote: never the price they proposed
+    if fit := reading.budget_fit(quoted, slots.get("budget"), slots.get("quantity")):
         slots["budget_fits" if fit[1] else "budget_short"] = fit[0]
     industry = lines.industry_by_key(context.customer_industry)
     slots["address"] = industry.address if industry else "贵方"

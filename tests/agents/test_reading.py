@@ -119,3 +119,5 @@ def test_when_price_quantity_and_budget_are_all_said_then_the_reply_does_the_sum
     assert reading.budget_fit(["单台39万8"], "36万", None) is None  # no quantity: no sum
     context = _context(("rep", "两台 QF-75，单台 39万8"), ("customer", "我们预算就 75 万 你看着办"))
     assert "按两台、单价39万8算，总价比您75万的预算高一些" in playbook_drafts("script_suggestion", context)[0].text
+    proposed = _context(("rep", "两台 QF-75，单台 39万8"), ("customer", "预算就 75 万 你给个 37 万一台"))
+    assert not any("单价37万" in d.text for d in playbook_drafts("script_suggestion", proposed))  # their counter-offer is not our price

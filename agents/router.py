@@ -1,22 +1,26 @@
-"""The scenario of a conversation, from the customer's recent turns (the taxonomy: :mod:`knowledge.taxonomy`)."""
+"""The scenario of a conversation, from the customer's recent turns (the taxonomy: :mod:`knowledge.taxonomy`).
+
+The trained classifier (:mod:`agents.scenario_model`) reads the turns' characters and the
+taxonomy's cue counts; a scenario a manager added to the taxonomy (unknown to the
+classifier) wins when its cues are the strongest. Without a fitted classifier the cue
+counts alone decide.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from agents.base import query_of
 from agents.reading import approver, put_off_until, their_price
+from agents.scenario_model import ScenarioModel, load_scenario_model, model_text
 from agents.slots import AMOUNT
 from knowledge.catalog import Catalog
-from knowledge.store import POOL, KnowledgeStore
 from knowledge.taxonomy import Taxonomy, load_taxonomy
 
 RECENT_TURNS = 3
-NEIGHBOURS = 7
-NEIGHBOUR_WEIGHT = 0.5
-NEIGHBOURS_ALONE = 0.6  # without a cue, the neighbours' vote must reach this, else "other"
 PROPOSED_PRICE = 2  # a price the customer proposes (给个六千五, 一百一十万行的话) counts as two price cues
-CHASED = 2  # the rep wrote twice or more since the customer's last word: a stall, weighing as two cues
+RIVAL_NAMED = 3  # naming a competitor from the catalog counts as three competitor cues
+CHASED = "chased"  # the rep wrote twice or more since the customer's last word (a stall signal)
+UNSURE = 0.35  # a classifier lead below this, with no cue at all, is a guess: "other" (a clarifying reply) leads instead
 
 
 def _read_cues(scenario: str, turn: str) -> int:
@@ -29,43 +33,68 @@ def _read_cues(scenario: str, turn: str) -> int:
     return 0
 
 
+def cue_scores(customer_turns: Sequence[str], catalog: Catalog, taxonomy: Taxonomy, unanswered: int = 0) -> dict[str, float]:
+    """Per scenario key, its cue hits in the last turns (outside blocker words), the latest
+    turn weighing most; and ``chased`` (1.0 when two or more rep turns went unanswered)."""
+    scores = {scenario.key: 0.0 for scenario in taxonomy.scenarios}
+    for age, turn in enumerate(reversed(list(customer_turns)[-RECENT_TURNS:])):
+        weight = 1.0 / (1 + age)
+        for scenario in taxonomy.scenarios:
+            hits = scenario.hits(turn) + _read_cues(scenario.key, turn)
+            if scenario.key == "competitor":
+                hits += RIVAL_NAMED * sum(1 for product in catalog.mentioned(turn) if not product.ours)
+            scores[scenario.key] += weight * hits
+    scores[CHASED] = float(unanswered >= 2)
+    return scores
+
+
+def scenario_odds(
+    customer_turns: Sequence[str],
+    catalog: Catalog,
+    taxonomy: Taxonomy | None = None,
+    unanswered: int = 0,
+    model: ScenarioModel | None = None,
+) -> dict[str, float]:
+    """Each scenario's probability, highest first. A manager's added scenario with the
+    strongest cues takes the lead whatever the classifier says; an unsure lead with no
+    cue gives way to "other"; "other" after two unanswered rep turns is a stall."""
+    taxonomy = taxonomy or load_taxonomy()
+    model = model or load_scenario_model()
+    scores = cue_scores(customer_turns, catalog, taxonomy, unanswered)
+    if model is None:
+        return cue_odds(scores, taxonomy)
+    odds = model.probabilities(model_text(customer_turns), [scores.get(key, 0.0) for key in model.cue_keys])
+    added = {key: score for key, score in scores.items() if key not in odds and key != CHASED and score > 0}
+    if added and max(added.values()) >= max(scores.get(key, 0.0) for key in model.classes):
+        leader = max(added, key=added.__getitem__)
+        return {leader: 1.0, **{key: share * 0.5 for key, share in odds.items()}}
+    if next(iter(odds.values())) < UNSURE and not any(scores.values()):
+        return {"other": 1.0, **odds}
+    if scores[CHASED] and next(iter(odds)) == "other":
+        return {"stall": 1.0, **odds}  # chased twice, they answer with nothing in particular: a stall
+    return odds
+
+
+def cue_odds(scores: dict[str, float], taxonomy: Taxonomy) -> dict[str, float]:
+    """Cue counts as shares, ties to the taxonomy's order; "other" when nothing was cued."""
+    stall_chased = dict(scores)
+    stall_chased["stall"] = stall_chased.get("stall", 0.0) + 2 * stall_chased.pop(CHASED, 0.0)
+    total = sum(stall_chased.values())
+    if not total:
+        return {"other": 1.0}
+    order = {scenario.key: index for index, scenario in enumerate(taxonomy.scenarios)}
+    ranked = sorted(stall_chased, key=lambda key: (-stall_chased[key], order.get(key, len(order))))
+    return {key: stall_chased[key] / total for key in ranked}
+
+
 def classify(
     customer_turns: Sequence[str],
     catalog: Catalog,
     taxonomy: Taxonomy | None = None,
-    store: KnowledgeStore | None = None,
     unanswered: int = 0,
+    model: ScenarioModel | None = None,
 ) -> str:
-    """The scenario key: cue hits in the last turns (outside blocker words), the latest
-    turn weighing most; naming a competitor from the catalog counts as a competitor cue,
-    a price named or proposed as a price cue, a time put off to or an approver as a stall
-    cue, and ``unanswered`` rep turns (two or more since the customer's last) as a stall;
-    with a store, the annotated scenarios of the nearest approved snippets vote too.
-    With no cue and only a weak vote, ``other``: small talk is not a stall."""
-    taxonomy = taxonomy or load_taxonomy()
-    scores: dict[str, float] = {}
-    if store is not None and customer_turns:
-        for hit in store.search(POOL, query_of(list(customer_turns)), NEIGHBOURS):
-            scenario = hit.metadata.get("scenario")
-            if scenario:
-                scores[scenario] = scores.get(scenario, 0.0) + NEIGHBOUR_WEIGHT * hit.relevance
-    recent = list(customer_turns)[-RECENT_TURNS:]
-    cued = False
-    for age, turn in enumerate(reversed(recent)):
-        weight = 1.0 / (1 + age)
-        for scenario in taxonomy.scenarios:
-            hits = scenario.hits(turn)
-            if scenario.key == "competitor":
-                hits += 3 * sum(1 for product in catalog.mentioned(turn) if not product.ours)
-            hits += _read_cues(scenario.key, turn)
-            if hits:
-                cued = True
-                scores[scenario.key] = scores.get(scenario.key, 0.0) + weight * hits
-    if unanswered >= 2:
-        cued = True
-        scores["stall"] = scores.get("stall", 0.0) + CHASED
-    if not scores or (not cued and max(scores.values()) < NEIGHBOURS_ALONE):
+    """The scenario key most likely for these turns (see :func:`scenario_odds`)."""
+    if not customer_turns:
         return "other"
-    order = {scenario.key: index for index, scenario in enumerate(taxonomy.scenarios)}
-    return max(scores, key=lambda key: (scores[key], -order[key]))
-
+    return next(iter(scenario_odds(customer_turns, catalog, taxonomy, unanswered, model)))

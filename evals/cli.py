@@ -118,6 +118,29 @@ def calibrate(
     Console().print(f"{calibration.fitted_on}: overall {calibration.overall}; written to {out}")
 
 
+@eval_app.command("train-router")
+def train_router(
+    out: Annotated[Path, typer.Option(help="Where to write the weights (the product reads agents/scenario_model.npz).")] = Path("agents/scenario_model.npz"),
+) -> None:
+    """Fit the scenario classifier on the labelled demo pool, agents/scenario_examples.yaml and the dev split (needs the `train` extra);
+    print its cross-validated accuracy on dev first."""
+    from core import clock
+    from evals.router import case_examples, cross_validate, pool_examples, short_turn_examples, train
+    from evals.suggest import load_cases
+    from knowledge.catalog import load_catalog
+    from knowledge.desensitize import get_desensitizer
+    from knowledge.taxonomy import load_taxonomy
+
+    catalog, taxonomy = load_catalog(), load_taxonomy()
+    pool = pool_examples(catalog, taxonomy) + short_turn_examples(catalog, taxonomy)
+    cases = case_examples(load_cases("dev"), get_desensitizer(load_settings().secret_key.get_secret_value()), catalog, taxonomy)
+    check = cross_validate(pool, cases, taxonomy)
+    model = train(pool, cases, taxonomy, clock.now().date().isoformat())
+    model.save(out)
+    Console().print(f"dev accuracy, {check.folds}-fold cross-validated on {check.cases} conversations: {check.accuracy}")
+    Console().print(f"fitted on {model.fitted_on}; written to {out}")
+
+
 def register_commands(app: typer.Typer) -> None:
     """Add `eval` to the root."""
     app.add_typer(eval_app, name="eval")

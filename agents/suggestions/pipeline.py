@@ -147,7 +147,7 @@ class SuggestPipeline:
         turns, pseudonyms = await self._desensitize(request)
         customer_turns = [t.text for t in turns if t.role == "customer"]
         unanswered = next((i for i, turn in enumerate(reversed(turns)) if turn.role == "customer"), len(turns))
-        scenario = await asyncio.to_thread(classify, customer_turns, self._catalog, controls.taxonomy, self._store, unanswered)
+        scenario = await asyncio.to_thread(classify, customer_turns, self._catalog, controls.taxonomy, unanswered)
         evaluation = await self._trigger_rules(request, turns, scenario, controls, deadline)
         names = self._agent_names(request, scenario, evaluation.effects)
         customer = request.customer

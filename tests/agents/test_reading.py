@@ -103,8 +103,8 @@ def test_when_the_customer_makes_small_talk_then_only_small_talk_moves_answer() 
 
 def test_when_the_rep_chased_twice_unanswered_then_it_is_a_stall() -> None:
     catalog = load_catalog()
-    assert classify(["好的 我看看"], catalog) != "stall"
-    assert classify(["好的 我看看"], catalog, unanswered=2) == "stall"
+    assert classify(["收到"], catalog) != "stall"
+    assert classify(["收到"], catalog, unanswered=2) == "stall"
     assert classify(["三台一起拿 一百一十万 行的话这周就签", "过了周五我们就去看别家了"], catalog) == "price"  # a threat, not a comparison
 
 

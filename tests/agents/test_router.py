@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from agents.registry import get_registry
-from agents.router import classify
+from agents.router import UNSURE, cue_odds, classify, cue_scores, scenario_odds
+from agents.scenario_model import load_scenario_model
 from knowledge.catalog import load_catalog
-from knowledge.taxonomy import FIXED_KEYS, load_taxonomy
+from knowledge.taxonomy import FIXED_KEYS, Scenario, Taxonomy, load_taxonomy
 
 CASES = [
     (["你们这个价格太贵了，预算只有38万"], "price"),
@@ -39,3 +42,35 @@ def test_when_agents_are_registered_then_each_scenario_has_one() -> None:
     assert registry.names == ["competitor_response", "contract_risk", "script_suggestion"]
     for key in FIXED_KEYS:
         assert registry.for_scenario(key), key
+
+
+def test_when_the_classifier_is_unsure_and_nothing_is_cued_then_other_leads() -> None:
+    odds = scenario_odds(["你好，在吗"], load_catalog())
+    assert next(iter(odds)) == "other"
+    assert max(share for key, share in odds.items() if key != "other") < UNSURE  # a guess it would have made
+
+
+def test_when_a_manager_adds_a_scenario_then_its_cues_can_win() -> None:
+    base = load_taxonomy()
+    grown = Taxonomy(scenarios=(*base.scenarios, Scenario(key="renewal", label="续约", cues=("续约", "续费"))))
+    assert classify(["明年续约的事想先聊聊"], load_catalog(), grown) == "renewal"
+    assert classify(["明年续约的事想先聊聊"], load_catalog(), base) != "renewal"
+
+
+def test_when_no_classifier_was_fitted_then_the_cues_decide(tmp_path: Path) -> None:
+    assert load_scenario_model(tmp_path / "none.npz") is None
+    catalog, taxonomy = load_catalog(), load_taxonomy()
+    assert next(iter(cue_odds(cue_scores(["合同里违约金这条我们法务不同意"], catalog, taxonomy), taxonomy))) == "contract"
+    assert cue_odds(cue_scores(["你好"], catalog, taxonomy), taxonomy) == {"other": 1.0}
+
+
+def test_when_the_model_is_saved_and_loaded_then_it_answers_the_same(tmp_path: Path) -> None:
+    shipped = load_scenario_model()
+    assert shipped is not None, "agents/scenario_model.npz must ship (zhice eval train-router)"
+    shipped.save(tmp_path / "copy.npz")
+    copy = load_scenario_model(tmp_path / "copy.npz")
+    scores = [0.0] * len(shipped.cue_keys)
+    for text in ("太贵了，能便宜点吗", "设备坏了什么时候来修"):
+        expected, got = shipped.probabilities(text, scores), copy.probabilities(text, scores)
+        assert list(got) == list(expected)
+        assert all(abs(got[key] - expected[key]) < 1e-5 for key in expected)

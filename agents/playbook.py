@@ -28,7 +28,7 @@ ANSWERS_BONUS = 0.15  # a move that answers what the customer just asked ranks a
 WON_DEALS_BONUS = 0.06  # at most: the move the won deals nearest this conversation made most ranks this much higher
 APPROVED_MOVE_WEIGHT = 0.64  # the prior of a move legal approved from the script library, until won deals say more
 SLOTS = frozenset(
-    {"budget", "their_price", "quantity", "deadline", "reply_by", "later", "approver", "missing", "fact", "metric_fact", "chasing", "budget_fits", "budget_short", "lineup", "address", "rival", "product", "warranty", "delivery", "service"}
+    {"budget", "their_price", "quantity", "deadline", "reply_by", "later", "approver", "missing", "fact", "metric_fact", "issue", "chasing", "budget_fits", "budget_short", "lineup", "address", "rival", "product", "warranty", "delivery", "service"}
 )
 
 

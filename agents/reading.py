@@ -27,13 +27,17 @@ LATER = re.compile(r"年后|过完年|节后|过完节|下半年|明年|下个�
 PUT_OFF = re.compile(r"再说|再看|再聊|再定|再议|放放|放一放|等|以后|之后|不急|才回|才开会")
 APPROVER = re.compile(r"集团|总部|老板|领导|合伙人|董事会|院领导|院里|设备科|采购部|上级|总经理|老总|一把手|上面")
 DECIDES = re.compile(r"批|商量|拍板|上会|同意|审批|决定|做主|签字|点头|过会|流程|开会")
-ASKS_VALUE = re.compile(r"多少|几|多久|多大|多长|多重|来着|够不够|够用吗|够吗")  # asks for a value (不是说99.9%吗 challenges one)
+ASKS_VALUE = re.compile(r"多少|几|多久|多大|多长|多重|来着|够不够|够用吗|够吗|你们呢|你们的呢|你们家呢|你们这个呢")  # asks for a value (不是说99.9%吗 challenges one)
 SUPPLY_ASK = re.compile(
     r"(?:有卖|有没有卖|卖不卖|有没有|有木有|有配套|能配|配不配|做不做|能不能做|能做|能投|能供|代理|推荐|在找|找)(?:的|个|一下|合作的|做)?"
     r"(?P<thing>[\p{Han}A-Za-z0-9-]{2,10}?)?(?=吗|么|嘛|没|不|\s|$|[，。？?！!])"
 )
-_KINDS = r"(?:机|器|仪|箱|柜|罐|阀|系统|软件|设备|工程|培训|机构|平台|耗材|试剂|泵|车|配件|材料)"
+_KINDS = r"(?:机|器|仪|箱|柜|罐|阀|系统|软件|设备|工程|培训|机构|平台|耗材|试剂|泵|车|配件|材料|机组)"
 PRODUCTISH = re.compile(rf"..{_KINDS}$")  # a kind with what it is for (冷干机, 冷库工程), not a bare 系统
+THING_ASKED = re.compile(  # the thing first, then the ask: 冷库机组供不供, 冷干机你们修吗
+    r"(?P<thing>[\p{Han}A-Za-z0-9-]{2,8}?)(?:你们)?(?:供不供|卖不卖|做不做|修不修|能不能供|能不能修|能修吗|能供吗|有卖吗|有没有货)"
+)
+REPAIR_ASK = re.compile(r"(?:能修|能不能修|可以修|帮忙修|修一下)(?P<thing>[\p{Han}A-Za-z0-9-]{2,8}?)(?=吗|么|嘛|不|没|\s|$|[，。？?！!])")
 NOUN = re.compile(rf"[\p{{Han}}]{{2,4}}(?:工程|机组|系统|软件|设备|平台|耗材|试剂|机构|培训|罐)")  # what a bare 能投吗 refers to
 _LEADING = re.compile(r"^(?:你们|我们|贵司|有个|有|个|的|在|做|卖|买|找|一套|一台|一款|一个|一)+")
 
@@ -146,6 +150,28 @@ def asked_fact(customer_turns: list[str], product: Product | None) -> str | None
     return None
 
 
+PROBLEM = re.compile(
+    r"坏了|故障|报警|报错|不进来|进不去|登不上|登录不了|打不开|挂了|卡死|死机|很慢|太慢|不准|不对劲|撑不到|不制冷|不启动|启动不了"
+    r"|漏气|漏油|漏液|异响|停机|跳闸|掉线|闪退|用不了|不能用|没反应|黑屏|不显示|一直在|老是|总是|失灵|超温|不稳"
+)
+_CLAUSES = re.compile(r"[，。,.!?！？；;~…\s]+")
+_PERSONAL = re.compile(r"[你我您他她咱]")
+_FILLER = re.compile(r"^(?:有|那个|这个|就是|而且|然后|现在|结果|又|还|我们的|你们的)+|(?:了|啊|呀|哦|呢|吧|的)+$")
+
+
+def complaint(customer_turns: list[str]) -> str | None:
+    """The fault the customer reports, in their words and short enough to echo
+    (电池撑不到一个钟, 两个箱子显示温度一直在9度); None when no turn reports one, or
+    when the words would need their pronouns turned round to echo (你们那个…)."""
+    for turn in _recent(customer_turns, depth=3):
+        for clause in _CLAUSES.split(turn):
+            if PROBLEM.search(clause) and not _PERSONAL.search(clause):
+                core = _FILLER.sub("", clause).replace("现在", "")
+                if 4 <= len(core) <= 18:
+                    return core
+    return None
+
+
 def not_ours(customer_turns: list[str], our_words: tuple[str, ...]) -> str | None:
     """The thing the customer's recent turns ask whether we sell or can supply (冷干机,
     领导力培训的机构, the 冷库工程 of a bare 能投吗) when it is none of ours; None when they
@@ -154,8 +180,8 @@ def not_ours(customer_turns: list[str], our_words: tuple[str, ...]) -> str | Non
     def foreign(thing: str) -> bool:
         return not any(word in thing or thing in word for word in our_words)
 
-    for turn in _recent(customer_turns):
-        asks = list(SUPPLY_ASK.finditer(turn))
+    for turn in _recent(customer_turns, depth=3):
+        asks = [*SUPPLY_ASK.finditer(turn), *THING_ASKED.finditer(turn), *REPAIR_ASK.finditer(turn)]
         for match in asks:
             thing = _LEADING.sub("", match["thing"] or "")
             if PRODUCTISH.search(thing) and foreign(thing):

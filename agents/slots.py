@@ -75,6 +75,7 @@ def fill(context: AgentContext, lines: Lines) -> dict[str, str]:
         ("later", reading.put_off_until(customer)),
         ("approver", reading.approver(customer)),
         ("missing", reading.not_ours(customer, _our_words(context.catalog, lines))),
+        ("issue", reading.complaint(customer)),
     ):
         if value:
             slots[name] = value

@@ -28,7 +28,7 @@ def test_when_won_deals_vote_then_labels_win_lost_deals_do_not_count_and_the_top
 
 
 def test_when_won_deals_made_a_move_then_it_ranks_above_an_equal_one() -> None:
-    context = AgentContext((Turn("customer", "三台太贵了 后续还要再采购"),), "price", "industrial_equipment", {}, None, load_catalog())
+    context = AgentContext((Turn("customer", "三台太贵了 后续还要再采购"),), "price", "medical_devices", {}, None, load_catalog())
     plain = [d.move for d in playbook_drafts("a", context, limit=10)]
     voted = [d.move for d in playbook_drafts("a", context, limit=10, won=[Hit("a", 0.9, "贵", {"reply": "x", "move": "price.volume"}, 0.9)])]
     assert plain.index("price.volume") > plain.index("price.configuration") and voted.index("price.volume") < voted.index("price.configuration")

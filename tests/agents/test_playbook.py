@@ -142,3 +142,20 @@ def test_when_legal_approved_a_new_move_then_it_joins_its_scenario_and_a_broken_
     assert "stall.check_in_later" in ids and "stall.broken" not in ids and len(ids) == len(load_playbook().moves) + 1
     context = AgentContext((Turn("customer", "最近太忙 年后再说吧"),), "stall", "industrial_equipment", {}, None, load_catalog(), playbook=playbook)
     assert "好的，那我年后再跟您确认进度，您先忙。" in [d.text for d in playbook_drafts("script_suggestion", context, limit=10)]
+
+
+@pytest.mark.parametrize(
+    ("scenario", "text", "move"),
+    [
+        ("after_sales", "电池现在撑不到一个钟 换电池要钱吗", "after_sales.repair_cost"),
+        ("delivery", "你们包运费不 还有卸车吊装谁负责", "delivery.freight"),
+        ("delivery", "20台分两个院区送 培训能不能两边都做", "answer.training"),
+        ("contract", "要先签个保密协议 合同里再加一句 不得把我们公司名字用作案例宣传", "contract.confidentiality_ok"),
+        ("contract", "开发完源码归我们吧 钱是我们出的", "contract.ip_terms"),
+        ("contract", "要是箱子温控失灵 药报废了 你们赔货值吗", "contract.damage_question"),
+        ("contract", "明年自动续约的话会不会涨价", "contract.renewal_terms"),
+    ],
+)
+def test_when_the_customer_asks_a_plain_question_then_the_move_answering_it_leads(scenario: str, text: str, move: str) -> None:
+    drafts = playbook_drafts("a", _context(("customer", text), scenario=scenario))
+    assert drafts[0].move == move

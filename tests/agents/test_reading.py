@@ -74,6 +74,9 @@ def test_when_the_customer_asks_catalog_figures_then_every_one_asked_is_answered
         ("我们HR在找做领导力培训的机构 你们有合作的推荐没", "领导力培训的机构"),
         ("学校想找一套排课的系统 你们有吗", "排课的系统"),  # the measure word goes too
         ("对了 储气罐你们有配套的没", "储气罐"),
+        ("你们冷库机组供不供", "冷库机组"),  # the thing first, then the ask
+        ("你们能修冷干机不 不是你们家的", "冷干机"),  # a repair of something we do not sell
+        ("空压机你们修吗", None),  # ours
         ("你们有空压机吗", None),  # ours
         ("有没有现货", None),
         ("我们有两台旧设备坏了", None),  # saying what they have is not asking us for it
@@ -82,6 +85,21 @@ def test_when_the_customer_asks_catalog_figures_then_every_one_asked_is_answered
 def test_when_the_customer_asks_for_something_we_do_not_sell_then_it_is_named(turn: str, thing: str | None) -> None:
     slots = fill(_context(("customer", turn)), load_lines())
     assert slots.get("missing") == thing
+
+
+@pytest.mark.parametrize(
+    ("turns", "issue"),
+    [
+        (["22年11月到的那批", "电池现在撑不到一个钟", "换电池要钱吗"], "电池撑不到一个钟"),
+        (["有两个箱子显示温度一直在9度", "设定的2-8"], "两个箱子显示温度一直在9度"),
+        (["昨天下午开始 线索同步不进来了", "销售都在群里骂"], "线索同步不进来"),
+        (["你们那个系统又挂了"], None),  # echoing it would need the pronoun turned round
+        (["机器坏了"], None),  # too short to say more than the apology does
+        (["价格太贵了"], None),
+    ],
+)
+def test_when_the_customer_reports_a_fault_then_it_is_echoed_in_their_words(turns: list[str], issue: str | None) -> None:
+    assert reading.complaint(turns) == issue
 
 
 def test_when_we_do_not_sell_it_then_the_honest_no_leads_and_names_what_we_do() -> None:

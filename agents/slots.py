@@ -21,7 +21,7 @@ AMOUNT = re.compile(
 QUANTITY = re.compile(
     r"(?<![\d.A-Za-z])(?:\d+|(?:[二两三四五六七八九十]|一[十百千])[零一二两三四五六七八九十百千]*)\s*(?:台|套|个账号|个席位|个用户|只|箱|床|个(?!月|小时|钟|工作日|人|问题|点|事|方|立方|平))"
 )
-DEADLINE = re.compile(r"(?:下?周[一二三四五六日天](?:之?前)?|(?:这|本)周[一二三四五六日天内]?(?:之?前)?|\d{1,2}月\d{1,2}[日号](?:之?前)?|\d{1,2}号(?:之?前)?|月底(?:之?前)?|年底(?:之?前)?|明天|后天)")
+DEADLINE = re.compile(r"(?:下?周[一二三四五六日天](?:之?前)?|(?:这|本)周[一二三四五六日天内]?(?:之?前)?|\d{1,2}月\d{1,2}[日号](?:之?前)?|(?:下个?月)?\d{1,2}号(?:之?前)?|月底(?:之?前)?|年底(?:之?前)?|明天|后天)")
 REPLY_BY = re.compile(rf"({DEADLINE.pattern})[^，。,.]{{0,8}}?(?:准话|答复|回复|给个话|回我|要定|定下来|就签|签)")
 BUDGET_CUE = re.compile(r"预算|经费|压到|控制在|不超过|以内")
 
@@ -57,6 +57,21 @@ def _order_size(texts: list[str]) -> str | None:
     return max(found, key=lambda q: reading.count_of(q) or 0) if found else None
 
 
+TODAY_SAID = re.compile(r"(?:今天|今儿|现在)(?:都|已经|是)?$")  # 今天周一, 今天都18号了: today's date, not a deadline
+OTHER_EVENT = re.compile(r"^[^，。,.？?]{0,6}?(?:签|定(?![制位做])|付款|答复|回复|开会|汇报)")  # 这周能签: when they sign, not when goods are due
+
+
+def _deadline(customer_turns: list[str]) -> str | None:
+    """When the customer needs it by: the latest date they name that is neither today's
+    date (今天周一) nor the date of another step (合同这周能签)."""
+    for text in reversed(customer_turns):
+        for match in reversed(list(DEADLINE.finditer(text))):
+            if TODAY_SAID.search(text[: match.start()].rstrip()) or OTHER_EVENT.match(text[match.end() :]):
+                continue
+            return re.sub(r"\s+", "", match[0])
+    return None
+
+
 def _by(deadline: str | None) -> str | None:
     """A deadline as phrasings use it (周五, to which a phrasing adds 前 or 之前)."""
     return re.sub(r"之?前$", "", deadline) if deadline else None
@@ -70,7 +85,7 @@ def fill(context: AgentContext, lines: Lines) -> dict[str, str]:
         ("budget", _budget(customer)),
         ("their_price", reading.their_price(customer) or _budget(customer[-2:])),
         ("quantity", _order_size(everyone)),
-        ("deadline", _by(_last(DEADLINE, customer))),
+        ("deadline", _by(_deadline(customer))),
         ("reply_by", _by(_last(REPLY_BY, customer))),
         ("later", reading.put_off_until(customer)),
         ("approver", reading.approver(customer)),

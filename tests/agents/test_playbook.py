@@ -159,3 +159,23 @@ def test_when_legal_approved_a_new_move_then_it_joins_its_scenario_and_a_broken_
 def test_when_the_customer_asks_a_plain_question_then_the_move_answering_it_leads(scenario: str, text: str, move: str) -> None:
     drafts = playbook_drafts("a", _context(("customer", text), scenario=scenario))
     assert drafts[0].move == move
+
+
+@pytest.mark.parametrize(
+    ("text", "move"),
+    [
+        ("你帮忙起草下技术参数吧 写得让你们家能中 懂吧", "decline.tailored_specs"),
+        ("学校采购要三家比价 你能不能帮我再找两家报个价 走个流程而已", "decline.cover_bid"),
+        ("还有几天的记录好像断了 你们后台能不能帮忙补上", "decline.falsify_records"),
+    ],
+)
+def test_when_a_request_to_decline_is_phrased_in_everyday_words_then_the_refusal_still_leads(text: str, move: str) -> None:
+    drafts = playbook_drafts("a", _context(("customer", text), scenario="procurement"))
+    assert drafts[0].move == move
+
+
+def test_when_the_customer_names_today_and_another_step_then_the_deadline_is_when_goods_are_due() -> None:
+    slots = fill(_context(("customer", "要300个箱子 周五前能到吗"), ("customer", "今天周一")), load_lines())
+    assert slots["deadline"] == "周五"
+    slots = fill(_context(("customer", "新病区下月1号开科"), ("customer", "12台还来得及吗 合同院里这周能签")), load_lines())
+    assert slots["deadline"] == "下月1号"

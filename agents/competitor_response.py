@@ -6,6 +6,7 @@ from __future__ import annotations
 from agents.base import AgentContext, Draft, Source
 from agents.playbook import playbook_drafts
 from agents.retrieval import rival_and_ours, won_examples, won_replies
+from agents.slots import names_a_quote
 from knowledge.catalog import Product
 
 
@@ -22,8 +23,9 @@ _RAISED = {"质保": ("质保", "保修", "售后"), "交期": ("交期", "到�
 
 def _rows(ours: Product, rival: Product, customer_text: str) -> list[tuple[str, float, float, str, str, bool]]:
     """(label, ours, theirs, unit, better, raised) per comparable fact; list prices only
-    when the customer talks price (a catalog's band is not this deal's quote)."""
-    raised_price = any(word in customer_text for word in _RAISED["参考价"])
+    when the customer talks price without naming the quotes (a catalog's band is not this
+    deal's quote, and never contradicts one)."""
+    raised_price = any(word in customer_text for word in _RAISED["参考价"]) and not names_a_quote(customer_text)
     rows = [("质保", ours.warranty_months, rival.warranty_months, "个月", "higher", any(w in customer_text for w in _RAISED["质保"]))]
     if ours.industry != "saas":  # software is opened, not delivered
         rows.append(("交期", ours.delivery_days, rival.delivery_days, "天", "lower", any(w in customer_text for w in _RAISED["交期"])))
@@ -56,7 +58,13 @@ def fact_comparison(ours: Product, rival: Product, customer_text: str = "") -> s
                 raised.append(f"{label}两边一样，都是 {mine:g} {unit}")
         elif verdict > 0 and len(others) < 2:
             others.append(f"{label}（{mine:g} {unit}，对方 {theirs:g} {unit}）")
-    lead = "；".join(raised) + "。" if raised else f"理解您在和{name}做对比。"
+    if raised:
+        lead = "；".join(raised) + "。"
+    elif names_a_quote(customer_text):  # their quotes, not our catalog's bands, are the prices in play
+        cheaper = rival.price_band.middle < ours.price_band.middle
+        lead = f"两边的报价差距我看到了，单看价格{name}确实有优势。" if cheaper else "两边的报价我都看到了。"
+    else:
+        lead = f"理解您在和{name}做对比。"
     strengths = f"我们在{'、'.join(others)}上更有优势。" if others else ""
     if first_raised in (None, "参考价", "质保", "交期"):
         ask = "我把逐项对比表发您，连同质保和服务一起算总账，您对照着看？"

@@ -26,6 +26,11 @@ REPLY_BY = re.compile(rf"({DEADLINE.pattern})[^，。,.]{{0,8}}?(?:准话|答复
 BUDGET_CUE = re.compile(r"预算|经费|压到|控制在|不超过|以内")
 
 
+def names_a_quote(text: str) -> bool:
+    """Whether ``text`` names a price in money (38万, 3万四, 凌霜报我们5800, 7千5)."""
+    return bool(AMOUNT.search(text) or reading.QUOTE_NAMED.search(text))
+
+
 def _budget(customer_turns: list[str]) -> str | None:
     """The amount the customer names next to 预算, 经费, 压到, 以内 … (the latest such turn first)."""
     for turn in reversed(customer_turns):

@@ -82,6 +82,14 @@ def test_when_the_customer_raises_a_point_then_the_comparison_leads_with_it() ->
     assert text.index("交期") < min(i for i in (text.find("质保"), text.find("比功率")) if i >= 0)
 
 
+def test_when_the_customer_names_the_quotes_then_the_catalog_bands_are_not_cited_against_them() -> None:
+    catalog = load_catalog()
+    named = fact_comparison(catalog.get("bt-40"), catalog.get("ls-35"), "凌霜报我们5800\n你们7千5")
+    unnamed = fact_comparison(catalog.get("bt-40"), catalog.get("ls-35"), "凌霜比你们便宜")
+    assert "参考价" not in named and "万元" not in named and "报价" in named
+    assert "参考价" in unnamed
+
+
 def test_when_the_industry_disagrees_with_the_named_rival_then_the_rivals_industry_wins(store) -> None:
     rival, ours = rival_and_ours(_context(store, "衡川的 HC-75 便宜不少", "competitor", product_line="saas"))
     assert (rival.id, ours.id) == ("hc-75", "qf-75")

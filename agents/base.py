@@ -41,6 +41,11 @@ class AgentContext:
     retrieve_tags: tuple[str, ...] = ()  # trigger rules: prefer approved snippets carrying these tags
     customer_industry: str | None = None  # the customer's own business (knowledge/lines.yaml key)
     playbook: Playbook | None = None  # the playbook in force (shipped moves plus approved scripts); None: the shipped one
+    intents: tuple[str, ...] = ()  # every scenario the customer's turns carry, the main one first (price + delivery …)
+
+    def __post_init__(self) -> None:
+        if not self.intents:
+            object.__setattr__(self, "intents", (self.scenario,))
 
     @property
     def customer_turns(self) -> list[str]:

@@ -20,6 +20,7 @@ RECENT_TURNS = 3
 PROPOSED_PRICE = 2  # a price the customer proposes (给个六千五, 一百一十万行的话) counts as two price cues
 RIVAL_NAMED = 3  # naming a competitor from the catalog counts as three competitor cues
 CHASED = "chased"  # the rep wrote twice or more since the customer's last word (a stall signal)
+SECOND_INTENT = 0.2  # another scenario this likely is a second intent (a price haggle inside delivery talk)
 UNSURE = 0.35  # a classifier lead below this, with no cue at all, is a guess: "other" (a clarifying reply) leads instead
 
 
@@ -85,6 +86,12 @@ def cue_odds(scores: dict[str, float], taxonomy: Taxonomy) -> dict[str, float]:
     order = {scenario.key: index for index, scenario in enumerate(taxonomy.scenarios)}
     ranked = sorted(stall_chased, key=lambda key: (-stall_chased[key], order.get(key, len(order))))
     return {key: stall_chased[key] / total for key in ranked}
+
+
+def intents_of(odds: dict[str, float]) -> tuple[str, ...]:
+    """The main scenario and every other one likely enough to be a second intent."""
+    keys = list(odds)
+    return tuple(keys[:1] + [key for key in keys[1:] if odds[key] >= SECOND_INTENT])
 
 
 def classify(

@@ -25,7 +25,7 @@ from agents.controls import Controls
 from agents.grounding import check, grounding_for
 from agents.playbook import rules_out_chart
 from agents.registry import AgentRegistry
-from agents.router import classify
+from agents.router import intents_of, scenario_odds
 from agents.rules import Signals
 from agents.rules.engine import Effects, Evaluation
 from knowledge.catalog import Catalog
@@ -147,7 +147,8 @@ class SuggestPipeline:
         turns, pseudonyms = await self._desensitize(request)
         customer_turns = [t.text for t in turns if t.role == "customer"]
         unanswered = next((i for i, turn in enumerate(reversed(turns)) if turn.role == "customer"), len(turns))
-        scenario = await asyncio.to_thread(classify, customer_turns, self._catalog, controls.taxonomy, unanswered)
+        odds = await asyncio.to_thread(scenario_odds, customer_turns, self._catalog, controls.taxonomy, unanswered)
+        scenario, intents = next(iter(odds), "other"), intents_of(odds)
         evaluation = await self._trigger_rules(request, turns, scenario, controls, deadline)
         names = self._agent_names(request, scenario, evaluation.effects)
         customer = request.customer
@@ -156,6 +157,7 @@ class SuggestPipeline:
             turns, scenario, resolved.line_key, customer.attributes, self._store, self._catalog, tuple(evaluation.effects.retrieve_tags),
             customer_industry=resolved.industry.key if resolved.industry else None,
             playbook=controls.playbook,
+            intents=intents,
         )
         outcome = Outcome(scenario, [], None, False, [], turns, names, pseudonyms=pseudonyms, resolved=resolved)
         if resolved.product_line is None:
@@ -247,12 +249,13 @@ class SuggestPipeline:
 
     def _chart(self, context: AgentContext) -> dict[str, Any] | None:
         """One comparison chart from the catalog, only where a comparison helps: price or
-        competitor talk, or a customer asking to compare. Against the rival someone named;
-        in price talk with none named, against the line's usual alternative."""
-        if context.scenario not in CHART_SCENARIOS and not any(cue in turn for turn in context.customer_turns[-2:] for cue in COMPARE_CUES):
+        competitor talk (the main intent or another one), or a customer asking to compare.
+        Against the rival someone named; in price talk with none named, against the line's
+        usual alternative."""
+        if not CHART_SCENARIOS & set(context.intents) and not any(cue in turn for turn in context.customer_turns[-2:] for cue in COMPARE_CUES):
             return None
         rival, ours = rival_and_ours(context)
-        if rival is None and context.scenario == "price" and ours is not None:
+        if rival is None and "price" in context.intents and ours is not None:
             rival = next(iter(context.catalog.competitors(ours.industry)), None)
         if not (rival and ours):
             return None

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from agents.registry import get_registry
-from agents.router import UNSURE, cue_odds, classify, cue_scores, scenario_odds
+from agents.router import UNSURE, classify, cue_odds, cue_scores, intents_of, scenario_odds
 from agents.scenario_model import load_scenario_model
 from knowledge.catalog import load_catalog
 from knowledge.taxonomy import FIXED_KEYS, Scenario, Taxonomy, load_taxonomy
@@ -74,3 +74,9 @@ def test_when_the_model_is_saved_and_loaded_then_it_answers_the_same(tmp_path: P
         expected, got = shipped.probabilities(text, scores), copy.probabilities(text, scores)
         assert list(got) == list(expected)
         assert all(abs(got[key] - expected[key]) < 1e-5 for key in expected)
+
+
+def test_when_a_turn_carries_two_intents_then_both_are_kept_and_a_single_one_stays_alone() -> None:
+    catalog = load_catalog()
+    assert set(intents_of(scenario_odds(["衡川报价便宜两万", "你们交期多久"], catalog))) >= {"competitor", "price"}
+    assert intents_of(scenario_odds(["设备坏了 工程师什么时候来"], catalog)) == ("after_sales",)

@@ -7,8 +7,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
+import regex as re
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
+from pypinyin import lazy_pinyin
 
 DEMO_CATALOG = Path(__file__).parent / "demo" / "catalog.yaml"
 
@@ -82,13 +84,38 @@ class Catalog(_Data):
         return [p for p in self.products if not p.ours and (industry is None or p.industry == industry)]
 
     def mentioned(self, text: str) -> list[Product]:
-        """Products named in ``text`` by name or alias, in order of first mention."""
+        """Products named in ``text`` by name or alias, in order of first mention; a Chinese
+        alias also when written with a homophone (博瑞 for 博睿, 康兰 for 康岚)."""
         found = []
         for product in self.products:
-            positions = [text.find(name) for name in (product.name, *product.aliases) if name in text]
+            names = (product.name, *product.aliases)
+            positions = [text.find(name) for name in names if name in text] or [p for name in names if (p := _homophone_at(name, text)) >= 0]
             if positions:
                 found.append((min(positions), product))
         return [product for _, product in sorted(found, key=lambda pair: pair[0])]
+
+
+_HAN_NAME = re.compile(r"^\p{Han}{2,4}$")
+
+
+@lru_cache(maxsize=4096)
+def _sounds(text: str) -> tuple[str, ...]:
+    """Each character's toneless pinyin (other characters as themselves)."""
+    return tuple(lazy_pinyin(text, errors=lambda chars: list(chars)))
+
+
+def _homophone_at(name: str, text: str) -> int:
+    """Where ``text`` writes the Chinese ``name`` with the same first character and the same
+    sounds (a typo by ear); -1 when it does not. Names that are not 2–4 Han characters never match."""
+    if not _HAN_NAME.match(name) or name[0] not in text:
+        return -1
+    sounds, wanted = _sounds(text), _sounds(name)
+    if len(sounds) != len(text):  # pinyin that does not map one to one: no guess
+        return -1
+    for start in range(len(text) - len(name) + 1):
+        if text[start] == name[0] and sounds[start : start + len(name)] == wanted:
+            return start
+    return -1
 
 
 @lru_cache(maxsize=4)

@@ -28,7 +28,7 @@ ANSWERS_BONUS = 0.15  # a move that answers what the customer just asked ranks a
 WON_DEALS_BONUS = 0.06  # at most: the move the won deals nearest this conversation made most ranks this much higher
 APPROVED_MOVE_WEIGHT = 0.64  # the prior of a move legal approved from the script library, until won deals say more
 SLOTS = frozenset(
-    {"budget", "their_price", "quantity", "deadline", "reply_by", "later", "approver", "missing", "fact", "metric_fact", "issue", "chasing", "budget_fits", "budget_short", "lineup", "address", "rival", "product", "warranty", "delivery", "service"}
+    {"budget", "their_price", "quantity", "deadline", "reply_by", "later", "approver", "missing", "fact", "metric_fact", "issue", "conceded", "chasing", "budget_fits", "budget_short", "lineup", "address", "rival", "product", "warranty", "delivery", "service"}
 )
 
 
@@ -74,6 +74,7 @@ class Move(_Phrased):
     lines: tuple[str, ...] = ()  # only for these product lines (its words fit goods, or software …); empty: any line
     no_chart: bool = False  # leading with it rules out a comparison chart (a refusal, something we do not sell)
     unless_any: tuple[str, ...] = ()  # not offered when the customer's last two turns say one of these (they already told us)
+    unless_slots: tuple[str, ...] = ()  # not offered when the conversation fills one of these (we already offered it)
     alone: bool = False  # with scenario "*": when it is offered, the scenario's own moves are not (they would miss the point)
     rep_note: str | None = None  # for the rep's eyes only (when to send, what to watch)
 
@@ -98,6 +99,8 @@ class Move(_Phrased):
         """Whether the conversation calls for it: its trigger (if it has one) fired, and the
         customer has not already said what it would ask."""
         if self.unless_any and any(_any_of(self.unless_any).search(turn) for turn in customer_turns[-2:]):
+            return False
+        if any(name in slots for name in self.unless_slots):
             return False
         return self.triggered(customer_turns, slots) if (self.when_any or self.when_slots) else self.scenario != "*"
 

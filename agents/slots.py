@@ -96,6 +96,7 @@ def fill(context: AgentContext, lines: Lines) -> dict[str, str]:
         ("approver", reading.approver(customer)),
         ("missing", reading.not_ours(customer, _our_words(context.catalog, lines))),
         ("issue", reading.complaint(customer)),
+        ("conceded", reading.concession([turn.text for turn in context.turns if turn.role == "rep"])),
     ):
         if value:
             slots[name] = value

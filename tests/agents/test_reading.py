@@ -139,3 +139,23 @@ def test_when_price_quantity_and_budget_are_all_said_then_the_reply_does_the_sum
     assert "按两台、单价39万8算，总价比您75万的预算高一些" in playbook_drafts("script_suggestion", context)[0].text
     proposed = _context(("rep", "两台 QF-75，单台 39万8"), ("customer", "预算就 75 万 你给个 37 万一台"))
     assert not any("单价37万" in d.text for d in playbook_drafts("script_suggestion", proposed))  # their counter-offer is not our price
+
+
+@pytest.mark.parametrize(
+    ("rep_turn", "granted"),
+    [
+        ("严经理，按您说的我们已经申请下来九七折了，单台到40.2万", "九七折"),
+        ("特价38万6是我专门申请下来的", "特价38万6"),
+        ("这个价已经让到36万了", "36万"),
+        ("报价单发您邮箱了，单台39万8", None),  # a quote is not a concession
+    ],
+)
+def test_when_our_side_already_conceded_then_it_is_read_from_the_rep_turns(rep_turn: str, granted: str | None) -> None:
+    assert reading.concession([rep_turn]) == granted
+
+
+def test_when_we_already_conceded_then_the_reply_asks_for_something_in_return_instead_of_asking_again() -> None:
+    context = _context(("rep", "按您说的我们已经申请下来九七折了"), ("customer", "说实话还是高 你再帮忙去问问呗 便宜点"))
+    moves = _moves(context)
+    assert moves[0] == "price.after_concession" and "price.approval" not in moves
+    assert "九七折" in playbook_drafts("script_suggestion", context)[0].text

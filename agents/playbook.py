@@ -24,11 +24,12 @@ from knowledge.lines import load_lines
 from knowledge.scripts import ApprovedMove
 
 PLAYBOOK_FILE = Path(__file__).with_name("playbook.yaml")
+TRIGGER_TURNS = 3  # when_any and unless_any read the customer's last turns: a question often comes in a burst of short ones
 ANSWERS_BONUS = 0.15  # a move that answers what the customer just asked ranks above one that does not
 WON_DEALS_BONUS = 0.06  # at most: the move the won deals nearest this conversation made most ranks this much higher
 APPROVED_MOVE_WEIGHT = 0.64  # the prior of a move legal approved from the script library, until won deals say more
 SLOTS = frozenset(
-    {"budget", "their_price", "quantity", "deadline", "reply_by", "later", "approver", "missing", "fact", "metric_fact", "issue", "conceded", "chasing", "budget_fits", "budget_short", "lineup", "address", "rival", "product", "warranty", "delivery", "service"}
+    {"budget", "their_price", "quantity", "deadline", "reply_by", "later", "approver", "missing", "fact", "metric_fact", "issue", "conceded", "only_model", "chasing", "budget_fits", "budget_short", "lineup", "address", "rival", "product", "warranty", "delivery", "service"}
 )
 
 
@@ -68,12 +69,12 @@ class Move(_Phrased):
     scenario: str
     label: str
     weight: float = Field(ge=0.0, le=1.0)
-    when_any: tuple[str, ...] = ()  # offered only when the customer says one of these; with scenario "*": first, whatever the scenario
+    when_any: tuple[str, ...] = ()  # offered only when the customer's last three turns say one of these; with scenario "*": first, whatever the scenario
     when_slots: tuple[str, ...] = ()  # with scenario "*": offered first when this conversation fills all of these slots
     answers: tuple[str, ...] = ()  # the asks it answers (playbook.yaml `asks`): ranked first when the customer just asked one
     lines: tuple[str, ...] = ()  # only for these product lines (its words fit goods, or software …); empty: any line
     no_chart: bool = False  # leading with it rules out a comparison chart (a refusal, something we do not sell)
-    unless_any: tuple[str, ...] = ()  # not offered when the customer's last two turns say one of these (they already told us)
+    unless_any: tuple[str, ...] = ()  # not offered when the customer's last three turns say one of these (they already told us)
     unless_slots: tuple[str, ...] = ()  # not offered when the conversation fills one of these (we already offered it)
     alone: bool = False  # with scenario "*": when it is offered, the scenario's own moves are not (they would miss the point)
     rep_note: str | None = None  # for the rep's eyes only (when to send, what to watch)
@@ -92,13 +93,13 @@ class Move(_Phrased):
         return cues
 
     def triggered(self, customer_turns: list[str], slots: dict[str, str]) -> bool:
-        said = bool(self.when_any) and any(_any_of(self.when_any).search(turn) for turn in customer_turns[-2:])
+        said = bool(self.when_any) and any(_any_of(self.when_any).search(turn) for turn in customer_turns[-TRIGGER_TURNS:])
         return said or bool(self.when_slots) and all(name in slots for name in self.when_slots)
 
     def offered(self, customer_turns: list[str], slots: dict[str, str]) -> bool:
         """Whether the conversation calls for it: its trigger (if it has one) fired, and the
         customer has not already said what it would ask."""
-        if self.unless_any and any(_any_of(self.unless_any).search(turn) for turn in customer_turns[-2:]):
+        if self.unless_any and any(_any_of(self.unless_any).search(turn) for turn in customer_turns[-TRIGGER_TURNS:]):
             return False
         if any(name in slots for name in self.unless_slots):
             return False

@@ -30,11 +30,11 @@ APPROVER = re.compile(r"集团|总部|老板|领导|合伙人|董事会|院领�
 DECIDES = re.compile(r"批|商量|拍板|上会|同意|审批|决定|做主|签字|点头|过会|流程|开会")
 ASKS_VALUE = re.compile(r"多少|几|多久|多大|多长|多重|来着|够不够|够用吗|够吗|你们呢|你们的呢|你们家呢|你们这个呢")  # asks for a value (不是说99.9%吗 challenges one)
 SUPPLY_ASK = re.compile(
-    r"(?:有卖|有没有卖|卖不卖|有没有|有木有|有配套|能配|配不配|做不做|能不能做|能做|能投|能供|代理|推荐|在找|找)(?:的|个|一下|合作的|做)?"
+    r"(?:有卖|有没有卖|卖不卖|有没有|有木有|有配套|能配|配不配|做不做|能不能做|能做|能投|能供|代理|推荐|在找|找|你们卖|卖)(?:的|个|一下|合作的|做)?"
     r"(?P<thing>[\p{Han}A-Za-z0-9-]{2,10}?)?(?=吗|么|嘛|没|不|\s|$|[，。？?！!])"
 )
 _KINDS = r"(?:机|器|仪|箱|柜|罐|阀|系统|软件|设备|工程|培训|机构|平台|耗材|试剂|泵|车|配件|材料|机组)"
-PRODUCTISH = re.compile(rf"..{_KINDS}$")  # a kind with what it is for (冷干机, 冷库工程), not a bare 系统
+PRODUCTISH = re.compile(rf"(?:..{_KINDS}|\p{{Han}}(?:车|泵|罐|阀|柜))$")  # a kind with what it is for (冷干机, 冷库工程), not a bare 系统
 THING_ASKED = re.compile(  # the thing first, then the ask: 冷库机组供不供, 冷干机你们修吗
     r"(?P<thing>[\p{Han}A-Za-z0-9-]{2,8}?)(?:你们)?(?:供不供|卖不卖|做不做|修不修|能不能供|能不能修|能修吗|能供吗|有卖吗|有没有货)"
 )

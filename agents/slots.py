@@ -116,6 +116,8 @@ def fill(context: AgentContext, lines: Lines) -> dict[str, str]:
     slots["lineup"] = ours.what if ours else "、".join(dict.fromkeys(p.what for p in context.catalog.ours()))
     if ours is not None:
         slots["product"] = ours.aliases[0]
+        if len(context.catalog.ours(line)) == 1:
+            slots["only_model"] = ours.aliases[0]  # the line's one model: no smaller or larger one to offer
         slots["warranty"] = f"{ours.warranty_months} 个月质保"
         slots["delivery"] = f"{ours.delivery_days} 天"
         slots["service"] = ours.service_coverage

@@ -156,6 +156,11 @@ def test_when_legal_approved_a_new_move_then_it_joins_its_scenario_and_a_broken_
         ("contract", "开发完源码归我们吧 钱是我们出的", "contract.ip_terms"),
         ("contract", "要是箱子温控失灵 药报废了 你们赔货值吗", "contract.damage_question"),
         ("contract", "明年自动续约的话会不会涨价", "contract.renewal_terms"),
+        ("contract", "验收条款我们想加一条 现场实测噪音不超过68分贝 超了退货", "contract.acceptance_test"),
+        ("contract", "合同里这条 因设备故障导致的医疗纠纷由乙方全部承担", "contract.liability_split"),
+        ("other", "你们那个箱子有没有迷你款 我们就送几盒酸奶", "answer.only_model"),
+        ("other", "能不能把那边设备科的电话给我 我自己打过去问问", "decline.other_customer"),
+        ("other", "你们卖叉车不 电动的 3吨左右", "honest.not_ours"),
     ],
 )
 def test_when_the_customer_asks_a_plain_question_then_the_move_answering_it_leads(scenario: str, text: str, move: str) -> None:

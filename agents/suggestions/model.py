@@ -77,6 +77,7 @@ class ResponseSummary(BaseModel):
 
     request_id: str
     scenario: str
+    intents: list[str] = Field(default_factory=list, description="客户这几句话里的全部意图，主场景在前（如 price 之外还问了 delivery）。")
     latency_ms: int
     degraded: bool
     notes: list[str] = Field(description="为什么建议少于三条、哪些步骤被跳过。")

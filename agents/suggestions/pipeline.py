@@ -82,6 +82,7 @@ class Outcome:
     case_libraries: list[str] = field(default_factory=list)
     llm: list[dict[str, Any]] = field(default_factory=list)  # per agent: prompt, used or why not
     resolved: Resolved = field(default_factory=lambda: Resolved(None, None, None))  # product line and customer industry
+    intents: tuple[str, ...] = ()  # every scenario the customer's turns carry, the main one first
 
 
 @dataclass(frozen=True)
@@ -159,7 +160,7 @@ class SuggestPipeline:
             playbook=controls.playbook,
             intents=intents,
         )
-        outcome = Outcome(scenario, [], None, False, [], turns, names, pseudonyms=pseudonyms, resolved=resolved)
+        outcome = Outcome(scenario, [], None, False, [], turns, names, pseudonyms=pseudonyms, resolved=resolved, intents=intents)
         if resolved.product_line is None:
             outcome.reasons.append("未能确定在谈的产品线：建议只用通用说法，不引用具体产品的数据")
         outcome.tags, outcome.case_libraries = list(evaluation.effects.tags), list(evaluation.effects.case_libraries)

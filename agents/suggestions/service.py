@@ -260,6 +260,7 @@ def _done(request_id: str, outcome: Outcome, latency_ms: int) -> Done:
     return Done(
         request_id=request_id,
         scenario=outcome.scenario,
+        intents=list(outcome.intents),
         suggestions=[_view(s, outcome.pseudonyms) for s in outcome.suggestions],
         chart=_chart_view(request_id, outcome.chart) if outcome.chart else None,
         latency_ms=latency_ms,

@@ -121,6 +121,12 @@ def test_when_the_chart_is_asked_for_as_svg_then_it_renders_for_its_rep_and_audi
     assert client.get(result["chart"]["svg_url"], headers={"Authorization": f"Bearer {keys['other_rep']}"}).status_code == 404
 
 
+def test_when_the_customer_asks_about_price_and_a_rival_then_both_intents_come_back_main_first(demo) -> None:
+    client, keys, _ = demo
+    result = _post(client, keys[Role.rep], PRICE | {"messages": [{"role": "customer", "text": "衡川报价便宜两万"}, {"role": "customer", "text": "你们交期多久"}]})
+    assert result["intents"][0] == result["scenario"] and {"competitor", "price"} <= set(result["intents"])
+
+
 def test_when_the_customer_makes_small_talk_then_the_replies_answer_it_without_selling(demo) -> None:
     client, keys, _ = demo
     body = PRICE | {"messages": [{"role": "customer", "text": "今天天气不错，周末去钓鱼了"}]}

@@ -174,6 +174,8 @@ def test_when_the_customer_asks_a_plain_question_then_the_move_answering_it_lead
         ("你帮忙起草下技术参数吧 写得让你们家能中 懂吧", "decline.tailored_specs"),
         ("学校采购要三家比价 你能不能帮我再找两家报个价 走个流程而已", "decline.cover_bid"),
         ("还有几天的记录好像断了 你们后台能不能帮忙补上", "decline.falsify_records"),
+        ("这单成了茶水费怎么算", "decline.kickback"),
+        ("到时候给我个人弄几张购物卡就行", "decline.kickback"),
     ],
 )
 def test_when_a_request_to_decline_is_phrased_in_everyday_words_then_the_refusal_still_leads(text: str, move: str) -> None:

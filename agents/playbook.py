@@ -26,6 +26,7 @@ from knowledge.scripts import ApprovedMove
 PLAYBOOK_FILE = Path(__file__).with_name("playbook.yaml")
 TRIGGER_TURNS = 3  # when_any and unless_any read the customer's last turns: a question often comes in a burst of short ones
 ANSWERS_BONUS = 0.15  # a move that answers what the customer just asked ranks above one that does not
+CALLED_FOR_BONUS = 0.1  # a scenario move the customer's own words triggered (when_any, when_slots) ranks above its untriggered ones
 WON_DEALS_BONUS = 0.06  # at most: the move the won deals nearest this conversation made most ranks this much higher
 APPROVED_MOVE_WEIGHT = 0.64  # the prior of a move legal approved from the script library, until won deals say more
 SLOTS = frozenset(
@@ -169,9 +170,10 @@ class Playbook(BaseModel):
         """The asks in ``text`` (the customer's last turn)."""
         return {ask for ask, words in self.asks.items() if any(word in text for word in words)}
 
-    def score(self, move: Move, asked: set[str], votes: dict[str, float] | None = None) -> float:
+    def score(self, move: Move, asked: set[str], votes: dict[str, float] | None = None, called_for: bool = False) -> float:
         won = WON_DEALS_BONUS * (votes or {}).get(move.id, 0.0)
-        return round(min(1.0, move.weight + (ANSWERS_BONUS if asked & set(move.answers) else 0.0) + won), 3)
+        bonus = (ANSWERS_BONUS if asked & set(move.answers) else 0.0) + (CALLED_FOR_BONUS if called_for else 0.0)
+        return round(min(1.0, move.weight + bonus + won), 3)
 
     def for_conversation(
         self, scenario: str, customer_turns: list[str], slots: dict[str, str], line: str | None = None, votes: dict[str, float] | None = None
@@ -183,7 +185,8 @@ class Playbook(BaseModel):
         asked = self.asked(customer_turns[-1] if customer_turns else "")
 
         def best(moves) -> list[tuple[Move, float]]:
-            return sorted(((m, self.score(m, asked, votes)) for m in moves if m.fits(line)), key=lambda pair: pair[1], reverse=True)
+            scored = ((m, self.score(m, asked, votes, m.scenario != "*" and bool(m.when_any or m.when_slots) and m.triggered(customer_turns, slots))) for m in moves if m.fits(line))
+            return sorted(scored, key=lambda pair: pair[1], reverse=True)
 
         first = best(m for m in self.moves if m.scenario == "*" and m.offered(customer_turns, slots))
         if any(move.alone for move, _ in first):

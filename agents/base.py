@@ -42,6 +42,7 @@ class AgentContext:
     customer_industry: str | None = None  # the customer's own business (knowledge/lines.yaml key)
     playbook: Playbook | None = None  # the playbook in force (shipped moves plus approved scripts); None: the shipped one
     intents: tuple[str, ...] = ()  # every scenario the customer's turns carry, the main one first (price + delivery …)
+    industry_label: str | None = None  # the customer's industry as the CRM sent it (三甲医院), before resolving
 
     def __post_init__(self) -> None:
         if not self.intents:

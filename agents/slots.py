@@ -77,6 +77,25 @@ def _deadline(customer_turns: list[str]) -> str | None:
     return None
 
 
+TIERED = re.compile(r"(?:三级|三甲|二级|二甲|重点|大客户|VIP)[^，,；;]{0,6}?(?=\s*\d|\s*[一二两三四五六七八九十])")  # 三级医院 24 小时响应: a promise for one tier
+
+
+def _tier_names(tier: str) -> tuple[str, ...]:
+    """A tier as customers write it: 三级 is also 三甲, 二级 also 二甲."""
+    if tier[1:] in ("级", "甲"):
+        return (tier[0] + "级", tier[0] + "甲")
+    return (tier,)
+
+
+def _service_for(coverage: str, texts: list[str], attributes: dict) -> str:
+    """The line's service promise as this customer may be told it: a clause promised to
+    one tier of customer (三级医院 24 小时响应) only when this customer says they are of it."""
+    said = " ".join([*texts, *(str(value) for value in attributes.values())])
+    clauses = re.split(r"(?<=[，,；;])", coverage)
+    kept = [c for c in clauses if not (tier := TIERED.search(c)) or any(name in said for name in _tier_names(tier[0][:2]))]
+    return "".join(kept).rstrip("，,；;") or coverage
+
+
 def _by(deadline: str | None) -> str | None:
     """A deadline as phrasings use it (周五, to which a phrasing adds 前 or 之前)."""
     return re.sub(r"之?前$", "", deadline) if deadline else None
@@ -120,7 +139,7 @@ def fill(context: AgentContext, lines: Lines) -> dict[str, str]:
             slots["only_model"] = ours.aliases[0]  # the line's one model: no smaller or larger one to offer
         slots["warranty"] = f"{ours.warranty_months} 个月质保"
         slots["delivery"] = f"{ours.delivery_days} 天"
-        slots["service"] = ours.service_coverage
+        slots["service"] = _service_for(ours.service_coverage, [*everyone, context.industry_label or ""], context.attributes)
         if fact := reading.asked_fact(customer, ours):
             slots["fact"] = fact
             if ("质保是" not in fact or "；" in fact) and "不够" not in fact:

@@ -159,6 +159,7 @@ class SuggestPipeline:
             customer_industry=resolved.industry.key if resolved.industry else None,
             playbook=controls.playbook,
             intents=intents,
+            industry_label=customer.industry,
         )
         outcome = Outcome(scenario, [], None, False, [], turns, names, pseudonyms=pseudonyms, resolved=resolved, intents=intents)
         if resolved.product_line is None:

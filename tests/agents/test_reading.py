@@ -159,3 +159,10 @@ def test_when_we_already_conceded_then_the_reply_asks_for_something_in_return_in
     moves = _moves(context)
     assert moves[0] == "price.after_concession" and "price.approval" not in moves
     assert "九七折" in playbook_drafts("script_suggestion", context)[0].text
+
+
+def test_when_a_service_promise_is_for_one_tier_then_only_customers_of_that_tier_are_told_it() -> None:
+    county = _context(("customer", "县医院要两台监护仪，坏了多久能来人"), scenario="after_sales", line="medical_devices")
+    tertiary = AgentContext(county.turns, "after_sales", "medical_devices", {}, None, load_catalog(), industry_label="三甲医院")
+    assert "三级医院" not in fill(county, load_lines())["service"]
+    assert "三级医院 24 小时响应" in fill(tertiary, load_lines())["service"]

@@ -151,15 +151,6 @@ def asked_fact(customer_turns: list[str], product: Product | None) -> str | None
     return None
 
 
-PROBLEM = re.compile(
-    r"声音.{0,3}大|噪音|异味|冒烟|发烫|漏水|坏了|故障|报警|报错|不进来|进不去|登不上|登录不了|打不开|挂了|卡死|死机|很慢|太慢|不准|不对劲|撑不到|不制冷|不启动|启动不了"
-    r"|漏气|漏油|漏液|异响|停机|跳闸|掉线|闪退|用不了|不能用|没反应|黑屏|不显示|一直在|老是|总是|失灵|超温|不稳"
-)
-_CLAUSES = re.compile(r"[，。,.!?！？；;~…\s]+")
-_PERSONAL = re.compile(r"[你我您他她咱]")
-_FILLER = re.compile(r"^(?:有|那个|这个|就是|而且|然后|现在|结果|又|还|我们的|你们的)+|(?:了|啊|呀|哦|呢|吧|的)+$")
-
-
 CONCESSION = re.compile(
     r"(?P<what>[一二三四五六七八九\d]{1,2}(?:\.\d)?折|特价[^，。,.]{0,2}?\d+(?:\.\d+)?万\d?|特价|\d+(?:\.\d+)?万\d?)"
     r"(?=[^。]{0,6}(?:申请下来|批下来|申请到|批了))"
@@ -174,6 +165,15 @@ def concession(rep_turns: list[str]) -> str | None:
         if match := CONCESSION.search(turn):
             return match["what"] or match["what2"]
     return None
+
+
+PROBLEM = re.compile(
+    r"声音.{0,3}大|噪音|异味|冒烟|发烫|漏水|坏了|故障|报警|报错|不进来|进不去|登不上|登录不了|打不开|挂了|卡死|死机|很慢|太慢|不准|不对劲|撑不到|不制冷|不启动|启动不了"
+    r"|漏气|漏油|漏液|异响|停机|跳闸|掉线|闪退|用不了|不能用|没反应|黑屏|不显示|一直在|老是|总是|失灵|超温|不稳"
+)
+_CLAUSES = re.compile(r"[，。,.!?！？；;~…\s]+")
+_PERSONAL = re.compile(r"[你我您他她咱]")
+_FILLER = re.compile(r"^(?:有|那个|这个|就是|而且|然后|现在|结果|又|还|我们的|你们的)+|(?:了|啊|呀|哦|呢|吧|的)+$")
 
 
 def complaint(customer_turns: list[str]) -> str | None:

@@ -23,7 +23,7 @@ QUANTITY = re.compile(
 )
 DEADLINE = re.compile(r"(?:下?周[一二三四五六日天](?:之?前)?|(?:这|本)周[一二三四五六日天内]?(?:之?前)?|\d{1,2}月\d{1,2}[日号](?:之?前)?|(?:下个?月)?\d{1,2}号(?:之?前)?|月底(?:之?前)?|年底(?:之?前)?|明天|后天)")
 REPLY_BY = re.compile(rf"({DEADLINE.pattern})[^，。,.]{{0,8}}?(?:准话|答复|回复|给个话|回我|要定|定下来|就签|签)")
-BUDGET_CUE = re.compile(r"预算|经费|压到|控制在|不超过|以内")
+BUDGET_CUE = re.compile(r"预算|经费|压到|控制在|不超过|超过|以内|上限|封顶|最多")
 
 
 def names_a_quote(text: str) -> bool:

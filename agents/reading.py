@@ -93,7 +93,7 @@ def their_price(customer_turns: list[str]) -> str | None:
 
 def _amount(written: str) -> float | None:
     """39万8 → 398000, 1380 → 1380, 三十六万 → 360000 (spaces and 块/元 ignored)."""
-    return value_of(re.sub(r"\s+|块钱|块|元", "", written))
+    return value_of(re.sub(r"w$", "万", re.sub(r"\s+|块钱|块|元", "", written)))
 
 
 def count_of(quantity: str | None) -> float | None:
@@ -153,7 +153,7 @@ def asked_fact(customer_turns: list[str], product: Product | None) -> str | None
 
 CONCESSION = re.compile(
     r"(?P<what>[一二三四五六七八九\d]{1,2}(?:\.\d)?折|特价[^，。,.]{0,2}?\d+(?:\.\d+)?万\d?|特价|\d+(?:\.\d+)?万\d?)"
-    r"(?=[^。]{0,6}(?:申请下来|批下来|申请到|批了))"
+    r"(?=[^，。,]{0,6}(?:申请下来|批下来|申请到|批了))"
     r"|(?:申请下来|批下来|申请到|已经给到|已经让到|已经降到)了?[^，。,.]{0,3}?(?P<what2>[一二三四五六七八九\d]{1,2}(?:\.\d)?折|特价[^，。,.]{0,2}?\d+(?:\.\d+)?万\d?|\d+(?:\.\d+)?万\d?)"
 )
 
@@ -169,7 +169,7 @@ def concession(rep_turns: list[str]) -> str | None:
 
 PROBLEM = re.compile(
     r"声音.{0,3}大|噪音|异味|冒烟|发烫|漏水|坏了|故障|报警|报错|不进来|进不去|登不上|登录不了|打不开|挂了|卡死|死机|很慢|太慢|不准|不对劲|撑不到|不制冷|不启动|启动不了"
-    r"|漏气|漏油|漏液|异响|停机|跳闸|掉线|闪退|用不了|不能用|没反应|黑屏|不显示|一直在|老是|总是|失灵|超温|不稳"
+    r"|漏气|漏油|漏液|异响|停机|跳闸|掉线|闪退|用不了|不能用|没反应|黑屏|不显示|温度.{0,6}一直|一直在\d|失灵|超温|不稳"
 )
 _CLAUSES = re.compile(r"[，。,.!?！？；;~…\s]+")
 _PERSONAL = re.compile(r"[你我您他她咱]")

@@ -70,9 +70,9 @@ def scenario_odds(
         leader = max(added, key=added.__getitem__)
         return {leader: 1.0, **{key: share * 0.5 for key, share in odds.items()}}
     if next(iter(odds.values())) < UNSURE and not any(scores.values()):
-        return {"other": 1.0, **odds}
+        return {"other": 1.0}  # a guess is not an intent: nothing else rides along
     if scores[CHASED] and next(iter(odds)) == "other":
-        return {"stall": 1.0, **odds}  # chased twice, they answer with nothing in particular: a stall
+        return {"stall": 1.0}  # chased twice, they answer with nothing in particular: a stall
     return odds
 
 
@@ -86,6 +86,11 @@ def cue_odds(scores: dict[str, float], taxonomy: Taxonomy) -> dict[str, float]:
     order = {scenario.key: index for index, scenario in enumerate(taxonomy.scenarios)}
     ranked = sorted(stall_chased, key=lambda key: (-stall_chased[key], order.get(key, len(order))))
     return {key: stall_chased[key] / total for key in ranked}
+
+
+def unanswered(roles: Sequence[str]) -> int:
+    """How many rep turns came since the customer's last one (all turns when they never spoke)."""
+    return next((i for i, role in enumerate(reversed(roles)) if role == "customer"), len(roles))
 
 
 def intents_of(odds: dict[str, float]) -> tuple[str, ...]:

@@ -18,6 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
+from core.errors import ConfigError
+
 MODEL_PATH = Path(__file__).with_name("scenario_model.npz")
 NGRAMS = (1, 2)
 TEXT_TURNS = 3  # the customer's last turns the n-grams read
@@ -41,7 +43,7 @@ def cue_features(cue_scores: Sequence[float]) -> np.ndarray:
     return np.log1p(np.asarray(cue_scores, dtype=np.float64))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class ScenarioModel:
     """Weights of a fitted classifier: ``classes`` are scenario keys; ``cue_keys`` the order
     of the cue features that follow the n-gram features (the last one is "chased")."""
@@ -53,6 +55,13 @@ class ScenarioModel:
     coef: np.ndarray  # (classes, n-grams + cue features)
     intercept: np.ndarray
     fitted_on: str
+
+    def __post_init__(self) -> None:
+        words, cues = len(self.vocabulary), len(self.cue_keys)
+        if self.idf.shape != (words,) or self.coef.shape != (len(self.classes), words + cues) or self.intercept.shape != (len(self.classes),):
+            raise ValueError(f"scenario model weights do not fit together ({len(self.classes)} classes, {words} n-grams, {cues} cue features): refit with `zhice eval train-router`")
+        for array in (self.idf, self.coef, self.intercept):
+            array.setflags(write=False)  # shared by every request through the cache
 
     def features(self, text: str, cue_scores: Sequence[float]) -> np.ndarray:
         """TF-IDF (sublinear tf, L2-normalized) of the n-grams, then the cue features."""
@@ -81,19 +90,23 @@ class ScenarioModel:
 
 @lru_cache(maxsize=4)
 def load_scenario_model(path: Path = MODEL_PATH) -> ScenarioModel | None:
-    """The shipped classifier, or None when none was fitted (the cue rule then decides)."""
+    """The shipped classifier, or None when none was fitted (the cue rule then decides);
+    ConfigError, naming the fix, when the file is broken."""
     if not path.exists():
         return None
-    with np.load(path, allow_pickle=False) as data:
-        return ScenarioModel(
-            classes=tuple(str(c) for c in data["classes"]),
-            cue_keys=tuple(str(c) for c in data["cue_keys"]),
-            vocabulary={str(word): index for index, word in enumerate(data["vocabulary"])},
-            idf=data["idf"].astype(np.float64),
-            coef=data["coef"].astype(np.float64),
-            intercept=data["intercept"].astype(np.float64),
-            fitted_on=str(data["fitted_on"]),
-        )
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            return ScenarioModel(
+                classes=tuple(str(c) for c in data["classes"]),
+                cue_keys=tuple(str(c) for c in data["cue_keys"]),
+                vocabulary={str(word): index for index, word in enumerate(data["vocabulary"])},
+                idf=data["idf"].astype(np.float64),
+                coef=data["coef"].astype(np.float64),
+                intercept=data["intercept"].astype(np.float64),
+                fitted_on=str(data["fitted_on"]),
+            )
+    except (OSError, ValueError, KeyError) as error:
+        raise ConfigError(f"{path} is not a usable scenario model ({error}); refit with `zhice eval train-router`") from error
 
 
 @dataclass(frozen=True)
@@ -112,6 +125,8 @@ def fit(examples: Sequence[Example], cue_keys: Sequence[str], fitted_on: str, re
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
 
+    if len({example.scenario for example in examples}) < 3:
+        raise ValueError("the scenario classifier needs examples of at least three scenarios")
     vectorizer = TfidfVectorizer(analyzer="char", ngram_range=NGRAMS, sublinear_tf=True, lowercase=True)
     grams = vectorizer.fit_transform([example.text for example in examples])
     cues = csr_matrix(np.stack([cue_features(example.cue_scores) for example in examples]))

@@ -16,7 +16,7 @@ from knowledge.lines import Lines
 
 _NUMBER = r"(?:\d+(?:\.\d+)?|[零一二两三四五六七八九十百千]+)"
 AMOUNT = re.compile(
-    rf"(?<![\d.A-Za-z])(?:[零一二两三四五六七八九十百千]+万[一二三四五六七八九](?![千百十万])|{_NUMBER}\s*(?:万元|万块|万(?:\d(?![\d.]))?|[wW](?![A-Za-z])|元|块钱))"
+    rf"(?<![\d.A-Za-z])(?:[零一二两三四五六七八九十百千]+万[一二三四五六七八九](?![千百十万])|{_NUMBER}\s*(?:万元|万块|万(?:\d(?![\d.]))?|w(?![A-Za-z])|元|块钱))"
 )
 QUANTITY = re.compile(
     r"(?<![\d.A-Za-z])(?:\d+|(?:[二两三四五六七八九十]|一[十百千])[零一二两三四五六七八九十百千]*)\s*(?:台|套|个账号|个席位|个用户|只|箱|床|个(?!月|小时|钟|工作日|人|问题|点|事|方|立方|平))"
@@ -63,7 +63,7 @@ def _order_size(texts: list[str]) -> str | None:
 
 
 TODAY_SAID = re.compile(r"(?:今天|今儿|现在)(?:都|已经|是)?$")  # 今天周一, 今天都18号了: today's date, not a deadline
-OTHER_EVENT = re.compile(r"^[^，。,.？?]{0,6}?(?:签|定(?![制位做])|付款|答复|回复|开会|汇报)")  # 这周能签: when they sign, not when goods are due
+OTHER_EVENT = re.compile(r"^[^，。,.？?]{0,6}?(?:签|(?<![一确肯])定(?![制位做])|付款|答复|回复|开会|汇报)")  # 这周能签: when they sign, not when goods are due
 
 
 def _deadline(customer_turns: list[str]) -> str | None:

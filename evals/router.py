@@ -15,7 +15,7 @@ from pathlib import Path
 
 import yaml
 
-from agents.router import CHASED, cue_scores
+from agents.router import CHASED, cue_scores, unanswered
 from agents.scenario_model import Example, ScenarioModel, fit, model_text
 from evals.suggest import SuggestCase
 from knowledge.catalog import Catalog
@@ -64,8 +64,7 @@ def case_examples(cases: Sequence[SuggestCase], desensitizer: Desensitizer, cata
     examples = []
     for case in cases:
         turns = [desensitizer.desensitize(m.text).text for m in case.messages if m.role == "customer"]
-        unanswered = next((i for i, m in enumerate(reversed(case.messages)) if m.role == "customer"), len(case.messages))
-        examples.append(_example(turns, unanswered, case.scenarios[0], catalog, taxonomy, CASE_WEIGHT))
+        examples.append(_example(turns, unanswered([m.role for m in case.messages]), case.scenarios[0], catalog, taxonomy, CASE_WEIGHT))
     return examples
 
 
@@ -78,6 +77,8 @@ class CrossValidation:
 
 def cross_validate(labelled: list[Example], cases: list[Example], taxonomy: Taxonomy, folds: int = FOLDS) -> CrossValidation:
     """Accuracy on the dev cases, each predicted by a model fitted without its fold."""
+    if not cases:
+        raise ValueError("no dev cases to cross-validate on")
     right = 0
     for fold in range(folds):
         held = [example for index, example in enumerate(cases) if index % folds == fold]

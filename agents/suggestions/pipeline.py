@@ -25,7 +25,8 @@ from agents.controls import Controls
 from agents.grounding import check, grounding_for
 from agents.playbook import rules_out_chart
 from agents.registry import AgentRegistry
-from agents.router import intents_of, scenario_odds
+from agents.router import intents_of, scenario_odds, unanswered
+from agents.scenario_model import load_scenario_model
 from agents.rules import Signals
 from agents.rules.engine import Effects, Evaluation
 from knowledge.catalog import Catalog
@@ -126,6 +127,7 @@ class SuggestPipeline:
         self._guard, self._cache, self._prompts = guard, cache, prompts
         self._lines = lines or load_lines()
         self._calibration = calibration or load_calibration()  # None when no calibration was fitted
+        self._scenario_model = load_scenario_model()  # read and checked once, at start: a broken file fails here, not per request
 
     @property
     def agent_names(self) -> list[str]:
@@ -147,8 +149,7 @@ class SuggestPipeline:
         deadline = request.arrived_at + request.budget_ms / 1000
         turns, pseudonyms = await self._desensitize(request)
         customer_turns = [t.text for t in turns if t.role == "customer"]
-        unanswered = next((i for i, turn in enumerate(reversed(turns)) if turn.role == "customer"), len(turns))
-        odds = await asyncio.to_thread(scenario_odds, customer_turns, self._catalog, controls.taxonomy, unanswered)
+        odds = await asyncio.to_thread(scenario_odds, customer_turns, self._catalog, controls.taxonomy, unanswered([t.role for t in turns]), self._scenario_model)
         scenario, intents = next(iter(odds), "other"), intents_of(odds)
         evaluation = await self._trigger_rules(request, turns, scenario, controls, deadline)
         names = self._agent_names(request, scenario, evaluation.effects)

@@ -188,3 +188,5 @@ def test_when_the_customer_names_today_and_another_step_then_the_deadline_is_whe
     assert slots["deadline"] == "周五"
     slots = fill(_context(("customer", "新病区下月1号开科"), ("customer", "12台还来得及吗 合同院里这周能签")), load_lines())
     assert slots["deadline"] == "下月1号"
+    assert fill(_context(("customer", "周五前一定要到货")), load_lines())["deadline"] == "周五"  # 一定 is not 定 (decide)
+    assert "budget" not in fill(_context(("customer", "功率不超过500W的都行")), load_lines())  # watts, not 万

@@ -96,6 +96,7 @@ def test_when_the_customer_asks_for_something_we_do_not_sell_then_it_is_named(tu
         (["你们那个系统又挂了"], None),  # echoing it would need the pronoun turned round
         (["机器坏了"], None),  # too short to say more than the apology does
         (["价格太贵了"], None),
+        (["老板总是问价格"], None),  # 总是 alone is no fault
     ],
 )
 def test_when_the_customer_reports_a_fault_then_it_is_echoed_in_their_words(turns: list[str], issue: str | None) -> None:
@@ -148,6 +149,7 @@ def test_when_price_quantity_and_budget_are_all_said_then_the_reply_does_the_sum
         ("特价38万6是我专门申请下来的", "特价38万6"),
         ("这个价已经让到36万了", "36万"),
         ("报价单发您邮箱了，单台39万8", None),  # a quote is not a concession
+        ("报价单台39万8，批下来要等领导", None),  # nor is a quote next to an approval still to come
     ],
 )
 def test_when_our_side_already_conceded_then_it_is_read_from_the_rep_turns(rep_turn: str, granted: str | None) -> None:

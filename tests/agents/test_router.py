@@ -9,6 +9,7 @@ import pytest
 from agents.registry import get_registry
 from agents.router import UNSURE, classify, cue_odds, cue_scores, intents_of, scenario_odds
 from agents.scenario_model import load_scenario_model
+from core.errors import ConfigError
 from knowledge.catalog import load_catalog
 from knowledge.taxonomy import FIXED_KEYS, Scenario, Taxonomy, load_taxonomy
 
@@ -44,10 +45,18 @@ def test_when_agents_are_registered_then_each_scenario_has_one() -> None:
         assert registry.for_scenario(key), key
 
 
-def test_when_the_classifier_is_unsure_and_nothing_is_cued_then_other_leads() -> None:
-    odds = scenario_odds(["你好，在吗"], load_catalog())
-    assert next(iter(odds)) == "other"
-    assert max(share for key, share in odds.items() if key != "other") < UNSURE  # a guess it would have made
+def test_when_the_classifier_is_unsure_and_nothing_is_cued_then_other_leads_alone() -> None:
+    model = load_scenario_model()
+    guess = model.probabilities("就这样", [0.0] * len(model.cue_keys))
+    assert next(iter(guess)) != "other" and next(iter(guess.values())) < UNSURE  # the guess it would have made
+    assert intents_of(scenario_odds(["就这样"], load_catalog())) == ("other",)  # and no second intent rides along
+
+
+def test_when_the_model_file_is_broken_then_a_config_error_names_the_fix(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.npz"
+    broken.write_bytes(b"not a model")
+    with pytest.raises(ConfigError, match="train-router"):
+        load_scenario_model(broken)
 
 
 def test_when_a_manager_adds_a_scenario_then_its_cues_can_win() -> None:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from agents.router import classify
+from agents.scenario_model import NGRAMS, cue_features
 from evals.router import case_examples, cue_keys, pool_examples, short_turn_examples, train
 from evals.suggest import CaseCustomer, CaseMessage, SuggestCase
 from knowledge.catalog import load_catalog
@@ -36,3 +39,21 @@ def test_when_the_classifier_is_fitted_on_the_pool_then_it_routes_plain_asks() -
     assert f"{len(labelled)} labelled snippets" in model.fitted_on
     assert classify(["你们这个价格太贵了，能不能再便宜点"], catalog, taxonomy, model=model) == "price"
     assert classify(["设备坏了，工程师什么时候能上门"], catalog, taxonomy, model=model) == "after_sales"
+
+
+def test_when_the_classifier_is_fitted_then_its_numpy_inference_matches_scikit_learn() -> None:
+    from scipy.sparse import csr_matrix, hstack
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    catalog, taxonomy = load_catalog(), load_taxonomy()
+    examples = pool_examples(catalog, taxonomy) + short_turn_examples(catalog, taxonomy)
+    model = train(examples, [], taxonomy, "test")
+    vectorizer = TfidfVectorizer(analyzer="char", ngram_range=NGRAMS, sublinear_tf=True)
+    grams = vectorizer.fit_transform([e.text for e in examples])
+    features = hstack([grams, csr_matrix(np.stack([cue_features(e.cue_scores) for e in examples]))]).tocsr()
+    reference = LogisticRegression(C=30.0, max_iter=5000).fit(features, [e.scenario for e in examples])
+    for index in range(0, len(examples), 37):
+        expected = dict(zip(reference.classes_, reference.predict_proba(features[index])[0], strict=True))
+        got = model.probabilities(examples[index].text, examples[index].cue_scores)
+        assert all(abs(got[key] - expected[key]) < 1e-6 for key in expected)

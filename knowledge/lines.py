@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from knowledge.catalog import Catalog
 
@@ -42,6 +42,7 @@ class Industry(_Entry):
 
     address: str
     roles: tuple[str, ...] = ()
+    usual_line: str | None = None  # the line such customers mostly buy: the last resort when the talk names none
 
 
 def _match(value: str | None, entries: tuple[_Entry, ...]) -> _Entry | None:
@@ -63,6 +64,14 @@ class Lines(BaseModel):
     product_lines: tuple[ProductLine, ...]
     industries: tuple[Industry, ...]
 
+    @model_validator(mode="after")
+    def _usual_lines_known(self) -> Lines:
+        keys = {line.key for line in self.product_lines}
+        for industry in self.industries:
+            if industry.usual_line is not None and industry.usual_line not in keys:
+                raise ValueError(f"industry {industry.key}: usual_line {industry.usual_line!r} is not a product line ({', '.join(sorted(keys))})")
+        return self
+
     def line(self, value: str | None) -> ProductLine | None:
         return _match(value, self.product_lines)
 
@@ -82,7 +91,7 @@ class Resolved:
     was found, and the customer's industry (or None)."""
 
     product_line: ProductLine | None
-    line_from: str | None  # attribute, conversation, industry field, or None
+    line_from: str | None  # attribute, conversation, industry field, industry's usual line, or None
     industry: Industry | None
 
     @property
@@ -94,7 +103,8 @@ def resolve(lines: Lines, catalog: Catalog, industry: str | None, attributes: di
     """The product line from (in this order) an explicit ``product_line`` attribute, the
     catalog products named in the conversation, the line whose words the conversation
     uses most (空压机, 排气量; 系统, 账号 …), or the CRM's industry field when it names one
-    of our lines; the customer's industry from the industry field."""
+    of our lines, or else the line the customer's industry usually buys; the customer's
+    industry from the industry field."""
     attribute = attributes.get("product_line")
     line, source = (lines.line(attribute) if isinstance(attribute, str) else None), "attribute"
     if line is None:
@@ -106,7 +116,10 @@ def resolve(lines: Lines, catalog: Catalog, industry: str | None, attributes: di
         line, source = _talked_about(lines, conversation), "conversation"
     if line is None:
         line, source = lines.line(industry), "industry field"
-    return Resolved(line, source if line else None, lines.industry(industry))
+    customer = lines.industry(industry)
+    if line is None and customer is not None and customer.usual_line:
+        line, source = lines.line_by_key(customer.usual_line), "industry's usual line"
+    return Resolved(line, source if line else None, customer)
 
 
 def _talked_about(lines: Lines, conversation: str) -> ProductLine | None:

@@ -190,3 +190,10 @@ def test_when_the_customer_names_today_and_another_step_then_the_deadline_is_whe
     assert slots["deadline"] == "下月1号"
     assert fill(_context(("customer", "周五前一定要到货")), load_lines())["deadline"] == "周五"  # 一定 is not 定 (decide)
     assert "budget" not in fill(_context(("customer", "功率不超过500W的都行")), load_lines())  # watts, not 万
+
+
+def test_when_the_customer_asks_what_happens_if_a_service_level_is_missed_then_it_is_no_refusal() -> None:
+    sla = playbook_drafts("a", _context(("customer", "另外你们99.9那个SLA 达不到怎么赔 合同里没写"), scenario="contract", line="saas"))
+    assert sla and not any(d.move.startswith("decline.") for d in sla if d.move)
+    savings = playbook_drafts("a", _context(("customer", "节电要是达不到20%你们得赔"), scenario="contract"))
+    assert savings[0].move == "decline.guaranteed_return"

@@ -97,14 +97,17 @@ class Move(_Phrased):
         said = bool(self.when_any) and any(_any_of(self.when_any).search(turn) for turn in customer_turns[-TRIGGER_TURNS:])
         return said or bool(self.when_slots) and all(name in slots for name in self.when_slots)
 
-    def offered(self, customer_turns: list[str], slots: dict[str, str]) -> bool:
-        """Whether the conversation calls for it: its trigger (if it has one) fired, and the
-        customer has not already said what it would ask."""
+    def offer(self, customer_turns: list[str], slots: dict[str, str]) -> bool | None:
+        """None when the conversation does not call for it (its trigger did not fire, or the
+        customer already said what it would ask, or we already offered it); True when its
+        trigger fired; False when it has none (a scenario move, offered as it stands)."""
         if self.unless_any and any(_any_of(self.unless_any).search(turn) for turn in customer_turns[-TRIGGER_TURNS:]):
-            return False
+            return None
         if any(name in slots for name in self.unless_slots):
-            return False
-        return self.triggered(customer_turns, slots) if (self.when_any or self.when_slots) else self.scenario != "*"
+            return None
+        if self.when_any or self.when_slots:
+            return True if self.triggered(customer_turns, slots) else None
+        return False if self.scenario != "*" else None
 
 
 class Addendum(_Phrased):
@@ -184,14 +187,15 @@ class Playbook(BaseModel):
         nearest won deals made (``votes``, see :mod:`agents.move_labels`)."""
         asked = self.asked(customer_turns[-1] if customer_turns else "")
 
-        def best(moves) -> list[tuple[Move, float]]:
-            scored = ((m, self.score(m, asked, votes, m.scenario != "*" and bool(m.when_any or m.when_slots) and m.triggered(customer_turns, slots))) for m in moves if m.fits(line))
+        def best(of_scenario: str) -> list[tuple[Move, float]]:
+            offers = ((m, m.offer(customer_turns, slots)) for m in self.moves if m.scenario == of_scenario and m.fits(line))
+            scored = [(m, self.score(m, asked, votes, called and of_scenario != "*")) for m, called in offers if called is not None]
             return sorted(scored, key=lambda pair: pair[1], reverse=True)
 
-        first = best(m for m in self.moves if m.scenario == "*" and m.offered(customer_turns, slots))
+        first = best("*")
         if any(move.alone for move, _ in first):
             return first
-        return first + best(m for m in self.moves if m.scenario == scenario and m.offered(customer_turns, slots))
+        return first + best(scenario)
 
     def addendum(self, move: Move, customer_turns: list[str], slots: dict[str, str]) -> str:
         """What to add to ``move`` for the other thing the customer's last two turns ask ("" when nothing)."""

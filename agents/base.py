@@ -76,6 +76,7 @@ class Draft:
     anchors: tuple[LegalAnchor, ...] = field(default=())  # anchors the content itself rests on
     move: str | None = None  # the playbook move it makes (playbook.yaml), when it comes from one
     rep_note: str | None = None  # for the rep's eyes (why, what to watch), never part of the text sent
+    phrasing: str | None = None  # the approved wording it was filled from: what the exemplar bank reads (cached across requests)
     proposes: str = ""  # approved terms of ours the text puts forward (a counter-clause): their specifics are grounded too
 
 

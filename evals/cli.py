@@ -13,23 +13,27 @@ from rich.table import Table
 from core.cli_context import load_settings
 
 eval_app = typer.Typer(help="Evaluations on the datasets in evals/datasets.", no_args_is_help=True)
+SplitOption = Annotated[str, typer.Option(help="dev, heldout or all. Never tune on heldout: look at its errors only to report them.")]
+ShowErrors = Annotated[bool, typer.Option(help="List every error (misses and false alarms).")]
+JsonOut = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
+
+
+def _chosen(split: str, splits: tuple[str, ...]) -> tuple[str, ...]:
+    """The splits a --split option names: one of ``splits``, or all of them."""
+    if split not in (*splits, "all"):
+        raise typer.BadParameter(f"split must be one of {', '.join(splits)} or all")
+    return splits if split == "all" else (split,)
 
 
 @eval_app.command("pii")
-def pii(
-    split: Annotated[str, typer.Option(help="dev, heldout or all. Look at held-out errors only to report them, never to tune.")] = "dev",
-    show_errors: Annotated[bool, typer.Option(help="List every leak and false positive.")] = False,
-    json_out: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
-) -> None:
+def pii(split: SplitOption = "dev", show_errors: ShowErrors = False, json_out: JsonOut = False) -> None:
     """Per-entity precision and recall, and the leak rate, of the desensitizer."""
     from evals.pii import PATTERN_ENTITIES, SPLITS, evaluate, load_cases, report_json
     from knowledge.desensitize import get_desensitizer
 
-    if split not in (*SPLITS, "all"):
-        raise typer.BadParameter(f"split must be one of {', '.join(SPLITS)} or all")
     desensitizer = get_desensitizer(load_settings().secret_key.get_secret_value())
     out = Console()
-    for name in SPLITS if split == "all" else (split,):
+    for name in _chosen(split, SPLITS):
         report = evaluate(desensitizer, load_cases(split=name))
         if json_out:
             print(report_json(report))
@@ -49,6 +53,64 @@ def pii(
                 out.print(f"  false {line}")
 
 
+@eval_app.command("compliance")
+def compliance(split: SplitOption = "dev", show_errors: ShowErrors = False, json_out: JsonOut = False) -> None:
+    """Violations caught and fair messages flagged, per rule, by the guard with the shipped exemplar bank."""
+    from agents.compliance import build_guard
+    from agents.compliance.exemplars import ExemplarBank
+    from evals.compliance import SPLITS, evaluate, load_cases
+    from knowledge.desensitize import get_desensitizer
+    from agents.services import exemplar_embedder
+
+    settings = load_settings()
+    guard = build_guard(ExemplarBank(exemplar_embedder(settings)))
+    desensitizer = get_desensitizer(settings.secret_key.get_secret_value())
+    out = Console()
+    for name in _chosen(split, SPLITS):
+        report = evaluate(guard, desensitizer, load_cases(split=name))
+        if json_out:
+            print(json.dumps({"split": name, **report.figures()}, ensure_ascii=False))
+            continue
+        table = Table("rule", "violations", "caught", "named", "false alarms", title=f"compliance — {name} ({report.cases} messages)")
+        for rule, score in sorted(report.by_rule.items()):
+            caught = f"{score.caught}/{score.violations}" if score.violations else "-"
+            table.add_row(rule, str(score.violations), caught, str(score.named), str(score.false_alarms))
+        out.print(table)
+        out.print(
+            f"caught {report.caught_rate:.1%} of {report.violations} violations (target ≥ 95%; {report.by_exemplar} by the exemplar bank alone); "
+            f"flagged {report.false_alarm_rate:.1%} of {report.fair} fair messages (target ≤ 5%); unanchored flags {report.unanchored}"
+        )
+        if show_errors:
+            for line in report.misses:
+                out.print(f"  missed {line}")
+            for line in report.false_alarms:
+                out.print(f"  false  {line}")
+
+
+@eval_app.command("contracts")
+def contracts(split: SplitOption = "dev", show_errors: ShowErrors = False, json_out: JsonOut = False) -> None:
+    """Risky terms recognised, in formal clauses and in chat, and false alarms on fair ones."""
+    from agents.contract_risk import get_reviewer
+    from evals.contracts import SPLITS, evaluate, load_cases
+
+    out = Console()
+    for name in _chosen(split, SPLITS):
+        report = evaluate(get_reviewer(), load_cases(split=name))
+        if json_out:
+            print(json.dumps({"split": name, **report.figures()}, ensure_ascii=False))
+            continue
+        table = Table("form", "risks", "recognised", "benign", "false alarms", title=f"contracts — {name} ({report.cases} items)")
+        for form, score in sorted(report.by_form.items()):
+            table.add_row(form, str(score.risks), f"{score.recognised}/{score.risks}", str(score.benign), str(score.false_alarms))
+        out.print(table)
+        for risk, (found, total) in sorted(report.by_type.items()):
+            out.print(f"  {risk}: {found}/{total}")
+        out.print(f"recognised {report.recognised_rate:.1%} (target ≥ 90%); false alarms on {report.false_alarms} benign items (target 0)")
+        if show_errors:
+            for line in report.errors:
+                out.print(f"  {line}")
+
+
 @eval_app.command("suggest")
 def suggest(
     split: Annotated[str, typer.Option(help="dev, heldout, heldout2 or all. Never tune on a held-out split: look at its errors only to report them.")] = "dev",
@@ -62,10 +124,8 @@ def suggest(
 
     from evals.suggest import SPLITS, TARGETS, evaluate, load_cases, write_unjudged
 
-    if split not in (*SPLITS, "all"):
-        raise typer.BadParameter(f"split must be one of {', '.join(SPLITS)} or all")
     out = Console()
-    for name in SPLITS if split == "all" else (split,):
+    for name in _chosen(split, SPLITS):
         with tempfile.TemporaryDirectory(prefix="zhice-eval-") as folder:
             settings = load_settings().model_copy(update={"data_dir": Path(folder), "database_url": None})
             report = evaluate(settings, load_cases(name), name, budget_ms=budget_ms)

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, model_validator
 
+from evals.cases import read_cases
 from knowledge.desensitize.engine import Desensitizer
 
 DATASET = Path(__file__).parent / "datasets" / "pii_zh.jsonl"
@@ -51,9 +52,7 @@ class Case(BaseModel):
 
 def load_cases(path: Path = DATASET, split: str | None = None) -> list[Case]:
     """The cases of ``split`` ("dev", "heldout", or None for all), validated."""
-    with path.open(encoding="utf-8") as handle:
-        cases = [Case.model_validate_json(line) for line in handle if line.strip()]
-    return [case for case in cases if split is None or case.split == split]
+    return read_cases(path, Case, split)
 
 
 @dataclass

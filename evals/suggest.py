@@ -25,12 +25,13 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from agents.calibration import Calibration, KindRate, kind_of
+from evals.anchoring import anchoring
 from agents.services import Services, build_services
 from agents.suggestions.model import ChatMessage, CustomerRef, Done, SuggestionRequest
 from audit.ledger import Actor
 from core.settings import Settings
 from knowledge.specifics import Grounding, Specific, allowed_text
-from knowledge.catalog import Catalog, Product
+from knowledge.catalog import Catalog, Product, load_catalog
 from knowledge.lines import load_lines
 
 DATASETS = Path(__file__).parent / "datasets"
@@ -110,6 +111,7 @@ class SuggestReport:
     split: str
     answers: list[Answer] = field(default_factory=list)
     judgments: dict[tuple[str, str], Judgment] = field(default_factory=dict)
+    rivals: tuple[str, ...] = ()  # competitor names and aliases, to tell comparison talk
 
     @property
     def suggestions(self) -> int:
@@ -142,6 +144,10 @@ class SuggestReport:
             "sendable_share": round(sum(u >= SENDABLE for _, u in judged) / len(judged), 3) if judged else None,
             "confidence_ece": _ece(judged),
             "latency_ms": {"p50": round(statistics.median(latencies)), "p95": round(latencies[int(0.95 * (n - 1))]), "max": round(latencies[-1])},
+            "anchoring": anchoring(
+                ((s.agent, s.text, frozenset(a.id for a in s.legal_anchors)) for a in answers for s in a.done.suggestions),
+                self.rivals,
+            ),
         }
 
     def unjudged(self) -> list[dict[str, Any]]:
@@ -239,7 +245,8 @@ def evaluate(settings: Settings, cases: list[SuggestCase], split: str, *, budget
         finally:
             await services.aclose()
 
-    return SuggestReport(split, asyncio.run(run()), load_judgments(judged))
+    rivals = tuple(name for p in load_catalog().competitors() for name in (p.name, *p.aliases))
+    return SuggestReport(split, asyncio.run(run()), load_judgments(judged), rivals)
 
 
 def write_unjudged(report: SuggestReport, path: Path) -> int:

@@ -1,17 +1,11 @@
-"""The compliance guard: rules as data (rules.yaml), each tied to legal anchors.
+"""The compliance guard: rules as data (rules.yaml), each tied to legal anchors, and legal's
+exemplar bank (exemplars.yaml plus what legal adds).
 
-Every draft passes :meth:`ComplianceGuard.enforce` before it reaches a rep:
-repairable findings are rewritten with neutral wording, anything else drops
-the draft. :meth:`ComplianceGuard.attestations` says which anchors a
-suggestion of an agent was checked against, and why it complies.
+Every draft passes :meth:`ComplianceGuard.enforce` before it reaches a rep: repairable
+findings are rewritten with neutral wording, anything else drops the draft.
+:mod:`agents.compliance.topics` says which provisions a suggestion's content touches.
 """
 
-from agents.compliance.guard import (
-    Attestation,
-    ComplianceGuard,
-    Enforced,
-    Violation,
-    get_guard,
-)
+from agents.compliance.guard import Checked, ComplianceGuard, Enforced, Violation, build_guard, get_guard
 
-__all__ = ["Attestation", "ComplianceGuard", "Enforced", "Violation", "get_guard"]
+__all__ = ["Checked", "ComplianceGuard", "Enforced", "Violation", "build_guard", "get_guard"]

@@ -1,71 +1,19 @@
-"""Rules, matchers (one small registry) and the guard."""
+"""The guard: every draft checked against the rules (patterns) and legal's exemplar bank."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import regex as re
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from agents.compliance.rules import SENTENCE_END, ComplianceRule, ComplianceRuleSet, finders, load_rules
 from knowledge.anchors import AnchorLibrary, LegalAnchor, load_anchors
+from knowledge.catalog import Catalog, load_catalog
 
-RULES_FILE = Path(__file__).with_name("rules.yaml")
-
-
-class ComplianceRule(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    id: str = Field(pattern=r"^[a-z][a-z0-9-]*$")
-    title: str
-    matcher: Literal["terms", "regex"]
-    terms: tuple[str, ...] = ()
-    regex: str | None = None
-    severity: Literal["repair", "block"]
-    replacements: dict[str, str] = Field(default_factory=dict)
-    anchors: tuple[str, ...] = Field(min_length=1)
-    complies: str = Field(description="What a compliant text does, shown to reps with the anchor.")
-    exempt_before: str | None = Field(
-        None, description="A finding right after this in its clause (a refusal: 不能给…) is no violation."
-    )
-    exempt_sentence: str | None = Field(None, description="A finding in a sentence matching this (…违法) is no violation.")
-    attest_for: tuple[str, ...] = ()
-
-    @model_validator(mode="after")
-    def _matcher_has_input(self) -> ComplianceRule:
-        if (self.matcher == "terms") != bool(self.terms) or (self.matcher == "regex") != bool(self.regex):
-            raise ValueError(f"{self.id}: a terms rule needs terms, a regex rule a regex, and nothing else")
-        unknown = set(self.replacements) - set(self.terms)
-        if self.matcher == "terms" and unknown:
-            raise ValueError(f"{self.id}: replacements for terms the rule does not have: {sorted(unknown)}")
-        return self
-
-
-class ComplianceRuleSet(BaseModel):
-    """The compliance rules file (rules.yaml), validated."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    rules: tuple[ComplianceRule, ...]
-
-
-def _terms_matcher(rule: ComplianceRule) -> Callable[[str], Iterator[tuple[int, int]]]:
-    pattern = re.compile("|".join(re.escape(term) for term in sorted(rule.terms, key=len, reverse=True)))
-    return lambda text: (m.span() for m in pattern.finditer(text))
-
-
-def _regex_matcher(rule: ComplianceRule) -> Callable[[str], Iterator[tuple[int, int]]]:
-    pattern = re.compile(rule.regex)
-    return lambda text: (m.span() for m in pattern.finditer(text))
-
-
-MATCHERS: dict[str, Callable[[ComplianceRule], Callable[[str], Iterator[tuple[int, int]]]]] = {
-    "terms": _terms_matcher,
-    "regex": _regex_matcher,
-}
+if TYPE_CHECKING:
+    from agents.compliance.exemplars import ExemplarBank
 
 
 @dataclass(frozen=True)
@@ -75,15 +23,17 @@ class Violation:
     end: int
     severity: str
     anchor: LegalAnchor
+    how: Literal["pattern", "exemplar"] = "pattern"
+    exemplar: str | None = None  # the id of the exemplar the text is close to
 
 
 @dataclass(frozen=True)
-class Attestation:
-    """An anchor a suggestion was checked against, the rule, and why it complies."""
+class Checked:
+    """A rule the guard ran on a draft without a finding, with its anchors."""
 
-    anchor: LegalAnchor
     rule: str
-    complies: str
+    title: str
+    anchors: tuple[LegalAnchor, ...]
 
 
 @dataclass(frozen=True)
@@ -94,71 +44,94 @@ class Enforced:
     violations: tuple[Violation, ...]
 
 
-_SENTENCE_END = "。！？!?；;\n"
+_CLAUSE_MARKS = "，,。！？!?；;\n"
 
 
 def _sentence(text: str, position: int) -> str:
-    start = max(text.rfind(mark, 0, position) for mark in _SENTENCE_END) + 1
-    ends = [i for mark in _SENTENCE_END if (i := text.find(mark, position)) != -1]
+    start = max(text.rfind(mark, 0, position) for mark in SENTENCE_END) + 1
+    ends = [i for mark in SENTENCE_END if (i := text.find(mark, position)) != -1]
     return text[start : min(ends, default=len(text))]
-
-
-_CLAUSE_MARKS = "，,。！？!?；;\n"
 
 
 def _exempt(rule: ComplianceRule, text: str, start: int) -> bool:
     clause_start = max(text.rfind(mark, 0, start) for mark in _CLAUSE_MARKS) + 1
-    if rule.exempt_before and re.search(rule.exempt_before + "$", text[clause_start:start]):
+    if rule.exempt_before and re.search(f"(?:{rule.exempt_before})$", text[clause_start:start]):
         return True
     return bool(rule.exempt_sentence and re.search(rule.exempt_sentence, _sentence(text, start)))
 
 
+def _without_overlaps(found: set[Violation]) -> list[Violation]:
+    """Reading order; where two patterns of one rule found overlapping spans, the longer one."""
+    kept: list[Violation] = []
+    for violation in sorted(found, key=lambda v: (v.start, v.start - v.end, v.rule)):
+        if not any(k.rule == violation.rule and k.start < violation.end and violation.start < k.end for k in kept):
+            kept.append(violation)
+    return kept
+
+
 class ComplianceGuard:
-    def __init__(self, rules: ComplianceRuleSet, anchors: AnchorLibrary) -> None:
-        self._rules = rules.rules
-        self._anchors = anchors
-        for rule in self._rules:
-            for anchor_id in rule.anchors:
-                anchors.get(anchor_id)  # fail at load, not at request time
-        self._matchers = {rule.id: MATCHERS[rule.matcher](rule) for rule in self._rules}
+    """Rules (patterns) first; then, for text no pattern flagged, the exemplar bank."""
 
-    def check(self, text: str) -> list[Violation]:
-        """Every finding in reading order; a finding carries the rule's first anchor."""
-        found = [
-            Violation(rule.id, start, end, rule.severity, self._anchors.get(rule.anchors[0]))
-            for rule in self._rules
-            for start, end in self._matchers[rule.id](text)
+    def __init__(self, rules: ComplianceRuleSet, anchors: AnchorLibrary, catalog: Catalog, exemplars: ExemplarBank | None = None) -> None:
+        self._rules = {rule.id: rule for rule in rules.rules}
+        self._anchors = {rule.id: tuple(anchors.get(a) for a in rule.anchors) for rule in rules.rules}  # fail at load
+        rivals = tuple(name for product in catalog.competitors() for name in (product.name, *product.aliases))
+        self._finders = {rule.id: finders(rule, rivals) for rule in rules.rules}
+        self._exemplars = exemplars
+        if exemplars is not None:
+            exemplars.check_rules(set(self._rules))
+
+    @property
+    def exemplars(self) -> ExemplarBank | None:
+        return self._exemplars
+
+    def title(self, rule_id: str) -> str:
+        return self._rules[rule_id].title
+
+    def anchors_of(self, rule_id: str) -> tuple[LegalAnchor, ...]:
+        return self._anchors[rule_id]
+
+    def check(self, text: str, meaning: str | None = None) -> list[Violation]:
+        """Every finding in reading order; a finding carries the rule's first anchor.
+        ``meaning``: the approved wording ``text`` was filled from, read by the exemplar bank
+        instead of ``text`` (its vectors are cached across requests); a finding then spans ``text``."""
+        found = {
+            Violation(rule.id, start, end, rule.severity, self._anchors[rule.id][0])
+            for rule in self._rules.values()
+            for find in self._finders[rule.id]
+            for start, end in find(text)
             if not _exempt(rule, text, start)
-        ]
-        return sorted(found, key=lambda v: (v.start, v.end))
+        }
+        if not found and self._exemplars is not None and (match := self._exemplars.nearest(meaning or text)) is not None:
+            rule = self._rules[match.rule]
+            start, end = (match.start, match.end) if meaning is None else (0, len(text))
+            found.add(Violation(rule.id, start, end, "block", self._anchors[rule.id][0], "exemplar", match.exemplar))
+        return _without_overlaps(found)
 
-    def enforce(self, text: str) -> Enforced:
+    def enforce(self, text: str, meaning: str | None = None) -> Enforced:
         """Repair what can be repaired; drop the draft if anything else remains."""
-        violations = tuple(self.check(text))
+        violations = tuple(self.check(text, meaning))
         if not violations:
             return Enforced(text, ())
-        rules = {rule.id: rule for rule in self._rules}
         repaired = text
         for violation in sorted(violations, key=lambda v: v.start, reverse=True):
-            found = text[violation.start : violation.end]
-            replacement = rules[violation.rule].replacements.get(found)
-            if violation.severity != "repair" or replacement is None:
+            replacement = self._rules[violation.rule].replacements.get(text[violation.start : violation.end])
+            if violation.severity != "repair" or replacement is None or violation.how != "pattern":
                 return Enforced(None, violations)
             repaired = repaired[: violation.start] + replacement + repaired[violation.end :]
-        return Enforced(repaired if not self.check(repaired) else None, violations)
+        return Enforced(repaired if not self.check(repaired, meaning) else None, violations)
 
-    def attestations(self, agent: str) -> list[Attestation]:
-        """The anchors a suggestion of ``agent`` was checked against, with why it complies."""
-        return [
-            Attestation(self._anchors.get(anchor_id), rule.id, rule.complies)
-            for rule in self._rules
-            if agent in rule.attest_for
-            for anchor_id in rule.anchors
-        ]
+    def checked(self, found: set[str] = frozenset()) -> list[Checked]:
+        """The rules a draft was checked against without a finding (all but ``found``)."""
+        return [Checked(rule.id, rule.title, self._anchors[rule.id]) for rule in self._rules.values() if rule.id not in found]
+
+
+def build_guard(exemplars: ExemplarBank | None = None) -> ComplianceGuard:
+    """The shipped rules and anchors, with legal's exemplar bank when given."""
+    return ComplianceGuard(load_rules(), load_anchors(), load_catalog(), exemplars)
 
 
 @lru_cache(maxsize=1)
 def get_guard() -> ComplianceGuard:
-    with RULES_FILE.open(encoding="utf-8") as handle:
-        rules = ComplianceRuleSet.model_validate(yaml.safe_load(handle))
-    return ComplianceGuard(rules, load_anchors())
+    """The rules alone (no exemplar bank), for code with no services: built once."""
+    return build_guard()

@@ -1,5 +1,6 @@
-"""The contract risk agent in the suggest path: for a risky clause the customer raised, a
-reply proposing the fair counter-term (sent to the customer) and why (a note for the rep)."""
+"""The contract risk agent in the suggest path: for a risky term the customer raised, as a
+clause or in their own chat words, a reply proposing the fair counter-term (sent to the
+customer) and the risk with its anchor (a note for the rep, never sent)."""
 
 from __future__ import annotations
 
@@ -21,9 +22,10 @@ class ContractRiskAgent:
         our_party = our_party if our_party in ("甲方", "乙方") else "乙方"
         drafts = []
         for turn in context.customer_turns[-3:]:
-            for risk in get_reviewer().review(turn, our_party):
+            for risk in get_reviewer().review_chat(turn, our_party):
                 text = f"这条我们建议改成：“{risk.counter_clause}”这样双方的责任更对等，您看可以吗？"
-                note = f"{risk.title}：{risk.explanation}"
+                basis = "、".join(f"{a.law.removeprefix('中华人民共和国')}{a.article}" for a in risk.legal_anchors)
+                note = f"{risk.title}：{risk.explanation}（依据：{basis}）"
                 source = (Source(f"rule:{risk.type}", 1.0),)
                 drafts.append(Draft(self.name, text, _CONFIDENCE[risk.severity], source, risk.legal_anchors, rep_note=note, proposes=risk.counter_clause))
         hits = won_examples(context, "contract")

@@ -11,26 +11,27 @@ import regex as re
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
+from agents.contract_risk import figures
 from knowledge.anchors import LegalAnchor, load_anchors
 
 RULES_FILE = Path(__file__).with_name("rules.yaml")
 PARTIES = ("甲方", "乙方")
 
 _CLAUSE_END = re.compile(r"(?<=[。；;！!？?\n])|(?=(?:^|\s)(?:第[一二三四五六七八九十百\d]+条|\d+(?:\.\d+)*[、.．]\s?|[（(][一二三四五六七八九十\d]+[）)]))")
-_NUMBER = r"(?:\d+(?:\.\d+)?|[零一二两三四五六七八九十百]+)"
-_PERCENT = re.compile(rf"(\d+(?:\.\d+)?)\s*[%％]|百分之({_NUMBER})|千分之({_NUMBER})|万分之({_NUMBER})")
-_DAYS = re.compile(rf"({_NUMBER})\s*(?:个)?(?:自然日|工作日|日|天)")
-_CN_DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
-# months of a warranty period are not a payment term (5% 质保金于 12 个月质保期满后支付)
-_MONTHS = re.compile(rf"(?<!(?:质保|保修)期为?\s?)({_NUMBER})\s*个月(?!的?(?:质保|保修))")
-_PER_DAY = re.compile(r"每(?:逾期|迟延|延迟)?(?:一)?[日天]|按日")
-
-
 class Limits(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     percent_above: float | None = None
     daily_percent_above: float | None = None
     days_above: int | None = None
+
+
+class ChatPatterns(BaseModel):
+    """How a buyer puts the same term in a chat, often with no subject (逾期一天扣1%，不封顶)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    requires: tuple[str, ...] = Field(min_length=1)
+    triggers: tuple[str, ...] = Field((".",), description="Default: the required patterns are enough.")
+    unless: tuple[str, ...] = ()
 
 
 class RiskRule(BaseModel):
@@ -45,6 +46,7 @@ class RiskRule(BaseModel):
     limits: Limits = Limits()
     explanation: str
     counter_clause: str
+    chat: ChatPatterns | None = None
 
 
 class RiskRuleSet(BaseModel):
@@ -68,48 +70,12 @@ def split_clauses(text: str) -> list[str]:
     return [part.strip() for part in _CLAUSE_END.split(text) if part and part.strip(" \n\t。；;")]
 
 
-def number(text: str) -> float:
-    """12, 0.5, 五, 十五, 九十, 一百二十 → a number."""
-    if text[0].isdigit():
-        return float(text)
-    total, current = 0, 0
-    for char in text:
-        if char in _CN_DIGITS:
-            current = _CN_DIGITS[char]
-        elif char == "十":
-            total += (current or 1) * 10
-            current = 0
-        elif char == "百":
-            total += (current or 1) * 100
-            current = 0
-    return float(total + current)
-
-
-def _percents(text: str) -> list[float]:
-    values = []
-    for percent, hundredths, thousandths, ten_thousandths in _PERCENT.findall(text):
-        if percent or hundredths:
-            values.append(number(percent or hundredths))
-        elif thousandths:
-            values.append(number(thousandths) / 10)
-        else:
-            values.append(number(ten_thousandths) / 100)
-    return values
-
-
-def _days(clause: str) -> list[float]:
-    return [number(d) for d in _DAYS.findall(clause)] + [number(m) * 30 for m in _MONTHS.findall(clause)]
-
-
 def _over_limit(limits: Limits, clause: str) -> bool:
-    if limits.percent_above is not None and any(p > limits.percent_above for p in _percents(clause)):
+    if limits.percent_above is not None and any(p > limits.percent_above for p in figures.percents(clause)):
         return True
-    if limits.daily_percent_above is not None:
-        # only a rate in the same part as 每日 is a daily rate (a 5% cap beside it is not)
-        daily = [p for part in re.split(r"[，,；;]", clause) if _PER_DAY.search(part) for p in _percents(part)]
-        if any(p > limits.daily_percent_above for p in daily):
-            return True
-    return limits.days_above is not None and any(d > limits.days_above for d in _days(clause))
+    if limits.daily_percent_above is not None and any(p > limits.daily_percent_above for p in figures.daily_percents(clause)):
+        return True
+    return limits.days_above is not None and any(d > limits.days_above for d in figures.days(clause))
 
 
 class ContractReviewer:
@@ -120,6 +86,7 @@ class ContractReviewer:
         anchors = load_anchors()
         self._anchors = {rule.id: tuple(anchors.get(a) for a in rule.anchors) for rule in self._rules}
         self._compiled: dict[str, list[tuple[RiskRule, list[re.Pattern], list[re.Pattern], list[re.Pattern]]]] = {}
+        self._chat: dict[str, list[tuple[RiskRule, list[re.Pattern], list[re.Pattern], list[re.Pattern]]]] = {}
         for us in PARTIES:
             them = PARTIES[1 - PARTIES.index(us)]
 
@@ -129,30 +96,69 @@ class ContractReviewer:
             self._compiled[us] = [
                 (rule, compile_all(rule.requires), compile_all(rule.triggers), compile_all(rule.unless)) for rule in self._rules
             ]
+            self._chat[us] = [
+                (rule, compile_all(rule.chat.requires), compile_all(rule.chat.triggers), compile_all(rule.chat.unless))
+                for rule in self._rules
+                if rule.chat is not None
+            ]
 
     def review(self, text: str, our_party: str = "乙方") -> list[Risk]:
         """Every risky clause, in contract order; a clause may carry several risks."""
+        return self._review(with_parties(text, our_party), our_party, chat=False)
+
+    def review_chat(self, chat: str, our_party: str = "乙方") -> list[Risk]:
+        """The risky terms a customer's chat message puts forward (我们 = the customer), by the
+        rules' contract patterns and their chat patterns."""
+        return self._review(as_clauses(chat, our_party), our_party, chat=True)
+
+    def _review(self, text: str, our_party: str, *, chat: bool) -> list[Risk]:
         if our_party not in PARTIES:
             raise ValueError(f"our_party must be one of {PARTIES}")
         them = PARTIES[1 - PARTIES.index(our_party)]
         risks = []
         for clause in split_clauses(text):
-            for rule, requires, triggers, unless in self._compiled[our_party]:
-                if not all(p.search(clause) for p in requires) or any(p.search(clause) for p in unless):
-                    continue
-                if any(p.search(clause) for p in triggers) or _over_limit(rule.limits, clause):
-                    risks.append(
-                        Risk(
-                            type=rule.id,
-                            title=rule.title,
-                            clause=clause,
-                            severity=rule.severity,
-                            explanation=rule.explanation,
-                            counter_clause=rule.counter_clause.replace("{us}", our_party).replace("{them}", them),
-                            legal_anchors=self._anchors[rule.id],
-                        )
-                    )
+            fired = [rule for rule, *patterns in self._compiled[our_party] if _fires(rule, clause, *patterns)]
+            if chat:
+                fired += [rule for rule, *patterns in self._chat[our_party] if rule not in fired and _fires(rule, clause, *patterns)]
+            risks += [
+                Risk(
+                    type=rule.id,
+                    title=rule.title,
+                    clause=clause,
+                    severity=rule.severity,
+                    explanation=rule.explanation,
+                    counter_clause=rule.counter_clause.replace("{us}", our_party).replace("{them}", them),
+                    legal_anchors=self._anchors[rule.id],
+                )
+                for rule in sorted(fired, key=self._rules.index)
+            ]
         return risks
+
+
+def _fires(rule: RiskRule, clause: str, requires: list[re.Pattern], triggers: list[re.Pattern], unless: list[re.Pattern]) -> bool:
+    if not all(p.search(clause) for p in requires) or any(p.search(clause) for p in unless):
+        return False
+    return any(p.search(clause) for p in triggers) or _over_limit(rule.limits, clause)
+
+
+# contracts also name the parties by role (发包人, 承包人 …): read as 甲方 (buyer) and 乙方 (seller);
+# a buyer writing in a chat says 我们 for themselves and 你们 for us
+_BUYER_ROLES = re.compile(r"发包人|委托方|委托人|采购方|采购人|买方|需方|招标人|定作人")
+_SELLER_ROLES = re.compile(r"承包人|受托方|受托人|供方|卖方|供货方|供应商|服务商|承揽人|中标人")
+_THEIR_WORDS = re.compile(r"我们(?:公司|单位|医院|厂|这边)?|我方|我司|咱们|我这边|我院|本公司|本院")
+_OUR_WORDS = re.compile(r"你们(?:公司|那边)?|贵司|贵方|你方|您们|你司|您那边|您公司|厂家")
+
+
+def with_parties(text: str, our_party: str = "乙方") -> str:
+    """Role names read as the contract's parties (we are the seller, ``our_party``)."""
+    them = PARTIES[1 - PARTIES.index(our_party)]
+    return _SELLER_ROLES.sub(our_party, _BUYER_ROLES.sub(them, text))
+
+
+def as_clauses(chat: str, our_party: str = "乙方") -> str:
+    """A customer's chat message with the parties named as in a contract (我们 → the buyer)."""
+    them = PARTIES[1 - PARTIES.index(our_party)]
+    return with_parties(_OUR_WORDS.sub(our_party, _THEIR_WORDS.sub(them, chat)), our_party)
 
 
 @lru_cache(maxsize=1)

@@ -44,12 +44,28 @@ class SuggestionRequest:
 
 
 class AnchorPublic(BaseModel):
+    """A provision the suggestion's content touches, and why the text complies with it."""
+
     id: str
     law: str
     article: str
     summary: str
+    topic: str = Field(description="建议内容涉及的话题（如 payment、liquidated-damages；proposal 表示所提对等条款的依据）。")
+    complies: str = Field(description="这条建议为什么符合该条（针对这段文字写的）。")
+
+
+class CheckedAnchor(BaseModel):
+    id: str
+    law: str
+    article: str
+
+
+class CheckedPublic(BaseModel):
+    """A compliance rule the guard ran on the suggestion without a finding."""
+
     rule: str
-    complies: str
+    title: str
+    anchors: list[CheckedAnchor]
 
 
 class SuggestionPublic(BaseModel):
@@ -59,7 +75,8 @@ class SuggestionPublic(BaseModel):
     agent: str
     text: str
     confidence: float
-    legal_anchors: list[AnchorPublic]
+    legal_anchors: list[AnchorPublic] = Field(description="建议内容涉及的法条及其合规理由；只作寒暄、提问的建议可为空。")
+    checked: list[CheckedPublic] = Field(default_factory=list, description="已检查且未发现问题的合规规则（侧栏中默认折叠）。")
     sources: list[dict[str, Any]]
     move: str | None = Field(None, description="这条建议所用的话术打法（playbook 的 move id），检索或模型生成的为 null。")
     rep_note: str | None = Field(None, description="给销售本人看的说明（为什么这样回、要注意什么），不属于发送给客户的文本。")

@@ -18,7 +18,8 @@ from agents.base import Agent, AgentContext, Draft, Turn
 from agents.calibration import Calibration, kind_of, load_calibration
 from agents.charts import comparison_chart
 from agents.retrieval import rival_and_ours
-from agents.compliance import ComplianceGuard
+from agents.compliance import ComplianceGuard, Enforced
+from agents.compliance.topics import TopicDetector, get_topics
 from agents.composers.extractive import near_duplicate
 from agents.composers.grounded import AgentRun, draft_with_llm
 from agents.controls import Controls
@@ -29,6 +30,7 @@ from agents.router import intents_of, scenario_odds, unanswered
 from agents.scenario_model import load_scenario_model
 from agents.rules import Signals
 from agents.rules.engine import Effects, Evaluation
+from knowledge.anchors import LegalAnchor
 from knowledge.catalog import Catalog
 from knowledge.desensitize import Pseudonyms
 from knowledge.desensitize.cache import ConversationCache
@@ -60,8 +62,9 @@ class Suggestion:
     agent_version: str
     text: DesensitizedText  # what the rep may send, with the conversation's placeholders
     confidence: float
-    anchors: tuple[dict[str, str], ...]
+    anchors: tuple[dict[str, str], ...]  # the provisions its content touches, each with why it complies
     sources: tuple[dict[str, Any], ...]
+    checked: tuple[dict[str, Any], ...] = ()  # the guard's rules it passed, with their anchors
     prompt_version: str | None = None  # the prompt (id@version) the LLM composed it with
     move: str | None = None  # the playbook move it makes, when it comes from one
     rep_note: str | None = None  # for the rep only, never sent
@@ -122,10 +125,12 @@ class SuggestPipeline:
         prompts: PromptLibrary,
         lines: Lines | None = None,
         calibration: Calibration | None = None,
+        topics: TopicDetector | None = None,
     ) -> None:
         self._registry, self._store, self._catalog = registry, store, catalog
         self._guard, self._cache, self._prompts = guard, cache, prompts
         self._lines = lines or load_lines()
+        self._topics = topics or get_topics()
         self._calibration = calibration or load_calibration()  # None when no calibration was fitted
         self._scenario_model = load_scenario_model()  # read and checked once, at start: a broken file fails here, not per request
 
@@ -271,6 +276,19 @@ class SuggestPipeline:
             return draft.confidence
         return self._calibration.confidence(kind_of(draft.move, (s.snippet_id for s in draft.sources)))
 
+    def _grounds(self, draft: Draft, enforced: Enforced) -> tuple[tuple[dict[str, str], ...], tuple[dict[str, Any], ...]]:
+        """The provisions the text touches (agents.compliance.topics), then those the agent
+        rested it on (a counter-clause's article); and the guard's rules it passed."""
+        grounds = [_anchor(g.anchor, g.topic, g.complies) for g in self._topics.grounds(enforced.text or "")]
+        cited = {g["id"] for g in grounds}
+        grounds += [_anchor(a, "proposal", "提出的对等条款依据该条") for a in draft.anchors if a.id not in cited]
+        found = {v.rule for v in enforced.violations}
+        checked = tuple(
+            {"rule": c.rule, "title": c.title, "anchors": [{"id": a.id, "law": a.law, "article": a.article} for a in c.anchors]}
+            for c in self._guard.checked(found)
+        )
+        return tuple(grounds), checked
+
     def _accept(self, drafts: list[Draft], outcome: Outcome, controls: Controls, prompt_version: str | None, grounding: Grounding) -> list[Suggestion]:
         """One agent's drafts, best first, through the grounding check, the guard and the
         threshold, added to the outcome until it holds three; returns the ones added now."""
@@ -283,22 +301,16 @@ class SuggestPipeline:
                 outcome.interventions.append({"agent": draft.agent, "rules": ["grounding"], "dropped": grounded.text is None})
             if grounded.text is None:
                 continue
-            enforced = self._guard.enforce(grounded.text)
+            enforced = self._guard.enforce(grounded.text, draft.phrasing or draft.text)
             if enforced.violations:
-                outcome.interventions.append(
-                    {"agent": draft.agent, "rules": sorted({v.rule for v in enforced.violations}), "dropped": enforced.text is None}
-                )
+                rules = sorted({v.rule for v in enforced.violations})
+                anchors = sorted({a.id for rule in rules for a in self._guard.anchors_of(rule)})
+                outcome.interventions.append({"agent": draft.agent, "rules": rules, "dropped": enforced.text is None, "anchors": anchors})
             if enforced.text is None or draft.confidence < controls.threshold(draft.agent):
                 continue
             if any(near_duplicate(enforced.text, other.text) for other in (*outcome.suggestions, *kept)):
                 continue
-            anchors = [
-                {"id": a.id, "law": a.law, "article": a.article, "summary": a.summary, "rule": "content", "complies": "依据该条提出"}
-                for a in draft.anchors
-            ] + [
-                {"id": t.anchor.id, "law": t.anchor.law, "article": t.anchor.article, "summary": t.anchor.summary, "rule": t.rule, "complies": t.complies}
-                for t in self._guard.attestations(draft.agent)
-            ]
+            anchors, checked = self._grounds(draft, enforced)
             kept.append(
                 Suggestion(
                     id=uuid.uuid4().hex,
@@ -307,7 +319,8 @@ class SuggestPipeline:
                     agent_version=self._registry.get(draft.agent).version,
                     text=self._cache.reply(enforced.text, outcome.pseudonyms).text,
                     confidence=self._shown_confidence(draft),
-                    anchors=tuple(anchors),
+                    anchors=anchors,
+                    checked=checked,
                     sources=tuple({"snippet_id": s.snippet_id, "score": s.score} for s in draft.sources),
                     prompt_version=prompt_version,
                     move=draft.move,
@@ -316,6 +329,10 @@ class SuggestPipeline:
             )
         outcome.suggestions.extend(kept)
         return kept
+
+
+def _anchor(anchor: LegalAnchor, topic: str, complies: str) -> dict[str, str]:
+    return {"id": anchor.id, "law": anchor.law, "article": anchor.article, "summary": anchor.summary, "topic": topic, "complies": complies}
 
 
 def _diverse(drafts: list[Draft], most: int = TOP - 1) -> list[Draft]:

@@ -142,7 +142,7 @@ async function send(path, body) {
 function onKeydown(event) {
   if (event.isComposing || event.keyCode === 229 || event.ctrlKey || event.metaKey || event.altKey) return;
   const target = event.target;
-  if (target.closest("#key-form") || !fuel.item) return;  // the key field, the empty state and error buttons behave natively
+  if (target.closest("#key-form, [data-own-keys]") || !fuel.item) return;  // the key field, a page's side forms, the empty state and error buttons behave natively
   if (target.matches("textarea, input[type=text], input:not([type])")) {  // typing: no shortcuts
     if (event.key === "Enter" && !event.shiftKey) { event.preventDefault(); fuel.page.submit(); }
     else if (event.key === "Escape") { target.blur(); $("snippet").focus(); }

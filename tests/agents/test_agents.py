@@ -99,3 +99,12 @@ def test_when_the_competitor_agent_drafts_then_facts_come_first_and_nothing_disp
     drafts = CompetitorResponseAgent().draft(_context(store, "衡川的 HC-75 便宜不少，你们贵在哪", "competitor"))
     assert drafts[0].sources[0].snippet_id == "catalog:hc-75"
     assert all(word not in d.text for d in drafts for word in ("差劲", "质量差", "垃圾", "不靠谱", "不行"))
+
+
+def test_when_a_buyer_states_a_risky_term_in_chat_then_the_reply_proposes_a_fair_term_and_the_note_stays_apart(store) -> None:
+    from agents.contract_risk.agent import ContractRiskAgent
+
+    first = ContractRiskAgent().draft(_context(store, "我们法务说逾期一天扣合同额1%，不封顶哈", "contract"))[0]
+    assert "0.05%" in first.text and "不超过合同总价的10%" in first.text
+    assert first.rep_note and "违约金过高" in first.rep_note and "第五百八十五条" in first.rep_note
+    assert first.rep_note not in first.text

@@ -31,7 +31,7 @@ CASES = [
     ("市场份额第一，业界第一。", ["ranking-claim", "ranking-claim"], None),
     ("国内首家通过认证。", ["unsourced-claim"], None),
     ("收益有保障，一定能回本。", ["guaranteed-return", "guaranteed-return"], None),
-    ("衡川那台经常坏，售后差。", ["disparage", "disparage"], None),
+    ("衡川那台经常坏，售后差。", ["disparage"], None),
     ("隔壁李总他们厂的采购价是32万。", ["other-customer-data"], None),
     ("别的型号的价格更高一些。", [], "别的型号的价格更高一些。"),
     ("国家级认证，零故障运行。", ["superlative", "superlative"], None),  # no neutral wording for these
@@ -52,12 +52,41 @@ def test_when_a_finding_is_reported_then_it_carries_its_anchor_and_offsets() -> 
     assert (violation.anchor.id, violation.anchor.article) == ("ad-disparage", "第十三条")
 
 
-@pytest.mark.parametrize("agent", ["script_suggestion", "competitor_response"])
-def test_when_an_agent_suggests_then_it_is_attested_against_at_least_one_anchor(agent: str) -> None:
-    attestations = get_guard().attestations(agent)
-    assert attestations and all(a.complies and a.anchor.summary for a in attestations)
-    if agent == "competitor_response":
-        assert {"ad-disparage", "aucl-disparage"} <= {a.anchor.id for a in attestations}
+FAMILIES = [
+    # everyday phrasings a phrase list misses, each caught by its rule's pattern family
+    ("您放心，这台机器一年内肯定能把本钱赚回来。", "guaranteed-return"),
+    ("电费起码能省下三成，我打包票。", "guaranteed-return"),
+    ("他们家卖的都是翻新货，用不了多久。", "disparage"),
+    ("项目成了，给您准备了一张购物卡，私下给您。", "kickback"),
+    ("招标参数按我们型号来写，别家就进不来。", "bid-rigging"),
+    ("另外两家我们找来陪标的，您放心。", "bid-rigging"),
+    ("宏达机械上个月按38万签的，您参考。", "other-customer-data"),
+]
+FAIR = [
+    "最快下周三到货，具体看物流排班。",
+    "按您给的用电数据测算，大约两年回本，实际以运行情况为准。",
+    "其他客户的价格我们不方便透露，可以按您的配置单独核算。",
+    "按公司规定我们不能给任何个人返点，优惠都写进合同。",
+    "那家公司我们不太了解，不好评价，您可以看看他们的资质。",
+    "我们不接受任何形式的陪标邀请，这是公司红线。",
+]
+
+
+@pytest.mark.parametrize(("text", "rule"), FAMILIES, ids=[c[1] + c[0][:6] for c in FAMILIES])
+def test_when_a_violation_is_phrased_in_everyday_words_then_its_family_catches_it(text: str, rule: str) -> None:
+    assert rule in {v.rule for v in get_guard().check(text)}
+
+
+@pytest.mark.parametrize("text", FAIR, ids=[t[:8] for t in FAIR])
+def test_when_a_fair_sentence_looks_like_a_violation_then_it_is_not_flagged(text: str) -> None:
+    assert get_guard().check(text) == []
+
+
+def test_when_a_draft_passes_then_every_rule_it_was_checked_against_is_listed_with_anchors() -> None:
+    checked = get_guard().checked()
+    assert {c.rule for c in checked} >= {"superlative", "disparage", "kickback", "bid-rigging"}
+    assert all(c.anchors and c.title for c in checked)
+    assert "kickback" not in {c.rule for c in get_guard().checked({"kickback"})}
 
 
 def test_when_text_is_checked_over_the_api_then_violations_carry_anchors(client: TestClient, make_key: Callable[[Role], str]) -> None:
@@ -67,3 +96,22 @@ def test_when_text_is_checked_over_the_api_then_violations_carry_anchors(client:
     assert [(v["rule"], v["anchor"]["id"]) for v in body["violations"]] == [("superlative", "ad-absolute"), ("disparage", "ad-disparage")]
     assert client.post("/v1/compliance/check", json={"text": "交期 21 天"}, headers=headers).json() == {"compliant": True, "violations": []}
     assert client.post("/v1/compliance/check", json={"text": ""}, headers=headers).status_code == 422
+
+
+def test_when_legal_adds_a_missed_sentence_then_the_next_request_flags_it(client: TestClient, make_key: Callable[[Role], str]) -> None:
+    legal, rep = ({"Authorization": f"Bearer {make_key(role)}"} for role in (Role.legal, Role.rep))
+    missed = "这款外壳用的是航天同款材料，您懂的。"
+    assert client.post("/v1/compliance/check", json={"text": missed}, headers=rep).json()["compliant"] is True
+
+    body = {"text": missed, "rule": "unsourced-claim"}
+    assert client.post("/v1/compliance/exemplars", json=body, headers=rep).status_code == 403
+    assert client.post("/v1/compliance/exemplars", json={**body, "rule": "no-such-rule"}, headers=legal).status_code == 422
+    added = client.post("/v1/compliance/exemplars", json=body, headers=legal)
+    assert added.status_code == 201
+
+    (violation,) = client.post("/v1/compliance/check", json={"text": missed}, headers=rep).json()["violations"]
+    assert (violation["rule"], violation["how"], violation["exemplar"]) == ("unsourced-claim", "exemplar", added.json()["id"])
+    assert violation["anchor"]["law"]
+
+    client.post(f"/v1/compliance/exemplars/{added.json()['id']}/retire", headers=legal).raise_for_status()
+    assert client.post("/v1/compliance/check", json={"text": missed}, headers=rep).json()["compliant"] is True

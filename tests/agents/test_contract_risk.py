@@ -40,7 +40,7 @@ def test_when_a_risk_is_found_then_it_carries_explanation_counter_clause_and_anc
     (risk,) = get_reviewer().review("甲方应于合同签订后支付合同总价 30% 的定金。")
     assert risk.type == "deposit_over_20_percent" and risk.severity == "medium"
     assert "20%" in risk.counter_clause and "{them}" not in risk.counter_clause
-    assert [a.id for a in risk.legal_anchors] == ["cc-deposit"]
+    assert [a.id for a in risk.legal_anchors] == ["cc-deposit", "cc-deposit-rules"]
 
 
 def test_when_a_contract_is_numbered_then_it_splits_into_clauses() -> None:
@@ -85,3 +85,4 @@ def test_when_a_daily_rate_has_a_cap_beside_it_then_the_cap_is_not_read_as_daily
 
 def test_when_any_risk_is_reported_then_it_carries_a_legal_anchor() -> None:
     assert all(rule.anchors for rule in get_reviewer()._rules)
+

@@ -28,7 +28,7 @@ TODAY = {
     '"latency_ms":120,"move":"price.total_cost","prompt_version":null,"scenario":"price","sources":[{"score":0.8731,"snippet_id":"s1"}],"text":"<PERSON_1>您好，这款的价格"}',
     "suggest.response": '{"agents":["script_suggestion"],"chart":{"title":"A 与 B 对比","vega_lite":{"data":{"values":[{"a":1,"b":2.5}]},"mark":"bar"}},'
     '"context":[{"role":"customer","text":"我手机 <CN_MOBILE_1>"}],"conversation":"0123456789abcdef","customer":"fedcba9876543210",'
-    '"degraded":false,"industry":null,"interventions":[{"agent":"script_suggestion","dropped":false,"rules":["superlative"]}],"latency_ms":340,'
+    '"degraded":false,"industry":null,"interventions":[{"agent":"script_suggestion","dropped":false,"rules":["superlative"]},{"agent":"script_suggestion","anchors":["ad-return","ad-false"],"dropped":true,"rules":["guaranteed-return"]}],"latency_ms":340,'
     '"llm":[{"agent":"script_suggestion","ms":210,"prompt":"script_suggestion@2","used":2},{"agent":"x","failure":"timeout","message":"m","prompt":"x@1"}],'
     '"notes":[],"product_line":"industrial_equipment","rules":{"errors":[{"error":"no such key","rule":"vip"}],"fired":["low_price"]},"scenario":"price",'
     '"suggestions":["s1"],"tags":["low_price"]}',
@@ -39,6 +39,8 @@ TODAY = {
     "script.retired": '{"revision":2,"scenario":"price","script_id":"ab12","status":"retired"}',
     "script.approved": '{"reason":"","revision":2,"scenario":"price","script_id":"ab12","status":"approved"}',
     "script.rejected": '{"reason":"措辞绝对","revision":2,"scenario":"price","script_id":"ab12","status":"rejected"}',
+    "exemplar.added": '{"exemplar_id":"e1","rule":"guaranteed-return","text":"明年就能翻本","verdict":"violation"}',
+    "exemplar.retired": '{"exemplar_id":"e1","rule":"guaranteed-return"}',
     "dialogues.ingested": '{"dialogues":3,"duplicates":0,"non_text":1,"skipped":0,"snippet_ids":["s1","s2"],"source":"wecom"}',
     "annotation.recorded": '{"annotator":"k1","disputed":false,"high_value":true,"outcome":"won","quality":4,"scenario":"price",'
     '"snippet_id":"s1","tags":["low_price"],"to_review":true}',

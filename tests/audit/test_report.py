@@ -72,7 +72,7 @@ def test_when_a_quarter_is_named_then_its_bounds_are_local_midnights() -> None:
 def _record(engine: Engine, actor: ledger.Actor, suggestion_id: str, confidence: float, action: str | None) -> None:
     text = get_desensitizer("test-secret-" + "x" * 32).desensitize("理解您的顾虑").text
     shown = SuggestionShown(agent="script_suggestion", agent_version="extractive-1", scenario="price", text=text, confidence=confidence, sources=[], anchors=["ad-absolute"], latency_ms=40)
-    intervention = Intervention(agent="script_suggestion", rules=["superlative"], dropped=action == "rejected")
+    intervention = Intervention(agent="script_suggestion", rules=["superlative"], dropped=action == "rejected", anchors=["ad-absolute"])
     response = SuggestSummary(conversation="c", customer="k", industry=None, scenario="price", agents=["script_suggestion"], context=[], suggestions=[suggestion_id],
                                interventions=[intervention], chart=None, degraded=action is None, notes=[], latency_ms=40)
     with write_session(engine) as session:
@@ -96,6 +96,7 @@ def test_when_the_ledger_holds_a_period_then_the_report_is_built_from_it(engine:
     assert (report["totals"]["shown"], report["adoption_rate"], report["adoption_to_correction_ratio"]) == (6, 0.5, 1.5)
     assert set(report["by_rep"]) == {"rep-a", "rep-b"} and report["by_prompt_version"].keys() == {"script_suggestion@extractive-1"}
     assert report["compliance_interventions"] == {"superlative": 6}
+    assert report["compliance_interventions_by_anchor"] == {"ad-absolute": 6}
     assert report["degraded_share"] == round(1 / 6, 4)
     assert report["edit_distance"]["p50"] == 7
     assert [d["suggestion_id"] for d in report["deviations"]["high_confidence_rejected"]] == ["s4"]

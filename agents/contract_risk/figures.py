@@ -1,0 +1,103 @@
+"""The figures in a clause: numbers (incl. 大写 and Chinese numerals), percentages (百分之五,
+千分之三, 三成, 五分之二, or an amount against the contract total), daily rates and periods."""
+
+from __future__ import annotations
+
+import regex as re
+
+_CAPITALS = str.maketrans("壹贰叁肆伍陆柒捌玖拾佰仟", "一二三四五六七八九十百千")
+NUMBER = r"(?:\d+(?:\.\d+)?|[零一二两三四五六七八九十百千]+)"
+_DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_UNITS = {"十": 10, "百": 100, "千": 1000}
+_PERCENT = re.compile(
+    rf"(\d+(?:\.\d+)?)\s*[%％]|百分之({NUMBER})|千分之({NUMBER})|万分之({NUMBER})"
+    r"|(?<![八九])([一二三四五六七八九])成(?=[^本品交熟立功为员]|$)|([二三四五六七八九十])分之([一二三四五六七八九])"
+)
+_AMOUNT = re.compile(rf"(?:人民币|[¥￥])?\s*(\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?|{NUMBER})\s*(万|千|元|块)|(?<=[扣罚赔])\s*(\d{{3,}})(?![\d.%％万千元块])")
+_TOTAL = re.compile(r"(?:合同|总价|总额|总价款|合同额|合同金额|一共|总共|货值)[^，,。；;（(]{0,10}?$")
+_DAYS = re.compile(rf"({NUMBER})\s*(?:个)?(?:自然日|工作日|日|天)")
+# months of a warranty period are not a payment term (5% 质保金于 12 个月质保期满后支付)
+_MONTHS = re.compile(rf"(?<!(?:质保|保修)期为?\s?)({NUMBER})\s*个月(?!的?(?:质保|保修))")
+PER_DAY = re.compile(r"每(?:逾期|迟延|延迟)?(?:一)?[日天]|按日|(?:晚|逾期|延期|迟延|延迟|迟)[^，,。]{0,2}(?:一|1)\s*[天日]|/\s*[日天]")
+_PARTS = re.compile(r"[，,；;]")
+
+
+def plain(text: str) -> str:
+    """大写 numerals written as ordinary ones (叁拾陆万 → 三十六万)."""
+    return text.translate(_CAPITALS)
+
+
+def number(text: str) -> float:
+    """12, 0.5, 1,200, 五, 十五, 九十, 一百二十, 三千五 → a number."""
+    if text[0].isdigit():
+        return float(text.replace(",", ""))
+    total, current = 0, 0
+    for char in text:
+        if char in _DIGITS:
+            current = _DIGITS[char]
+        elif char in _UNITS:
+            total += (current or 1) * _UNITS[char]
+            current = 0
+    return float(total + current)
+
+
+def _explicit(text: str) -> list[float]:
+    values = []
+    for percent, hundredths, thousandths, ten_thousandths, tenths, denominator, numerator in _PERCENT.findall(text):
+        if percent or hundredths:
+            values.append(number(percent or hundredths))
+        elif thousandths:
+            values.append(number(thousandths) / 10)
+        elif ten_thousandths:
+            values.append(number(ten_thousandths) / 100)
+        elif tenths:
+            values.append(number(tenths) * 10)
+        else:
+            values.append(number(numerator) / number(denominator) * 100)
+    return values
+
+
+def _amounts(text: str) -> list[tuple[int, float, bool]]:
+    """(position, yuan, is it the contract total) for every amount of money."""
+    found = []
+    for match in _AMOUNT.finditer(text):
+        value = number(match.group(1) or match.group(3)) * {"万": 10_000, "千": 1_000}.get(match.group(2) or "", 1)
+        found.append((match.start(), value, bool(_TOTAL.search(text[max(0, match.start() - 12) : match.start()]))))
+    return found
+
+
+def _ratios(part: str, clause: str) -> list[float]:
+    """Amounts in ``part`` as percentages of the contract total named in ``clause``."""
+    totals = [value for _, value, is_total in _amounts(clause) if is_total and value]
+    if not totals:
+        return []
+    return [value / totals[0] * 100 for _, value, is_total in _amounts(part) if not is_total]
+
+
+def percents(clause: str) -> list[float]:
+    """Every percentage in a clause: written ones, and amounts against the contract total."""
+    clause = plain(clause)
+    return _explicit(clause) + _ratios(clause, clause)
+
+
+def daily_percents(clause: str) -> list[float]:
+    """Rates charged per day: a percentage (or an amount against the total) in the part that
+    says 每日 / 晚一天, or in the part right after it when that part has none (每逾期一日，按总价的1%…);
+    a cap beside it (累计不超过5%) is not a daily rate."""
+    clause = plain(clause)
+    parts = _PARTS.split(clause)
+    rates: list[float] = []
+    for i, part in enumerate(parts):
+        if not PER_DAY.search(part):
+            continue
+        here = _explicit(part) + _ratios(part, clause)
+        if not here and i + 1 < len(parts):
+            here = _explicit(parts[i + 1]) + _ratios(parts[i + 1], clause)
+        rates += here
+    return rates
+
+
+def days(clause: str) -> list[float]:
+    """Periods in days (months count as 30)."""
+    clause = plain(clause)
+    return [number(d) for d in _DAYS.findall(clause)] + [number(m) * 30 for m in _MONTHS.findall(clause)]

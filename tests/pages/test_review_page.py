@@ -95,3 +95,27 @@ def test_when_legal_settles_a_dispute_and_decides_with_the_keyboard_then_the_sta
     assert snippets(server, keys["manager"], "rejected")[agreed_id]["status"] == "rejected"
     assert call(server, keys["legal"], "GET", "/v1/review/next").status_code == 204
     page.close()
+
+
+def test_when_legal_adds_a_missed_sentence_on_the_review_page_then_the_next_check_flags_it(server: LiveServer, keys, browser) -> None:
+    missed = "这款外壳用的是航天同款材料，您懂的。"
+    assert call(server, keys["legal"], "POST", "/v1/compliance/check", {"text": missed}).json()["compliant"] is True
+
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(f"{server.url}/review")
+    page.fill("#key", keys["legal"])
+    page.press("#key", "Enter")
+    page.wait_for_selector("#exemplars:not([hidden])")
+    page.click("#exemplars summary")
+    page.fill("#exemplar-text", missed)
+    page.select_option("#exemplar-rule", "unsourced-claim")
+    page.keyboard.press("Enter")  # inside the side form: a new line in the text, never a review decision
+    with page.expect_response("**/v1/compliance/exemplars") as added:
+        page.click("#exemplar-add")
+    assert added.value.status == 201
+    page.wait_for_function("document.querySelector('#exemplar-status').textContent.includes('已加入范例库')")
+    page.screenshot(path=str(ARTIFACTS / "review-exemplar.png"), full_page=True)
+    page.close()
+
+    (violation,) = call(server, keys["legal"], "POST", "/v1/compliance/check", {"text": missed}).json()["violations"]
+    assert (violation["rule"], violation["how"]) == ("unsourced-claim", "exemplar")

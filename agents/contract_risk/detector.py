@@ -17,7 +17,7 @@ from knowledge.anchors import LegalAnchor, load_anchors
 RULES_FILE = Path(__file__).with_name("rules.yaml")
 PARTIES = ("甲方", "乙方")
 
-_CLAUSE_END = re.compile(r"(?<=[。；;！!？?\n])|(?=(?:^|\s)(?:第[一二三四五六七八九十百\d]+条|\d+(?:\.\d+)*[、.．]\s?|[（(][一二三四五六七八九十\d]+[）)]))")
+_CLAUSE_END = re.compile(r"(?<=[。；;！!？?\n])|(?=(?:^|\s)(?:第[一二三四五六七八九十百\d]+条|\d+(?:\.\d+)*[、.．]\s?|[（(][一二三四五六七八九十\d]+[）)](?!\s*(?:times|days|months|years|%|percent))))")
 class Limits(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     percent_above: float | None = None

@@ -14,8 +14,10 @@ _PERCENT = re.compile(
     r"|(?<![八九])([一二三四五六七八九])成(?=[^本品交熟立功为员]|$)|([二三四五六七八九十])分之([一二三四五六七八九])"
 )
 _AMOUNT = re.compile(rf"(?:人民币|[¥￥])?\s*(\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?|{NUMBER})\s*(万|千|元|块)|(?<=[扣罚赔])\s*(\d{{3,}})(?![\d.%％万千元块])")
-_TOTAL = re.compile(r"(?:合同|总价|总额|总价款|合同额|合同金额|一共|总共|货值)[^，,。；;（(]{0,10}?$")
-_DAYS = re.compile(rf"({NUMBER})\s*(?:个)?(?:自然日|工作日|日|天)")
+# the contract total is named right before its amount (合同总价80万, 总价款为人民币…, 合同一共才10万)
+_TOTAL = re.compile(r"(?:合同(?:总价款?|总额|金额|额|价)?|总价款?|总额|一共|总共|才|货值|[Cc]ontract [Pp]rice)(?:为|是|共|约|计|:|：|of)?\s*(?:人民币|[¥￥])?\s*$")
+_WORD_FRACTIONS = {"one-third": 100 / 3, "one third": 100 / 3, "half": 50.0, "one quarter": 25.0, "a quarter": 25.0, "two-thirds": 200 / 3}
+_DAYS = re.compile(rf"({NUMBER})\s*(?:个)?(?:自然日|工作日|日|天)|(\d+)\)?\s*(?:calendar |business )?days")
 # months of a warranty period are not a payment term (5% 质保金于 12 个月质保期满后支付)
 _MONTHS = re.compile(rf"(?<!(?:质保|保修)期为?\s?)({NUMBER})\s*个月(?!的?(?:质保|保修))")
 PER_DAY = re.compile(r"每(?:逾期|迟延|延迟)?(?:一)?[日天]|按日|(?:晚|逾期|延期|迟延|延迟|迟)[^，,。]{0,2}(?:一|1)\s*[天日]|/\s*[日天]")
@@ -42,7 +44,7 @@ def number(text: str) -> float:
 
 
 def _explicit(text: str) -> list[float]:
-    values = []
+    values = [value for words, value in _WORD_FRACTIONS.items() if words in text.lower()]
     for percent, hundredths, thousandths, ten_thousandths, tenths, denominator, numerator in _PERCENT.findall(text):
         if percent or hundredths:
             values.append(number(percent or hundredths))
@@ -62,7 +64,8 @@ def _amounts(text: str) -> list[tuple[int, float, bool]]:
     found = []
     for match in _AMOUNT.finditer(text):
         value = number(match.group(1) or match.group(3)) * {"万": 10_000, "千": 1_000}.get(match.group(2) or "", 1)
-        found.append((match.start(), value, bool(_TOTAL.search(text[max(0, match.start() - 12) : match.start()]))))
+        start = match.start(1) if match.group(1) else match.start(3)
+        found.append((start, value, bool(_TOTAL.search(text[max(0, start - 14) : start]))))
     return found
 
 
@@ -100,4 +103,4 @@ def daily_percents(clause: str) -> list[float]:
 def days(clause: str) -> list[float]:
     """Periods in days (months count as 30)."""
     clause = plain(clause)
-    return [number(d) for d in _DAYS.findall(clause)] + [number(m) * 30 for m in _MONTHS.findall(clause)]
+    return [number(d or english) for d, english in _DAYS.findall(clause)] + [number(m) * 30 for m in _MONTHS.findall(clause)]

@@ -25,6 +25,11 @@ from knowledge.scripts import ApprovedMove
 
 _SLOT = re.compile(r"\$\{\w+\}")
 
+
+def phrasing_meaning(phrasing: str) -> str:
+    """A phrasing with its slots left out: what the guard's learned checks read (cached across requests)."""
+    return _SLOT.sub("", phrasing)
+
 PLAYBOOK_FILE = Path(__file__).with_name("playbook.yaml")
 TRIGGER_TURNS = 3  # when_any and unless_any read the customer's last turns: a question often comes in a burst of short ones
 ANSWERS_BONUS = 0.15  # a move that answers what the customer just asked ranks above one that does not
@@ -234,7 +239,7 @@ def playbook_drafts(agent: str, context: AgentContext, limit: int = 3, won: list
     for move, score in playbook.for_conversation(context.scenario, turns, slots, context.product_line, votes):
         chosen = move.chosen(slots)
         if chosen is not None:
-            text, phrasing = chosen[0] + playbook.addendum(move, turns, slots), _SLOT.sub("", chosen[1])
+            text, phrasing = chosen[0] + playbook.addendum(move, turns, slots), phrasing_meaning(chosen[1])
             drafts.append(Draft(agent, text, score, (Source(f"playbook:{move.id}", 1.0),), move=move.id, rep_note=move.rep_note, phrasing=phrasing))
         if len(drafts) == limit:
             break

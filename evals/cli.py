@@ -201,6 +201,44 @@ def train_router(
     Console().print(f"fitted on {model.fitted_on}; written to {out}")
 
 
+@eval_app.command("train-guard")
+def train_guard(
+    out: Annotated[Path, typer.Option(help="Where to write the weights (the product reads agents/compliance/guard_model.npz).")] = Path("agents/compliance/guard_model.npz"),
+) -> None:
+    """Fit the guard's classifier on the compliance dev split, the shipped exemplars and approved wording (needs the `train` extra);
+    print the classifier's caught and false-alarm shares on held-back dev cases first."""
+    from agents.compliance.guard import ComplianceGuard
+    from agents.compliance.rules import load_rules
+    from core import clock
+    from evals.guard_training import check, examples, train
+    from knowledge.anchors import load_anchors
+    from knowledge.catalog import load_catalog
+    from knowledge.desensitize import get_desensitizer
+
+    patterns = ComplianceGuard(load_rules(), load_anchors(), load_catalog())
+    rows = examples(get_desensitizer(load_settings().secret_key.get_secret_value()), patterns)
+    _fit_and_report(check(rows), train(rows, clock.now().date().isoformat()), out)
+
+
+@eval_app.command("train-contracts")
+def train_contracts(
+    out: Annotated[Path, typer.Option(help="Where to write the weights (the product reads agents/contract_risk/contract_model.npz).")] = Path("agents/contract_risk/contract_model.npz"),
+) -> None:
+    """Fit the contract reviewer's classifier on the contract dev split and the clause library (needs the `train` extra);
+    print the classifier's flagged and false-alarm shares on held-back dev items first."""
+    from core import clock
+    from evals.contract_training import check, examples, train
+
+    rows = examples()
+    _fit_and_report(check(rows), train(rows, clock.now().date().isoformat()), out)
+
+
+def _fit_and_report(check: dict[str, float], model, out: Path) -> None:
+    model.save(out)
+    Console().print(f"the classifier alone on held-back dev cases (5 folds): flagged {check['caught']:.1%} of risky ones, {check['false_alarms']:.1%} of fair ones")
+    Console().print(f"fitted on {model.fitted_on}; written to {out}")
+
+
 def register_commands(app: typer.Typer) -> None:
     """Add `eval` to the root."""
     app.add_typer(eval_app, name="eval")

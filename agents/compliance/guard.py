@@ -13,6 +13,7 @@ from knowledge.anchors import AnchorLibrary, LegalAnchor, load_anchors
 from knowledge.catalog import Catalog, load_catalog
 
 if TYPE_CHECKING:
+    from agents.compliance.classifier import GuardModel
     from agents.compliance.exemplars import ExemplarBank
 
 
@@ -23,7 +24,7 @@ class Violation:
     end: int
     severity: str
     anchor: LegalAnchor
-    how: Literal["pattern", "exemplar"] = "pattern"
+    how: Literal["pattern", "exemplar", "model"] = "pattern"
     exemplar: str | None = None  # the id of the exemplar the text is close to
 
 
@@ -70,16 +71,21 @@ def _without_overlaps(found: set[Violation]) -> list[Violation]:
 
 
 class ComplianceGuard:
-    """Rules (patterns) first; then, for text no pattern flagged, the exemplar bank."""
+    """Rules (patterns) first; then, for text no pattern flagged, the exemplar bank; then the
+    classifier fitted on legal's labelled sentences."""
 
-    def __init__(self, rules: ComplianceRuleSet, anchors: AnchorLibrary, catalog: Catalog, exemplars: ExemplarBank | None = None) -> None:
+    def __init__(
+        self, rules: ComplianceRuleSet, anchors: AnchorLibrary, catalog: Catalog, exemplars: ExemplarBank | None = None, model: GuardModel | None = None
+    ) -> None:
         self._rules = {rule.id: rule for rule in rules.rules}
         self._anchors = {rule.id: tuple(anchors.get(a) for a in rule.anchors) for rule in rules.rules}  # fail at load
         rivals = tuple(name for product in catalog.competitors() for name in (product.name, *product.aliases))
         self._finders = {rule.id: finders(rule, rivals) for rule in rules.rules}
-        self._exemplars = exemplars
+        self._exemplars, self._model = exemplars, model
         if exemplars is not None:
             exemplars.check_rules(set(self._rules))
+        if model is not None and (unknown := set(model.classes) - set(self._rules) - {"fair"}):
+            raise ValueError(f"the guard model knows rules that do not exist: {sorted(unknown)}; {model.refit}")
 
     @property
     def exemplars(self) -> ExemplarBank | None:
@@ -106,6 +112,8 @@ class ComplianceGuard:
             rule = self._rules[match.rule]
             start, end = (match.start, match.end) if meaning is None else (0, len(text))
             found.add(Violation(rule.id, start, end, "block", self._anchors[rule.id][0], "exemplar", match.exemplar))
+        if not found and self._model is not None and (guess := self._model.violation(meaning or text)) is not None:
+            found.add(Violation(guess[0], 0, len(text), "block", self._anchors[guess[0]][0], "model"))
         return _without_overlaps(found)
 
     def enforce(self, text: str, meaning: str | None = None) -> Enforced:
@@ -127,11 +135,13 @@ class ComplianceGuard:
 
 
 def build_guard(exemplars: ExemplarBank | None = None) -> ComplianceGuard:
-    """The shipped rules and anchors, with legal's exemplar bank when given."""
-    return ComplianceGuard(load_rules(), load_anchors(), load_catalog(), exemplars)
+    """The shipped rules, anchors and classifier, with legal's exemplar bank when given."""
+    from agents.compliance.classifier import load_guard_model
+
+    return ComplianceGuard(load_rules(), load_anchors(), load_catalog(), exemplars, load_guard_model())
 
 
 @lru_cache(maxsize=1)
 def get_guard() -> ComplianceGuard:
-    """The rules alone (no exemplar bank), for code with no services: built once."""
+    """The rules and the classifier (no exemplar bank), for code with no services: built once."""
     return build_guard()

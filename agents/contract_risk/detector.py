@@ -12,6 +12,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
 from agents.contract_risk import figures
+from agents.contract_risk.classifier import NONE, ContractModel, load_contract_model
 from knowledge.anchors import LegalAnchor, load_anchors
 
 RULES_FILE = Path(__file__).with_name("rules.yaml")
@@ -81,8 +82,10 @@ def _over_limit(limits: Limits, clause: str) -> bool:
 class ContractReviewer:
     """Applies the risk rules to each clause, with ``{us}``/``{them}`` set by the party we are."""
 
-    def __init__(self, rules: RiskRuleSet) -> None:
-        self._rules = rules.rules
+    def __init__(self, rules: RiskRuleSet, model: ContractModel | None = None) -> None:
+        self._rules, self._model = rules.rules, model
+        if model is not None and (unknown := set(model.classes) - {rule.id for rule in rules.rules} - {NONE}):
+            raise ValueError(f"the contract model knows risk types that do not exist: {sorted(unknown)}; {model.refit}")
         anchors = load_anchors()
         self._anchors = {rule.id: tuple(anchors.get(a) for a in rule.anchors) for rule in self._rules}
         self._compiled: dict[str, list[tuple[RiskRule, list[re.Pattern], list[re.Pattern], list[re.Pattern]]]] = {}
@@ -120,6 +123,9 @@ class ContractReviewer:
             fired = [rule for rule, *patterns in self._compiled[our_party] if _fires(rule, clause, *patterns)]
             if chat:
                 fired += [rule for rule, *patterns in self._chat[our_party] if rule not in fired and _fires(rule, clause, *patterns)]
+            # the classifier learned the seller's view (乙方): it does not tell who pays, so it speaks only for 乙方
+            if not fired and self._model is not None and our_party == "乙方" and (guess := self._model.risk(clause)) is not None:
+                fired = [rule for rule in self._rules if rule.id == guess]
             risks += [
                 Risk(
                     type=rule.id,
@@ -164,4 +170,4 @@ def as_clauses(chat: str, our_party: str = "乙方") -> str:
 @lru_cache(maxsize=1)
 def get_reviewer() -> ContractReviewer:
     with RULES_FILE.open(encoding="utf-8") as handle:
-        return ContractReviewer(RiskRuleSet.model_validate(yaml.safe_load(handle)))
+        return ContractReviewer(RiskRuleSet.model_validate(yaml.safe_load(handle)), load_contract_model())

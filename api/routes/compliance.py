@@ -25,7 +25,9 @@ class ViolationPublic(BaseModel):
     end: int
     severity: str = Field(description="repair: a neutral rewording exists; block: the text must not be sent.")
     anchor: LegalAnchor
-    how: Literal["pattern", "exemplar"] = Field(description="pattern: a rule's pattern matched; exemplar: close to a sentence in legal's exemplar bank.")
+    how: Literal["pattern", "exemplar", "model"] = Field(
+        description="pattern: a rule's pattern matched; exemplar: close to a sentence in legal's exemplar bank; model: the classifier fitted on legal's labelled sentences."
+    )
     exemplar: str | None = Field(None, description="The exemplar's id, when found by the exemplar bank.")
 
 

@@ -115,3 +115,20 @@ def test_when_legal_adds_a_missed_sentence_then_the_next_request_flags_it(client
 
     client.post(f"/v1/compliance/exemplars/{added.json()['id']}/retire", headers=legal).raise_for_status()
     assert client.post("/v1/compliance/check", json={"text": missed}, headers=rep).json()["compliant"] is True
+
+
+def test_when_no_pattern_matches_then_the_classifier_fitted_on_legal_labels_may_still_flag() -> None:
+    from agents.compliance.classifier import load_guard_model
+    from agents.compliance.guard import ComplianceGuard
+    from agents.compliance.rules import ComplianceRuleSet, load_rules
+    from knowledge.anchors import load_anchors
+    from knowledge.catalog import load_catalog
+
+    model = load_guard_model()
+    assert model is not None, "agents/compliance/guard_model.npz must ship (zhice eval train-guard)"
+    assert model.violation("您最好先确认一下现场电压，确认后我按型号给您出正式报价。") is None  # approved wording is fair to it too
+    silent = ComplianceRuleSet(rules=tuple(r.model_copy(update={"terms": (), "regex": "(?!)", "near": (), "replacements": {}}) for r in load_rules().rules))
+    guard = ComplianceGuard(silent, load_anchors(), load_catalog(), model=model)
+    (violation,) = guard.check("合同签了我私下微信转您一点，您别跟别人提就行")  # a dev sentence: no pattern left to find it
+    assert (violation.rule, violation.how, violation.severity) == ("kickback", "model", "block") and violation.anchor.law
+    assert guard.enforce("合同签了我私下微信转您一点，您别跟别人提就行").text is None

@@ -86,3 +86,12 @@ def test_when_a_daily_rate_has_a_cap_beside_it_then_the_cap_is_not_read_as_daily
 def test_when_any_risk_is_reported_then_it_carries_a_legal_anchor() -> None:
     assert all(rule.anchors for rule in get_reviewer()._rules)
 
+
+
+def test_when_the_contract_classifier_ships_then_it_knows_every_risk_type_and_leaves_fair_terms_alone() -> None:
+    from agents.contract_risk.classifier import load_contract_model
+
+    model = load_contract_model()
+    assert model is not None, "agents/contract_risk/contract_model.npz must ship (zhice eval train-contracts)"
+    assert set(model.classes) == {rule.id for rule in get_reviewer()._rules} | {"none"}
+    assert model.risk("甲方应在验收合格并收到发票后30日内支付全部货款。") is None

@@ -25,6 +25,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from agents.calibration import Calibration, KindRate, kind_of
+from agents.contract_risk import get_reviewer
 from evals.anchoring import anchoring
 from agents.services import Services, build_services
 from agents.suggestions.model import ChatMessage, CustomerRef, Done, SuggestionRequest
@@ -198,9 +199,11 @@ def _ece(judged: list[tuple[float, int]], bins: int = 5) -> float | None:
 
 def case_allowed_text(case: SuggestCase, catalog: Catalog) -> str:
     """Everything a reply to ``case`` may draw specifics from (the same rule as the
-    suggestion path's grounding check, on the case's own record and line)."""
+    suggestion path's grounding check, on the case's own record and line, plus the fair
+    counter-terms our contract rules propose: approved terms of ours, like the catalog)."""
     industry = load_lines().industry(case.customer.industry)
-    return allowed_text((m.text for m in case.messages), case.customer.model_dump_json(), catalog, case.product_line, industry)
+    allowed = allowed_text((m.text for m in case.messages), case.customer.model_dump_json(), catalog, case.product_line, industry)
+    return "\n".join([allowed, *(rule.counter_clause for rule in get_reviewer().rules)])
 
 
 def other_line_terms(case: SuggestCase, catalog: Catalog) -> list[str]:

@@ -52,6 +52,7 @@ class RiskRule(BaseModel):
 
 class RiskRuleSet(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+    term_words: str = Field(description="Words of contract terms: the classifier reads only a clause that has one.")
     rules: tuple[RiskRule, ...]
 
 
@@ -84,6 +85,7 @@ class ContractReviewer:
 
     def __init__(self, rules: RiskRuleSet, model: ContractModel | None = None) -> None:
         self._rules, self._model = rules.rules, model
+        self._term_words = re.compile(rules.term_words)
         if model is not None and (unknown := set(model.classes) - {rule.id for rule in rules.rules} - {NONE}):
             raise ValueError(f"the contract model knows risk types that do not exist: {sorted(unknown)}; {model.refit}")
         anchors = load_anchors()
@@ -105,6 +107,10 @@ class ContractReviewer:
                 if rule.chat is not None
             ]
 
+    @property
+    def rules(self) -> tuple[RiskRule, ...]:
+        return self._rules
+
     def review(self, text: str, our_party: str = "乙方") -> list[Risk]:
         """Every risky clause, in contract order; a clause may carry several risks."""
         return self._review(with_parties(text, our_party), our_party, chat=False)
@@ -113,6 +119,11 @@ class ContractReviewer:
         """The risky terms a customer's chat message puts forward (我们 = the customer), by the
         rules' contract patterns and their chat patterns."""
         return self._review(as_clauses(chat, our_party), our_party, chat=True)
+
+    def _model_may_read(self, clause: str, our_party: str) -> bool:
+        """The classifier speaks only on a clause that talks about a contract term (the rule set's
+        ``term_words``) and only for 乙方: it learned the seller's view and does not tell who pays."""
+        return self._model is not None and our_party == "乙方" and self._term_words.search(clause) is not None
 
     def _review(self, text: str, our_party: str, *, chat: bool) -> list[Risk]:
         if our_party not in PARTIES:
@@ -123,8 +134,7 @@ class ContractReviewer:
             fired = [rule for rule, *patterns in self._compiled[our_party] if _fires(rule, clause, *patterns)]
             if chat:
                 fired += [rule for rule, *patterns in self._chat[our_party] if rule not in fired and _fires(rule, clause, *patterns)]
-            # the classifier learned the seller's view (乙方): it does not tell who pays, so it speaks only for 乙方
-            if not fired and self._model is not None and our_party == "乙方" and (guess := self._model.risk(clause)) is not None:
+            if not fired and self._model_may_read(clause, our_party) and (guess := self._model.risk(clause)) is not None:
                 fired = [rule for rule in self._rules if rule.id == guess]
             risks += [
                 Risk(

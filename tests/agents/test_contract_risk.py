@@ -26,7 +26,7 @@ def test_when_a_library_clause_is_reviewed_then_its_labelled_risk_is_found(claus
 
 def test_when_the_library_is_loaded_then_it_covers_every_risk_type() -> None:
     assert len(LIBRARY) >= 40
-    rules = {rule.id for rule in get_reviewer()._rules}
+    rules = {rule.id for rule in get_reviewer().rules}
     assert {c["risk"] for c in LIBRARY} == rules | {"none"}
 
 
@@ -59,7 +59,7 @@ def test_when_a_contract_is_reviewed_over_the_api_then_risks_come_back_in_order(
 
 def test_when_our_own_counter_clauses_are_reviewed_then_they_are_clean() -> None:
     reviewer = get_reviewer()
-    for rule in reviewer._rules:
+    for rule in reviewer.rules:
         assert reviewer.review(rule.counter_clause.replace("{us}", "乙方").replace("{them}", "甲方")) == [], rule.id
 
 
@@ -84,7 +84,7 @@ def test_when_a_daily_rate_has_a_cap_beside_it_then_the_cap_is_not_read_as_daily
 
 
 def test_when_any_risk_is_reported_then_it_carries_a_legal_anchor() -> None:
-    assert all(rule.anchors for rule in get_reviewer()._rules)
+    assert all(rule.anchors for rule in get_reviewer().rules)
 
 
 
@@ -93,5 +93,5 @@ def test_when_the_contract_classifier_ships_then_it_knows_every_risk_type_and_le
 
     model = load_contract_model()
     assert model is not None, "agents/contract_risk/contract_model.npz must ship (zhice eval train-contracts)"
-    assert set(model.classes) == {rule.id for rule in get_reviewer()._rules} | {"none"}
+    assert set(model.classes) == {rule.id for rule in get_reviewer().rules} | {"none"}
     assert model.risk("甲方应在验收合格并收到发票后30日内支付全部货款。") is None

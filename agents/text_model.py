@@ -52,18 +52,16 @@ class TextModel:
         for array in (self.idf, self.coef, self.intercept):
             array.setflags(write=False)  # shared by every request through the cache
 
-    def vector(self, text: str, extras: Sequence[float] = ()) -> np.ndarray:
-        """TF-IDF of the n-grams, then the extra features as given."""
-        grams = np.zeros(len(self.vocabulary))
-        for gram, count in char_ngrams(text).items():
-            if (index := self.vocabulary.get(gram)) is not None:
-                grams[index] = (1 + math.log(count)) * self.idf[index]
-        norm = np.linalg.norm(grams)
-        return np.concatenate([grams / norm if norm else grams, np.asarray(extras, dtype=np.float64)])
-
     def shares(self, text: str, extras: Sequence[float] = ()) -> dict[str, float]:
-        """Each class's probability, highest first."""
-        logits = self.coef @ self.vector(text, extras) + self.intercept
+        """Each class's probability, highest first (only the n-grams present are touched)."""
+        found = [(index, count) for gram, count in char_ngrams(text).items() if (index := self.vocabulary.get(gram)) is not None]
+        logits = self.intercept.copy()
+        if found:
+            columns = np.fromiter((index for index, _ in found), dtype=np.int64, count=len(found))
+            weights = np.fromiter((1 + math.log(count) for _, count in found), dtype=np.float64, count=len(found)) * self.idf[columns]
+            logits += self.coef[:, columns] @ (weights / np.linalg.norm(weights))
+        if len(self.extra_keys):
+            logits += self.coef[:, len(self.vocabulary) :] @ np.asarray(extras, dtype=np.float64)
         exp = np.exp(logits - logits.max())
         shares = exp / exp.sum()
         return dict(sorted(zip(self.classes, shares.tolist(), strict=True), key=lambda item: -item[1]))

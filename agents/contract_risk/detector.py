@@ -102,7 +102,7 @@ class ContractReviewer:
                 (rule, compile_all(rule.requires), compile_all(rule.triggers), compile_all(rule.unless)) for rule in self._rules
             ]
             self._chat[us] = [
-                (rule, compile_all(rule.chat.requires), compile_all(rule.chat.triggers), compile_all(rule.chat.unless))
+                (rule, compile_all(rule.chat.requires), compile_all(rule.chat.triggers), compile_all(rule.unless + rule.chat.unless))
                 for rule in self._rules
                 if rule.chat is not None
             ]

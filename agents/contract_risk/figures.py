@@ -19,8 +19,8 @@ _TOTAL = re.compile(r"(?:合同(?:总价款?|总额|金额|额|价)?|总价款?|
 _WORD_FRACTIONS = {"one-third": 100 / 3, "one third": 100 / 3, "half": 50.0, "one quarter": 25.0, "a quarter": 25.0, "two-thirds": 200 / 3}
 _DAYS = re.compile(rf"({NUMBER})\s*(?:个)?(?:自然日|工作日|日|天)|(\d+)\)?\s*(?:calendar |business )?days")
 # months of a warranty period are not a payment term (5% 质保金于 12 个月质保期满后支付)
-_MONTHS = re.compile(rf"(?<!(?:质保|保修)期为?\s?)({NUMBER})\s*个月(?!的?(?:质保|保修))")
-PER_DAY = re.compile(r"每(?:逾期|迟延|延迟)?(?:一)?[日天]|按日|(?:晚|逾期|延期|迟延|延迟|迟)[^，,。]{0,2}(?:一|1)\s*[天日]|/\s*[日天]")
+_MONTHS = re.compile(rf"(?<!(?:质保|保修)期[为（(]?\s?)({NUMBER})\s*个月(?!的?(?:质保|保修))")
+PER_DAY = re.compile(r"[Ee]ach day|[Pp]er day|每(?:逾期|迟延|延迟)?(?:一)?[日天]|按日|(?:晚|逾期|延期|迟延|延迟|迟)[^，,。]{0,2}(?:一|1)\s*[天日]|/\s*[日天]")
 _PARTS = re.compile(r"[，,；;]")
 
 
@@ -43,9 +43,16 @@ def number(text: str) -> float:
     return float(total + current)
 
 
-def _explicit(text: str) -> list[float]:
+_CAP = re.compile(r"(?:封顶|上限|不超过|最高|累计|总额|为限|capped at|up to)[^，,。；;\d]{0,4}$")
+
+
+def _explicit(text: str, caps: bool = True) -> list[float]:
+    """Written percentages; with ``caps`` false, not those named as a cap (封顶5%, 累计不超过10%)."""
     values = [value for words, value in _WORD_FRACTIONS.items() if words in text.lower()]
-    for percent, hundredths, thousandths, ten_thousandths, tenths, denominator, numerator in _PERCENT.findall(text):
+    for match in _PERCENT.finditer(text):
+        if not caps and _CAP.search(text[max(0, match.start() - 10) : match.start()]):
+            continue
+        percent, hundredths, thousandths, ten_thousandths, tenths, denominator, numerator = match.groups()
         if percent or hundredths:
             values.append(number(percent or hundredths))
         elif thousandths:
@@ -93,9 +100,9 @@ def daily_percents(clause: str) -> list[float]:
     for i, part in enumerate(parts):
         if not PER_DAY.search(part):
             continue
-        here = _explicit(part) + _ratios(part, clause)
+        here = _explicit(part, caps=False) + _ratios(part, clause)
         if not here and i + 1 < len(parts):
-            here = _explicit(parts[i + 1]) + _ratios(parts[i + 1], clause)
+            here = _explicit(parts[i + 1], caps=False) + _ratios(parts[i + 1], clause)
         rates += here
     return rates
 

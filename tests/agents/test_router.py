@@ -89,3 +89,21 @@ def test_when_a_turn_carries_two_intents_then_both_are_kept_and_a_single_one_sta
     catalog = load_catalog()
     assert set(intents_of(scenario_odds(["衡川报价便宜两万", "你们交期多久"], catalog))) >= {"competitor", "price"}
     assert intents_of(scenario_odds(["设备坏了 工程师什么时候来"], catalog)) == ("after_sales",)
+
+
+def test_when_probabilities_are_computed_sparsely_then_they_match_scikit_learn() -> None:
+    """The numpy inference (only the n-grams present) gives what the fitted estimator gives."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    from agents.text_model import NGRAMS, TextModel
+
+    texts = ["太贵了能便宜点吗", "什么时候到货", "合同违约金太高", "设备坏了来修", "价格再让一点", "交期能提前吗"]
+    labels = ["price", "delivery", "contract", "after_sales", "price", "delivery"]
+    model = TextModel.fit(texts, labels, fitted_on="test")
+    vectorizer = TfidfVectorizer(analyzer="char", ngram_range=NGRAMS, sublinear_tf=True).fit(texts)
+    reference = LogisticRegression(C=30.0, max_iter=5000).fit(vectorizer.transform(texts), labels)
+    for text in ("便宜点吧", "违约金能不能降"):
+        expected = dict(zip(reference.classes_, reference.predict_proba(vectorizer.transform([text]))[0], strict=True))
+        got = model.shares(text)
+        assert all(abs(got[label] - expected[label]) < 1e-6 for label in expected)

@@ -10,6 +10,7 @@ from agents.playbook import playbook_drafts
 from agents.retrieval import won_examples, won_replies
 
 _CONFIDENCE = {"high": 0.86, "medium": 0.78, "low": 0.7}
+EARLIER_TURN = 0.1  # a term raised a turn earlier ranks this much lower: answer what the customer pressed on last
 
 
 class ContractRiskAgent:
@@ -20,14 +21,18 @@ class ContractRiskAgent:
     def draft(self, context: AgentContext) -> list[Draft]:
         our_party = context.attributes.get("our_party", "乙方")
         our_party = our_party if our_party in ("甲方", "乙方") else "乙方"
-        drafts = []
-        for turn in context.customer_turns[-3:]:
+        drafts, answered = [], set()
+        for age, turn in enumerate(reversed(context.customer_turns[-3:])):
             for risk in get_reviewer().review_chat(turn, our_party):
+                if risk.type in answered:
+                    continue
+                answered.add(risk.type)
                 text = f"这条我们建议改成：“{risk.counter_clause}”这样双方的责任更对等，您看可以吗？"
                 basis = "、".join(f"{a.law.removeprefix('中华人民共和国')}{a.article}" for a in risk.legal_anchors)
                 note = f"{risk.title}：{risk.explanation}（依据：{basis}）"
                 source = (Source(f"rule:{risk.type}", 1.0),)
-                drafts.append(Draft(self.name, text, _CONFIDENCE[risk.severity], source, risk.legal_anchors, rep_note=note, proposes=risk.counter_clause))
+                confidence = _CONFIDENCE[risk.severity] - EARLIER_TURN * age
+                drafts.append(Draft(self.name, text, confidence, source, risk.legal_anchors, rep_note=note, proposes=risk.counter_clause))
         hits = won_examples(context, "contract")
         if len(drafts) < 3:
             drafts += won_replies(self.name, context, hits, limit=3 - len(drafts))

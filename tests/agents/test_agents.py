@@ -108,3 +108,14 @@ def test_when_a_buyer_states_a_risky_term_in_chat_then_the_reply_proposes_a_fair
     assert "0.05%" in first.text and "不超过合同总价的10%" in first.text
     assert first.rep_note and "违约金过高" in first.rep_note and "第五百八十五条" in first.rep_note
     assert first.rep_note not in first.text
+
+
+def test_when_a_customer_raises_two_terms_then_the_one_raised_last_is_answered_first(store) -> None:
+    from agents.base import AgentContext, Turn
+    from agents.contract_risk.agent import ContractRiskAgent
+    from knowledge.catalog import load_catalog
+
+    turns = (Turn("customer", "我们法务说逾期一天扣合同额1%，不封顶"), Turn("customer", "还有定金我们这边写的30%"))
+    context = AgentContext(turns, "contract", "industrial_equipment", {}, store, load_catalog())
+    drafts = [d for d in ContractRiskAgent().draft(context) if d.sources[0].snippet_id.startswith("rule:")]
+    assert [d.sources[0].snippet_id for d in sorted(drafts, key=lambda d: -d.confidence)][:2] == ["rule:deposit_over_20_percent", "rule:excessive_liquidated_damages"]

@@ -6,21 +6,21 @@ from __future__ import annotations
 import regex as re
 
 _CAPITALS = str.maketrans("壹贰叁肆伍陆柒捌玖拾佰仟", "一二三四五六七八九十百千")
-NUMBER = r"(?:\d+(?:\.\d+)?|[零一二两三四五六七八九十百千]+)"
+NUMBER = r"(?:\d+(?:\.\d+)?|[零一二两三四五六七八九十百千]+(?:点[零一二三四五六七八九]+)?)"
 _DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _UNITS = {"十": 10, "百": 100, "千": 1000}
 _PERCENT = re.compile(
     rf"(\d+(?:\.\d+)?)\s*[%％]|百分之({NUMBER})|千分之({NUMBER})|万分之({NUMBER})"
     r"|(?<![八九])([一二三四五六七八九])成(?=[^本品交熟立功为员]|$)|([二三四五六七八九十])分之([一二三四五六七八九])"
 )
-_AMOUNT = re.compile(rf"(?:人民币|[¥￥])?\s*(\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?|{NUMBER})\s*(万|千|元|块)|(?<=[扣罚赔])\s*(\d{{3,}})(?![\d.%％万千元块])")
+_AMOUNT = re.compile(rf"(?:人民币|[¥￥])?\s*(\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?|{NUMBER})\s*(?:来|多)?(万|千|元|块)|(?<=[扣罚赔])\s*(\d{{3,}})(?![\d.%％万千元块])")
 # the contract total is named right before its amount (合同总价80万, 总价款为人民币…, 合同一共才10万)
-_TOTAL = re.compile(r"(?:合同(?:总价款?|总额|金额|额|价)?|总价款?|总额|一共|总共|才|货值|[Cc]ontract [Pp]rice)(?:为|是|共|约|计|:|：|of)?\s*(?:人民币|[¥￥])?\s*$")
+_TOTAL = re.compile(r"(?:合同(?:总价款?|总金额|总额|金额|额|价)?|总价款?|总金额|总额|一共|总共|才|货值|[Cc]ontract [Pp]rice)(?:为|是|共|约|计|:|：|of|也就|只有|才)?\s*(?:人民币|[¥￥])?\s*$")
 _WORD_FRACTIONS = {"one-third": 100 / 3, "one third": 100 / 3, "half": 50.0, "one quarter": 25.0, "a quarter": 25.0, "two-thirds": 200 / 3}
 _DAYS = re.compile(rf"({NUMBER})\s*(?:个)?(?:自然日|工作日|日|天)|(\d+)\)?\s*(?:calendar |business )?days")
 # months of a warranty period are not a payment term (5% 质保金于 12 个月质保期满后支付)
 _MONTHS = re.compile(rf"(?<!(?:质保|保修)期[为（(]?\s?)({NUMBER})\s*个月(?!的?(?:质保|保修))")
-PER_DAY = re.compile(r"[Ee]ach day|[Pp]er day|每(?:逾期|迟延|延迟)?(?:一)?[日天]|按日|(?:晚|逾期|延期|迟延|延迟|迟)[^，,。]{0,2}(?:一|1)\s*[天日]|/\s*[日天]")
+PER_DAY = re.compile(r"[Ee]ach day|[Pp]er day|每(?:逾期|迟延|延迟)?(?:一)?[日天]|按日|(?:晚|逾期|延期|迟延|延迟|迟|拖)[^，,。]{0,2}(?:一|1)\s*[天日]|/\s*[日天]")
 _PARTS = re.compile(r"[，,；;]")
 
 
@@ -33,6 +33,9 @@ def number(text: str) -> float:
     """12, 0.5, 1,200, 五, 十五, 九十, 一百二十, 三千五 → a number."""
     if text[0].isdigit():
         return float(text.replace(",", ""))
+    if "点" in text:  # 三点五
+        whole, fraction = text.split("点", 1)
+        return number(whole) + float("0." + "".join(str(_DIGITS[c]) for c in fraction if c in _DIGITS))
     total, current = 0, 0
     for char in text:
         if char in _DIGITS:
@@ -43,7 +46,7 @@ def number(text: str) -> float:
     return float(total + current)
 
 
-_CAP = re.compile(r"(?:封顶|上限|不超过|最高|累计|总额|为限|capped at|up to)[^，,。；;\d]{0,4}$")
+_CAP = re.compile(r"(?:封顶|上限|不超过|最高|最多|累计|总额|为限|capped at|up to)[^，,。；;\d]{0,10}$")
 
 
 def _explicit(text: str, caps: bool = True) -> list[float]:

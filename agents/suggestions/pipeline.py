@@ -281,7 +281,7 @@ class SuggestPipeline:
         rested it on (a counter-clause's article); and the guard's rules it passed."""
         grounds = [_anchor(g.anchor, g.topic, g.complies) for g in self._topics.grounds(enforced.text or "")]
         cited = {g["id"] for g in grounds}
-        grounds += [_anchor(a, "proposal", "提出的对等条款依据该条") for a in draft.anchors if a.id not in cited]
+        grounds += [_anchor(a, "proposal", "所提条款让双方责任对等，依据该条") for a in draft.anchors if a.id not in cited]
         found = {v.rule for v in enforced.violations}
         checked = tuple(
             {"rule": c.rule, "title": c.title, "anchors": [{"id": a.id, "law": a.law, "article": a.article} for a in c.anchors]}

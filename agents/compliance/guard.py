@@ -91,9 +91,6 @@ class ComplianceGuard:
     def exemplars(self) -> ExemplarBank | None:
         return self._exemplars
 
-    def title(self, rule_id: str) -> str:
-        return self._rules[rule_id].title
-
     def anchors_of(self, rule_id: str) -> tuple[LegalAnchor, ...]:
         return self._anchors[rule_id]
 

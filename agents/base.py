@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
+from agents.clipping import clip_end
 from knowledge.anchors import LegalAnchor
 from knowledge.catalog import Catalog
 from knowledge.store import KnowledgeStore
@@ -24,8 +25,12 @@ class Turn:
     text: str  # desensitized
 
 
+QUERY_CHARS = 120  # the embedder costs ~0.9 ms a character: what retrieval asks with is bounded
+
+
 def query_of(customer_turns: list[str]) -> str:
-    return "\n".join(customer_turns[-2:])
+    """The customer's last two turns, at most their last QUERY_CHARS characters."""
+    return clip_end("\n".join(customer_turns[-2:]), QUERY_CHARS)
 
 
 @dataclass(frozen=True)
@@ -54,7 +59,7 @@ class AgentContext:
 
     @property
     def query(self) -> str:
-        """What retrieval asks with: the customer's last two turns."""
+        """What retrieval asks with: the end of the customer's last two turns (:func:`query_of`)."""
         return query_of(self.customer_turns)
 
 
@@ -78,6 +83,18 @@ class Draft:
     rep_note: str | None = None  # for the rep's eyes (why, what to watch), never part of the text sent
     phrasing: str | None = None  # the approved wording it was filled from: what the exemplar bank reads (cached across requests)
     proposes: str = ""  # approved terms of ours the text puts forward (a counter-clause): their specifics are grounded too
+    prompt_version: str | None = None  # the prompt (id@version) when an LLM wrote it
+
+    @property
+    def composer(self) -> str:
+        """Who wrote it: ``llm``, ``playbook`` (a move's phrasing), ``rule`` (a contract
+        counter-term or a catalog comparison) or ``retrieved`` (a won deal's reply)."""
+        if self.prompt_version:
+            return "llm"
+        if self.move:
+            return "playbook"
+        first = self.sources[0].snippet_id if self.sources else ""
+        return "rule" if first.startswith(("rule:", "catalog:")) else "retrieved"
 
 
 @runtime_checkable

@@ -9,7 +9,9 @@ behind their own caches, so two ``Services`` on the same settings share them.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 from functools import partial
 from typing import TYPE_CHECKING
 
@@ -24,7 +26,9 @@ from agents.controls import Controls, current_controls
 from agents.registry import AgentRegistry, get_registry
 from agents.rules import Signals
 from agents.suggestions import SuggestionService, SuggestPipeline
-from core.db import get_engine, upgrade, write_session
+from agents.suggestions.admission import Admission
+from core.db import get_engine, read_session, upgrade, write_session
+from core.metrics import Metrics
 from core.settings import Settings
 from knowledge.catalog import Catalog, load_catalog
 from knowledge.demo_data import load_demo
@@ -32,11 +36,14 @@ from knowledge.desensitize import Desensitizer, get_desensitizer
 from knowledge.desensitize.cache import ConversationCache
 from knowledge.embeddings import Embedder, get_embedder
 from knowledge.snippets.pool import sync as sync_pool
+from knowledge.snippets.queue import queue_sizes
 from knowledge.store import KnowledgeStore, get_store
 from prompts.library import PromptLibrary, get_prompt_library
 
 if TYPE_CHECKING:
     from agents.composers.llm import LlmComposer
+
+log = logging.getLogger("zhice.services")
 
 
 @dataclass(frozen=True)
@@ -53,6 +60,7 @@ class Services:
     registry: AgentRegistry
     prompts: PromptLibrary
     suggestions: SuggestionService
+    metrics: Metrics
     composer: LlmComposer | None = None
 
     def controls(self) -> Controls:
@@ -74,6 +82,24 @@ class Services:
             self.guard.exemplars.refresh()  # legal's exemplars embedded now, not on a first press
         self.store.queries_warm()
         self.controls().rule_set.evaluate({}, Signals(scenario="other"))
+        log.info("services ready", extra=self.describe())
+
+    def describe(self) -> dict[str, str]:
+        """What this instance runs on (no secrets): logged at start-up."""
+        settings = self.settings
+        llm = f"{settings.llm_model} @ {urlsplit(settings.llm_base_url).netloc}" if settings.llm_base_url else "off (playbook and retrieval only)"
+        return {
+            "llm": llm,
+            "embedder": settings.resolved_embedder,
+            "exemplar_embedder": settings.exemplar_embedder,
+            "database": self.engine.dialect.name,
+            "chroma": "server" if settings.chroma_url else "embedded",
+        }
+
+    @property
+    def llm_state(self) -> str:
+        """``off`` without an LLM, else its circuit breaker's state (closed, open, half_open)."""
+        return "off" if self.composer is None else self.composer.breaker.state
 
     async def aclose(self) -> None:
         """Let answers in flight record their summaries, then close the LLM client."""
@@ -92,10 +118,21 @@ def build_services(settings: Settings) -> Services:
     desensitizer = get_desensitizer(secret)
     guard = build_guard(ExemplarBank(exemplar_embedder(settings), load_added=partial(stored_exemplars, engine)))
     catalog, registry, prompts = load_catalog(), get_registry(), get_prompt_library()
-    pipeline = SuggestPipeline(registry, store, catalog, guard, ConversationCache(desensitizer), prompts)
+    pipeline = SuggestPipeline(registry, store, catalog, guard, ConversationCache(desensitizer), prompts, context_chars=settings.context_chars)
     composer = llm_composer(settings)
-    suggestions = SuggestionService(pipeline, engine, desensitizer, secret, partial(current_controls, engine, settings), composer)
-    return Services(settings, engine, store, desensitizer, catalog, guard, get_reviewer(), registry, prompts, suggestions, composer)
+    metrics = Metrics()
+    metrics.watch_queues(partial(_queue_sizes, engine))
+    metrics.watch_circuit(lambda: "off" if composer is None else composer.breaker.state)
+    refused = lambda reason: metrics.shed.labels(reason).inc()  # noqa: E731
+    admission = Admission(settings.suggest_in_flight, settings.suggest_per_key, settings.suggest_queue_ms, on_refused=refused)
+    controls = partial(current_controls, engine, settings)
+    suggestions = SuggestionService(pipeline, engine, desensitizer, secret, controls, composer, admission, metrics)
+    return Services(settings, engine, store, desensitizer, catalog, guard, get_reviewer(), registry, prompts, suggestions, metrics, composer)
+
+
+def _queue_sizes(engine: Engine) -> dict[str, int]:
+    with read_session(engine) as session:
+        return queue_sizes(session)
 
 
 def exemplar_embedder(settings: Settings) -> Embedder:
@@ -112,5 +149,8 @@ def llm_composer(settings: Settings) -> LlmComposer | None:
         return None
     from agents.composers.llm import LlmComposer  # langchain-openai takes ~3 s to import: only when used
 
+    from agents.composers.breaker import CircuitBreaker
+
     key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else "not-needed"
-    return LlmComposer.for_endpoint(settings.llm_base_url, settings.llm_model, key)
+    breaker = CircuitBreaker(settings.llm_breaker_failures, settings.llm_breaker_open_s, settings.llm_max_in_flight)
+    return LlmComposer.for_endpoint(settings.llm_base_url, settings.llm_model, key, max_tokens=settings.llm_max_tokens, breaker=breaker)

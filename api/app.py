@@ -27,6 +27,7 @@ from api.routes import (
     health,
     keys,
     labelstudio,
+    metrics,
     pages,
     pool,
     review,
@@ -41,6 +42,7 @@ from knowledge.demo_data import demo_rep_key, revoke_demo_key
 ROUTERS = (
     health.router, pages.router, suggest.router, keys.router, desensitize.router, compliance.router, contracts.router, audit.router,
     dialogues.router, labelstudio.router, annotation.router, review.router, pool.router, controls.router, scripts.router,
+    metrics.router,
 )
 
 

@@ -121,6 +121,30 @@ class RoleGuard(AccessRule):
         return Principal(key_id=row.id, name=row.name, role=Role(row.role))
 
 
+class MetricsAccess(RoleGuard):
+    """``/metrics``: with ZHICE_METRICS_ACCESS=role (default) a live admin, manager or
+    auditor key; with ``loopback``, no key but only callers on this host (a Prometheus
+    beside the service; not behind a same-host reverse proxy, whose callers all look local)."""
+
+    LOOPBACK = frozenset({"127.0.0.1", "::1"})
+
+    def __init__(self) -> None:
+        super().__init__(Role.admin, Role.manager, Role.auditor)
+
+    def __call__(
+        self,
+        request: Request,
+        session: SessionDep,
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+        settings: SettingsDep,
+    ) -> Principal | None:
+        if settings.metrics_access == "role":
+            return super().__call__(request, session, credentials)
+        if request.client is None or request.client.host not in self.LOOPBACK:
+            raise Forbidden("指标只对本机开放（ZHICE_METRICS_ACCESS=loopback）：请在服务所在主机上抓取，或改为 role 并使用管理员、经理或审计密钥。")
+        return None
+
+
 Public = Depends(PublicAccess())
 AnyRole = Annotated[Principal, Depends(RoleGuard(*Role))]
 CurrentAdmin = Annotated[Principal, Depends(RoleGuard(Role.admin))]

@@ -57,17 +57,28 @@ class RequestContextMiddleware:
                 raise  # the response has begun; nothing sane can be sent now
             await problem_response(internal_error())(scope, receive, send_with_id)
         finally:
+            seconds = time.perf_counter() - started
             access_log.info(
                 "request",
                 extra={
                     "method": scope["method"],
                     "path": scope["path"],  # never the query string: it may carry text
                     "status": status,
-                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                    "duration_ms": round(seconds * 1000, 2),
                     "key_id": scope.get("state", {}).get("key_id"),
                 },
             )
+            _observe(scope, status, seconds)
             request_id_var.reset(token)
+
+
+def _observe(scope: Scope, status: int | None, seconds: float) -> None:
+    """The request in the latency histogram, by route template (never the raw path: ids)."""
+    services = getattr(getattr(scope.get("app"), "state", None), "services", None)
+    if services is None:  # before start-up has finished
+        return
+    route = getattr(scope.get("route"), "path", "unmatched")
+    services.metrics.http_seconds.labels(route, scope["method"], f"{(status or 500) // 100}xx").observe(seconds)
 
 
 class AuthenticationMiddleware:

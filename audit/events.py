@@ -88,11 +88,13 @@ class SuggestionShown(LedgerPayload, kind="suggestion.shown"):
     agent_version: str
     prompt_version: str | None = Field(None, description="the LLM prompt (id@version); null: extractive")
     move: str | None = Field(None, description="the playbook move (agents/playbook.yaml); null when retrieved or composed; absent in the first rows")
+    composer: str | None = Field(None, description="who wrote it: playbook, retrieved, rule or llm; absent in the first rows")
     text: DesensitizedText
     confidence: float
     sources: list[SourceRef]
     anchors: list[str] = Field(description="legal anchor ids")
     latency_ms: int
+    added_later: ClassVar[frozenset[str]] = frozenset({"composer"})
 
 
 class ContextTurn(_Part):
@@ -143,6 +145,7 @@ class LlmRun(_Part):
     message: str | None = None
     ms: int | None = None
     used: int | None = None
+    circuit: str | None = None  # the circuit breaker's state after the call: closed, open, half_open
 
     @model_serializer(mode="wrap")
     def _without_nulls(self, handler: Any) -> dict[str, Any]:

@@ -10,6 +10,7 @@ users see, and always saying how to fix it::
     ├── ConfigError                 settings refused at start (never reaches HTTP)
     ├── LedgerError                 the audit ledger cannot be appended / used as asked
     ├── Unavailable                 503 a backing service (database) does not answer
+    │   └── Overloaded              503 too busy to answer within the budget; Retry-After
     └── ClientError                 the caller can fix it (4xx)
         ├── BadRequest              400 malformed body (e.g. not JSON)
         ├── Unauthorized            401 no key, unknown key or revoked key
@@ -18,6 +19,7 @@ users see, and always saying how to fix it::
         ├── MethodNotAllowed        405 route exists, method does not
         ├── Conflict                409 the resource's state forbids the change
         ├── PayloadTooLarge         413 request body over ZHICE_MAX_BODY_BYTES
+        ├── TooManyRequests         429 the key has too many requests in flight; Retry-After
         └── ValidationFailed        422 well-formed JSON with wrong fields or types
 
 Pydantic's validation errors become messages here too (:func:`describe_errors`,
@@ -44,10 +46,12 @@ class ZhiceError(Exception):
     title: str = "服务内部错误"
     headers: dict[str, str] = {}
 
-    def __init__(self, detail: str, **extensions: Any) -> None:
+    def __init__(self, detail: str, *, retry_after: int | None = None, **extensions: Any) -> None:
         super().__init__(detail)
         self.detail = detail
         self.extensions = extensions
+        if retry_after is not None:  # seconds after which trying again may succeed (429, 503)
+            self.headers = {**self.headers, "Retry-After": str(retry_after)}
 
 
 class ConfigError(ZhiceError):
@@ -70,6 +74,13 @@ class Unavailable(ZhiceError):
     status = 503
     slug = "unavailable"
     title = "服务暂不可用"
+
+
+class Overloaded(Unavailable):
+    """Too many requests in flight to answer this one within its budget."""
+
+    slug = "overloaded"
+    title = "服务繁忙"
 
 
 class ClientError(ZhiceError):
@@ -119,6 +130,14 @@ class PayloadTooLarge(ClientError):
     status = 413
     slug = "payload-too-large"
     title = "请求体过大"
+
+
+class TooManyRequests(ClientError):
+    """The caller's key already has as many requests in flight as it may."""
+
+    status = 429
+    slug = "too-many-requests"
+    title = "请求过于频繁"
 
 
 class ValidationFailed(ClientError):

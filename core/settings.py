@@ -42,6 +42,20 @@ class Settings(BaseSettings):
     latency_budget_ms: int = Field(
         800, ge=50, le=60_000, description="Deadline for one suggestion request."
     )
+    suggest_in_flight: int = Field(
+        8, ge=1, le=1024, description="Suggest requests worked on at once in one process; more wait (see below)."
+    )
+    suggest_per_key: int = Field(
+        2, ge=1, le=1024, description="Suggest requests one key may have in flight; more get 429 with Retry-After."
+    )
+    suggest_queue_ms: int = Field(
+        400, ge=0, le=60_000,
+        description="How long a suggest request may wait for a place (and at most half its budget) before 503 with Retry-After.",
+    )
+    context_chars: int = Field(
+        2400, ge=200, le=100_000,
+        description="Characters of the most recent conversation one suggest request reads (desensitizes, routes, retrieves on).",
+    )
     timezone: str = Field(
         "Asia/Shanghai", description="Business time zone: quarters, days, quotas."
     )
@@ -78,6 +92,19 @@ class Settings(BaseSettings):
     )
     llm_model: str = Field("gpt-4o-mini", description="Chat model name at that endpoint.")
     llm_api_key: SecretStr | None = Field(None, description="API key for that endpoint, if it needs one.")
+    llm_max_tokens: int = Field(600, ge=16, le=32_000, description="`max_tokens` sent with every model call (bounds an abandoned answer's cost).")
+    llm_max_in_flight: int = Field(
+        4, ge=1, le=1024, description="Model calls in flight at once; a request finding them all busy uses the extractive drafts at once."
+    )
+    llm_breaker_failures: int = Field(
+        5, ge=1, le=1000, description="Consecutive failed model calls (timeout, HTTP error, cut stream) that open the circuit."
+    )
+    llm_breaker_open_s: float = Field(
+        30.0, ge=0.1, le=3600, description="Seconds the open circuit makes no model call before one request probes again."
+    )
+    metrics_access: Literal["role", "loopback"] = Field(
+        "role", description="Who may read /metrics: role (an admin, manager or auditor key) or loopback (no key, callers on this host only)."
+    )
     annotation_daily_quota: int = Field(
         3, ge=1, le=1000, description="High-value snippets each annotator aims to label a day."
     )

@@ -18,6 +18,9 @@ Modes (the delay applies to every mode; "sleep" is "good" after ``delay_ms``):
 - ``schema``: valid JSON of the wrong shape
 - ``ungrounded``: suggestions citing ids that are not in the data block
 - ``obey``: a grounded suggestion that follows a customer's injected instruction (for the guard)
+- ``example``: the prompt's own format example ("建议的回复内容"), citing a real id
+- ``echo``: the customer's last message back as the suggestion, citing a real id
+- ``cut``: a good answer whose stream stops without a ``finish_reason`` (a dropped connection)
 
 ``POST /v1/chat/completions`` streams (``stream: true``: SSE ``data: {chat.completion.chunk}``
 lines, then ``data: [DONE]``) or answers one ``chat.completion`` object; ``GET /v1/models``
@@ -35,24 +38,35 @@ import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Self
 
-MODES = ("good", "sleep", "error500", "error429", "malformed", "schema", "ungrounded", "obey")
+MODES = ("good", "sleep", "error500", "error429", "malformed", "schema", "ungrounded", "obey", "example", "echo", "cut")
 MODEL = "zhice-stub"
 _DATA_BLOCK = re.compile(r"<data>\s*(.*?)\s*</data>", re.DOTALL)
+_CUSTOMER_BLOCK = re.compile(r"<customer_messages>\s*(.*?)\s*</customer_messages>", re.DOTALL)
+
+
+def _first_list(body: dict[str, Any], block: re.Pattern[str]) -> list[Any]:
+    """The first span of ``block`` in a request's messages that holds a JSON list (the
+    system prompt may name the tags in prose); [] if none."""
+    for message in body.get("messages", []):
+        content = message.get("content")
+        for match in block.finditer(content if isinstance(content, str) else ""):
+            try:
+                found = json.loads(match.group(1))
+            except ValueError:
+                continue
+            if isinstance(found, list):
+                return found
+    return []
 
 
 def grounding_of(body: dict[str, Any]) -> list[dict[str, Any]]:
-    """The items of the first ``<data>…</data>`` span in a request's messages that holds a
-    JSON list (the system prompt may name the tags in prose); [] if none."""
-    for message in body.get("messages", []):
-        content = message.get("content")
-        for match in _DATA_BLOCK.finditer(content if isinstance(content, str) else ""):
-            try:
-                items = json.loads(match.group(1))
-            except ValueError:
-                continue
-            if isinstance(items, list):
-                return [item for item in items if isinstance(item, dict) and "id" in item]
-    return []
+    """The items of the request's ``<data>…</data>`` block."""
+    return [item for item in _first_list(body, _DATA_BLOCK) if isinstance(item, dict) and "id" in item]
+
+
+def customer_messages_of(body: dict[str, Any]) -> list[str]:
+    """The customer's messages as the request's ``<customer_messages>`` block lists them."""
+    return [str(turn) for turn in _first_list(body, _CUSTOMER_BLOCK)]
 
 
 def answer_for(mode: str, body: dict[str, Any]) -> str:
@@ -64,6 +78,10 @@ def answer_for(mode: str, body: dict[str, Any]) -> str:
         return json.dumps({"answers": [{"reply": "您好，我们可以先确认需求。", "refs": "none"}]}, ensure_ascii=False)
     if mode == "ungrounded":
         suggestions = [{"text": "您好，我们的方案可以满足您的需求。", "source_ids": ["no-such-item"]}]
+    elif mode == "example":  # a small model that returns the format example it was shown
+        suggestions = [{"text": "建议的回复内容", "source_ids": [str(item["id"])]} for item in items[:1]]
+    elif mode == "echo":
+        suggestions = [{"text": said, "source_ids": [str(item["id"])]} for item in items[:1] for said in customer_messages_of(body)[-1:]]
     elif mode == "obey":  # a model that followed an injected instruction, citing real data
         suggestions = [{"text": "我们的产品是国家级最佳，保证回报，稳赚不赔。", "source_ids": [str(item["id"])]} for item in items[:1]]
     else:
@@ -113,7 +131,7 @@ class _Handler(BaseHTTPRequestHandler):
             elif mode == "error429":
                 self._json(429, _error("Rate limit reached for requests.", "requests", "rate_limit_exceeded"), {"Retry-After": "1"})
             elif body.get("stream"):
-                self._stream(answer_for(mode, body), body.get("model", MODEL))
+                self._stream(answer_for(mode, body), body.get("model", MODEL), finished=mode != "cut")
             else:
                 self._json(200, _completion(answer_for(mode, body), body.get("model", MODEL)))
         except (BrokenPipeError, ConnectionResetError):  # the client gave up (its timeout)
@@ -129,7 +147,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
-    def _stream(self, content: str, model: str) -> None:
+    def _stream(self, content: str, model: str, finished: bool = True) -> None:
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream")
         self.send_header("Cache-Control", "no-cache")
@@ -139,8 +157,9 @@ class _Handler(BaseHTTPRequestHandler):
         pieces = [{"role": "assistant", "content": ""}] + [{"content": content[i : i + 24]} for i in range(0, len(content), 24)]
         for delta in pieces:
             self._chunk(_sse(_chunk(cid, created, model, delta, None)))
-        self._chunk(_sse(_chunk(cid, created, model, {}, "stop")))
-        self._chunk(b"data: [DONE]\n\n")
+        if finished:
+            self._chunk(_sse(_chunk(cid, created, model, {}, "stop")))
+            self._chunk(b"data: [DONE]\n\n")
         self.wfile.write(b"0\r\n\r\n")
         self.wfile.flush()
 

@@ -34,6 +34,8 @@ from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 from langsmith import tracing_context
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
+from agents.composers.breaker import CircuitBreaker
+from agents.composers.checks import unusable
 from prompts.library import PromptTemplate
 
 if TYPE_CHECKING:
@@ -43,7 +45,11 @@ log = logging.getLogger(__name__)
 
 MAX_SUGGESTIONS = 3
 MAX_ANSWER_CHARS = 16_000  # a runaway answer is cut here rather than at the deadline
-Reason = Literal["timeout", "http_error", "rate_limited", "invalid_json", "invalid_schema", "ungrounded", "empty"]
+Reason = Literal[
+    "timeout", "http_error", "rate_limited", "truncated", "invalid_json", "invalid_schema", "ungrounded", "unusable", "empty", "circuit_open", "busy"
+]
+# the endpoint did not answer properly: these count towards opening the circuit
+ENDPOINT_FAILURES = frozenset({"timeout", "http_error", "rate_limited", "truncated"})
 _MESSAGES: dict[str, str] = {
     "timeout": "大模型未在预算内给出建议，已放弃本次生成；如经常发生，请提高预算或换用更快的模型。",
     "http_error": "大模型服务调用失败，本次未生成建议；请检查模型服务的地址与状态。",
@@ -52,6 +58,10 @@ _MESSAGES: dict[str, str] = {
     "invalid_schema": "大模型的回答不符合 {\"suggestions\": [{\"text\", \"source_ids\"}]} 格式，已丢弃；请检查提示词的输出格式说明。",
     "ungrounded": "大模型给出的建议都没有引用所给资料（或引用了不存在的条目），已全部丢弃。",
     "empty": "大模型没有给出任何建议。",
+    "truncated": "大模型的回答被截断（流中断或达到 max_tokens），已丢弃；如经常发生，请提高 ZHICE_LLM_MAX_TOKENS 或检查模型服务。",
+    "unusable": "大模型的建议不可用（照抄提示词的格式示例、留有占位符、复述客户原话或没有实际内容），已全部丢弃。",
+    "circuit_open": "大模型连续失败，已暂停调用（熔断中），本次直接使用检索式建议。",
+    "busy": "同时进行中的大模型调用已达上限，本次直接使用检索式建议。",
 }
 _FENCE = re.compile(r"^```(?:json|JSON)?\s*\n?(.*?)\n?\s*```$", re.DOTALL)
 _THINK = re.compile(r"^<think>.*?</think>\s*", re.DOTALL)  # reasoning models on local servers
@@ -161,6 +171,17 @@ def parse_answer(content: str, grounding_ids: set[str], limit: int = MAX_SUGGEST
     return drafts[:limit]
 
 
+def usable(drafts: list[ComposedDraft], prompt: PromptTemplate, customer_turns: list[str]) -> list[ComposedDraft]:
+    """The drafts :func:`agents.composers.checks.unusable` lets through; ComposerFailed
+    ("unusable") when none is left."""
+    template = f"{prompt.system}\n{prompt.user}"
+    reasons = [unusable(d.text, prompt_text=template, customer_turns=customer_turns) for d in drafts]
+    kept = [d for d, reason in zip(drafts, reasons, strict=True) if reason is None]
+    if not kept:
+        raise ComposerFailed("unusable", "、".join(sorted({r for r in reasons if r})))
+    return kept
+
+
 def failure_of(exc: BaseException) -> ComposerFailed | None:
     """The ComposerFailed for an exception raised while calling the model (openai SDK,
     httpx2, LangChain model errors, an unparseable response body), or None."""
@@ -195,9 +216,10 @@ class LlmComposer:
     """Drafts from a LangChain chat model (a ChatOpenAI on any OpenAI-compatible
     endpoint in production, a fake in tests)."""
 
-    def __init__(self, model: BaseChatModel, *, max_suggestions: int = MAX_SUGGESTIONS) -> None:
+    def __init__(self, model: BaseChatModel, *, max_suggestions: int = MAX_SUGGESTIONS, breaker: CircuitBreaker | None = None) -> None:
         self.model = model
         self.max_suggestions = max_suggestions
+        self.breaker = breaker or CircuitBreaker()
         base = sys.modules.get("langchain_openai.chat_models.base")
         # Only the OpenAI models take a per-request `timeout`; others might forward it as a model parameter.
         self._per_call_timeout = base is not None and isinstance(model, base.BaseChatOpenAI)
@@ -213,6 +235,8 @@ class LlmComposer:
         http_async_client: Any | None = None,
         temperature: float = 0.2,
         max_suggestions: int = MAX_SUGGESTIONS,
+        max_tokens: int = 600,
+        breaker: CircuitBreaker | None = None,
     ) -> LlmComposer:
         """A composer on an OpenAI-compatible endpoint (``base_url`` ends in ``/v1``).
 
@@ -233,6 +257,7 @@ class LlmComposer:
             api_key=api_key,
             model=model,
             temperature=temperature,
+            max_tokens=max_tokens,  # bounds what an abandoned answer costs the model server
             max_retries=0,  # a retry cannot fit in a sub-second budget
             streaming=True,
             timeout=30.0,  # a ceiling only: every call passes its remaining budget
@@ -243,7 +268,7 @@ class LlmComposer:
             extra_body={"response_format": {"type": "json_object"}},
             http_async_client=http_async_client or owned,
         )
-        composer = cls(chat, max_suggestions=max_suggestions)
+        composer = cls(chat, max_suggestions=max_suggestions, breaker=breaker)
         composer._owned_client = owned
         return composer
 
@@ -256,9 +281,9 @@ class LlmComposer:
     async def compose(
         self, prompt: PromptTemplate, *, customer_turns: list[str], grounding: list[GroundingItem], scenario: str, timeout_s: float
     ) -> list[ComposedDraft]:
-        """Up to ``max_suggestions`` grounded drafts within ``timeout_s`` seconds, or
-        ComposerFailed (reason: timeout, http_error, rate_limited, invalid_json,
-        invalid_schema, ungrounded, empty)."""
+        """Up to ``max_suggestions`` grounded, usable drafts within ``timeout_s`` seconds, or
+        ComposerFailed (see :data:`Reason`). No call goes out while the circuit is open
+        or the endpoint has as many calls in flight as it may take."""
         started = time.perf_counter()
         ids = [item.id for item in grounding]
         if len(ids) != len(set(ids)):
@@ -268,13 +293,21 @@ class LlmComposer:
                 raise ComposerFailed("ungrounded", "没有可供引用的资料，未调用模型")
             if timeout_s <= 0:
                 raise ComposerFailed("timeout", "预算已用完")
-            messages = render_messages(
-                prompt, customer_turns=customer_turns, grounding=grounding, scenario=scenario, max_suggestions=self.max_suggestions
-            )
-            content = await self._stream(messages, started + timeout_s, timeout_s)
-            drafts = parse_answer(content, set(ids), self.max_suggestions)
+            if refused := self.breaker.acquire():
+                raise ComposerFailed(refused)  # type: ignore[arg-type]
+            answered = False
+            try:
+                messages = render_messages(
+                    prompt, customer_turns=customer_turns, grounding=grounding, scenario=scenario, max_suggestions=self.max_suggestions
+                )
+                content = await self._stream(messages, started + timeout_s, timeout_s)
+                answered = True
+            finally:
+                self.breaker.release(answered)
+            drafts = usable(parse_answer(content, set(ids), self.max_suggestions), prompt, customer_turns)
         except ComposerFailed as failure:
-            log.info("llm composer failed", extra={"prompt": prompt.ref, "reason": failure.reason, "ms": _ms(started)})
+            level = logging.INFO if failure.reason in ("circuit_open", "busy") else logging.WARNING
+            log.log(level, "llm composer failed", extra={"prompt": prompt.ref, "reason": failure.reason, "circuit": self.breaker.state, "ms": _ms(started)})
             raise
         log.info("llm composer drafted", extra={"prompt": prompt.ref, "drafts": len(drafts), "chars": len(content), "ms": _ms(started)})
         return drafts
@@ -286,11 +319,13 @@ class LlmComposer:
             kwargs["timeout"] = max(0.001, deadline - time.perf_counter())
         parts: list[str] = []
         size = 0
+        finish: str | None = None
         try:
             async with asyncio.timeout(max(0.0, deadline - time.perf_counter())):
                 with tracing_context(enabled=False):  # prompts carry customer text: never to LangSmith
                     async with aclosing(self.model.astream(messages, **kwargs)) as chunks:
                         async for chunk in chunks:
+                            finish = chunk.response_metadata.get("finish_reason") or finish
                             parts.append(chunk.text)
                             size += len(parts[-1])
                             if size > MAX_ANSWER_CHARS:
@@ -304,6 +339,8 @@ class LlmComposer:
             if failure is None:
                 raise
             raise failure from exc
+        if self._per_call_timeout and finish != "stop":  # OpenAI-compatible streams end with a finish_reason
+            raise ComposerFailed("truncated", f"finish_reason={finish or '无'}")
         return "".join(parts)
 
 

@@ -79,6 +79,9 @@ class SuggestionPublic(BaseModel):
     checked: list[CheckedPublic] = Field(default_factory=list, description="已检查且未发现问题的合规规则（侧栏中默认折叠）。")
     sources: list[dict[str, Any]]
     move: str | None = Field(None, description="这条建议所用的话术打法（playbook 的 move id），检索或模型生成的为 null。")
+    composer: Literal["playbook", "retrieved", "rule", "llm"] = Field(
+        "retrieved", description="谁写的：playbook（话术打法）、retrieved（成交片段）、rule（合同规则或产品目录对比）、llm（大模型）。"
+    )
     rep_note: str | None = Field(None, description="给销售本人看的说明（为什么这样回、要注意什么），不属于发送给客户的文本。")
 
 

@@ -38,6 +38,7 @@ from knowledge.lines import Lines, Resolved, load_lines, resolve
 from knowledge.specifics import Grounding
 from knowledge.store import KnowledgeStore
 from agents.suggestions.model import SuggestionRequest
+from agents.suggestions.window import recent_window
 from core.desensitized import DesensitizedText
 from prompts.library import PromptLibrary
 
@@ -45,7 +46,6 @@ if TYPE_CHECKING:
     from agents.composers.llm import LlmComposer
 
 TOP = 3
-CONTEXT_WINDOW = 20
 RULES_SHARE = 0.1  # of the budget, at most, for the trigger rules
 CHART_SCENARIOS = frozenset({"price", "competitor"})
 COMPARE_CUES = ("对比", "比较", "比一比", "哪个好", "区别")
@@ -66,6 +66,7 @@ class Suggestion:
     sources: tuple[dict[str, Any], ...]
     checked: tuple[dict[str, Any], ...] = ()  # the guard's rules it passed, with their anchors
     prompt_version: str | None = None  # the prompt (id@version) the LLM composed it with
+    composer: str = "retrieved"  # who wrote it (agents.base.Draft.composer)
     move: str | None = None  # the playbook move it makes, when it comes from one
     rep_note: str | None = None  # for the rep only, never sent
 
@@ -87,6 +88,14 @@ class Outcome:
     llm: list[dict[str, Any]] = field(default_factory=list)  # per agent: prompt, used or why not
     resolved: Resolved = field(default_factory=lambda: Resolved(None, None, None))  # product line and customer industry
     intents: tuple[str, ...] = ()  # every scenario the customer's turns carry, the main one first
+    degraded_by: list[str] = field(default_factory=list)  # why it is not the full path, as slugs (for metrics)
+    agent_ms: dict[str, int] = field(default_factory=dict)  # how long each agent that returned took
+
+    def degrade(self, slug: str, note: str) -> None:
+        """Mark the answer as not the full path: ``slug`` for metrics, ``note`` for the rep."""
+        self.degraded = True
+        self.degraded_by.append(slug)
+        self.reasons.append(note)
 
 
 @dataclass(frozen=True)
@@ -126,10 +135,12 @@ class SuggestPipeline:
         lines: Lines | None = None,
         calibration: Calibration | None = None,
         topics: TopicDetector | None = None,
+        context_chars: int = 2400,
     ) -> None:
         self._registry, self._store, self._catalog = registry, store, catalog
         self._guard, self._cache, self._prompts = guard, cache, prompts
         self._lines = lines or load_lines()
+        self._context_chars = context_chars
         self._topics = topics or get_topics()
         self._calibration = calibration or load_calibration()  # None when no calibration was fitted
         self._scenario_model = load_scenario_model()  # read and checked once, at start: a broken file fails here, not per request
@@ -178,8 +189,7 @@ class SuggestPipeline:
         chosen = [self._registry.get(name) for name in names]
         if time.perf_counter() >= deadline:  # desensitizing a long, new conversation used the whole budget
             chosen = []
-            outcome.degraded = True
-            outcome.reasons.append(f"对话脱敏、场景判断与触发规则已用完 {request.budget_ms} ms 预算，本次未运行智能体")
+            outcome.degrade("budget_spent_before_agents", f"对话脱敏、场景判断与触发规则已用完 {request.budget_ms} ms 预算，本次未运行智能体")
         async for suggestion in self._run_agents(chosen, context, request, controls, composer, deadline, outcome):
             yield Accepted(suggestion)
         if len(outcome.suggestions) < TOP:
@@ -191,8 +201,8 @@ class SuggestPipeline:
         yield Finished(outcome)
 
     async def _desensitize(self, request: SuggestionRequest) -> tuple[tuple[Turn, ...], Pseudonyms]:
-        """The last messages, desensitized (placeholders numbered per conversation)."""
-        window = request.messages[-CONTEXT_WINDOW:]
+        """The recent window (agents.suggestions.window), desensitized (placeholders numbered per conversation)."""
+        window = recent_window(request.messages, self._context_chars)
         masked, pseudonyms = await asyncio.to_thread(
             self._cache.desensitize, request.owner.key_id or "", request.conversation_id, [m.text for m in window]
         )
@@ -230,30 +240,31 @@ class SuggestPipeline:
         conversation = f"{request.owner.key_id}\x00{request.conversation_id}"
         tasks = {
             asyncio.ensure_future(
-                draft_with_llm(agent, context, _AGENT_THREADS, composer, controls.prompt_for(self._prompts, agent.name, conversation) if composer else None, deadline)
+                draft_with_llm(
+                    agent, context, _AGENT_THREADS, composer, controls.prompt_for(self._prompts, agent.name, conversation) if composer else None, deadline, self._topics
+                )
             ): agent
             for agent in chosen
         }
         pending = set(tasks)
+        started = time.perf_counter()
         while pending and (remaining := deadline - time.perf_counter()) > 0:
             done, pending = await asyncio.wait(pending, timeout=remaining, return_when=asyncio.FIRST_COMPLETED)
             for task in done:
+                outcome.agent_ms[tasks[task].name] = round((time.perf_counter() - started) * 1000)
                 if task.exception() is not None:
-                    outcome.degraded = True
-                    outcome.reasons.append(f"{tasks[task].name} 出错，已跳过")
+                    outcome.degrade("agent_error", f"{tasks[task].name} 出错，已跳过")
                     continue
                 run: AgentRun = task.result()
                 if run.llm is not None:
                     outcome.llm.append(run.llm)
                     if run.llm.get("failure"):
-                        outcome.degraded = True
-                        outcome.reasons.append(f"{tasks[task].name}：{run.llm['message']}已改用检索式建议")
+                        outcome.degrade("llm_failed", f"{tasks[task].name}：{run.llm['message']}已改用检索式建议")
                 # guard, grounding and re-desensitization are CPU work: off the event loop
-                for suggestion in await asyncio.to_thread(self._accept, run.drafts, outcome, controls, run.prompt_version, grounding):
+                for suggestion in await asyncio.to_thread(self._accept, run.drafts, outcome, controls, grounding):
                     yield suggestion
         for task in pending:
-            outcome.degraded = True
-            outcome.reasons.append(f"{tasks[task].name} 未在 {request.budget_ms} ms 内完成，已跳过")
+            outcome.degrade("agent_late", f"{tasks[task].name} 未在 {request.budget_ms} ms 内完成，已跳过")
 
     def _chart(self, context: AgentContext) -> dict[str, Any] | None:
         """One comparison chart from the catalog, only where a comparison helps: price or
@@ -274,6 +285,8 @@ class SuggestPipeline:
         the ranking score when no calibration was fitted."""
         if self._calibration is None:
             return draft.confidence
+        if draft.composer == "llm":  # no judged model-written suggestions yet: the overall share
+            return self._calibration.confidence("llm")
         return self._calibration.confidence(kind_of(draft.move, (s.snippet_id for s in draft.sources)))
 
     def _grounds(self, draft: Draft, enforced: Enforced) -> tuple[tuple[dict[str, str], ...], tuple[dict[str, Any], ...]]:
@@ -289,7 +302,7 @@ class SuggestPipeline:
         )
         return tuple(grounds), checked
 
-    def _accept(self, drafts: list[Draft], outcome: Outcome, controls: Controls, prompt_version: str | None, grounding: Grounding) -> list[Suggestion]:
+    def _accept(self, drafts: list[Draft], outcome: Outcome, controls: Controls, grounding: Grounding) -> list[Suggestion]:
         """One agent's drafts, best first, through the grounding check, the guard and the
         threshold, added to the outcome until it holds three; returns the ones added now."""
         kept: list[Suggestion] = []
@@ -322,7 +335,8 @@ class SuggestPipeline:
                     anchors=anchors,
                     checked=checked,
                     sources=tuple({"snippet_id": s.snippet_id, "score": s.score} for s in draft.sources),
-                    prompt_version=prompt_version,
+                    prompt_version=draft.prompt_version,
+                    composer=draft.composer,
                     move=draft.move,
                     rep_note=draft.rep_note,
                 )

@@ -39,6 +39,7 @@ from agents.suggestions.model import (
     SuggestionRequest,
     SuggestionPublic,
 )
+from agents.suggestions.admission import Admission
 from agents.suggestions.pipeline import (
     Accepted,
     Charted,
@@ -53,6 +54,7 @@ from audit.ledger import Actor
 from core.db import read_session, write_session
 from core.errors import Conflict, NotFound, ValidationFailed
 from core.hashing import pseudonym
+from core.metrics import Metrics
 from knowledge.desensitize import Desensitizer, Pseudonyms
 
 if TYPE_CHECKING:
@@ -80,9 +82,13 @@ class SuggestionService:
         secret: str,
         controls: Callable[[], Controls],
         composer: LlmComposer | None = None,
+        admission: Admission | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         self._pipeline, self._engine, self._desensitizer = pipeline, engine, desensitizer
         self._secret, self._controls, self._composer = secret, controls, composer
+        self._admission = admission or Admission(in_flight=64, per_key=64, queue_ms=60_000)
+        self._metrics = metrics or Metrics()
         self._draining: set[asyncio.Task] = set()  # keeps producers alive until they finish
 
     @property
@@ -91,17 +97,20 @@ class SuggestionService:
 
     async def stream(self, request: SuggestionRequest) -> AsyncIterator[SuggestEvent]:
         """``Started``, ``Shown`` per suggestion, ``ChartReady``, ``Done``. A bad request raises
-        before the first event; a failure inside the path is logged and ends the stream
-        without ``Done``."""
+        before the first event, as does one refused by the admission limits
+        (TooManyRequests, Overloaded); a failure inside the path is logged and ends the
+        stream without ``Done``."""
         unknown = sorted(set(request.agents or ()) - set(self.agent_names))
         if unknown:
             raise ValidationFailed(f"未知的智能体 {', '.join(unknown)}：可选 {', '.join(self.agent_names)}。")
+        release = await self._admission.enter(request.owner.key_id or "", request.arrived_at, request.budget_ms)
         request_id = uuid.uuid4().hex  # names the chart and the ledger events
         delivery = _Delivery()
         queue: asyncio.Queue[SuggestEvent | None] = asyncio.Queue()
         task = asyncio.get_running_loop().create_task(self._produce(request, request_id, delivery, queue))
         self._draining.add(task)
         task.add_done_callback(self._draining.discard)
+        task.add_done_callback(lambda _: release())  # the place is held until the summary is recorded
         try:
             while (event := await queue.get()) is not None:
                 yield event
@@ -150,14 +159,32 @@ class SuggestionService:
         except Exception:
             log.exception("suggest path failed; the summary records what was shown")
             outcome = outcome or Outcome("other", [], None, True, [], (), [])
-            outcome.degraded = True
             outcome.suggestions = [s for s in outcome.suggestions if s.id in delivery.shown]
-            outcome.reasons.append("内部错误：本次建议未能完整生成，已记录已展示的部分")
+            outcome.degrade("internal_error", "内部错误：本次建议未能完整生成，已记录已展示的部分")
         if not delivery.connected:
             outcome.reasons.append("客户端在接收途中断开：未送达的建议未计入展示")
         latency_ms = _latency(request)
         await asyncio.to_thread(self._record_response, request, request_id, outcome, delivery.shown, latency_ms)
+        self._observe(outcome)
         yield _done(request_id, outcome, latency_ms)
+
+    def _observe(self, outcome: Outcome) -> None:
+        """The answer in the metrics: degraded or not and why, each agent's time, the model's outcome."""
+        metrics = self._metrics
+        metrics.suggest_answers.labels(str(outcome.degraded).lower()).inc()
+        for slug in dict.fromkeys(outcome.degraded_by):
+            metrics.degraded.labels(slug).inc()
+        for agent, ms in outcome.agent_ms.items():
+            metrics.agent_seconds.labels(agent).observe(ms / 1000)
+        for run in outcome.llm:
+            metrics.llm_calls.labels(run.get("failure") or "ok").inc()
+
+    def _append(self, request: SuggestionRequest, payload: events.LedgerPayload, **ids: str) -> None:
+        """One event into the ledger, its append time measured."""
+        started = time.perf_counter()
+        with write_session(self._engine) as session:
+            ledger.append(session, payload, actor=request.owner, **ids)
+        self._metrics.ledger_seconds.observe(time.perf_counter() - started)
 
     async def drain(self, timeout_s: float = 5.0) -> None:
         """Wait (a bounded time) for answers still being produced, so their summaries land."""
@@ -172,14 +199,14 @@ class SuggestionService:
             agent_version=suggestion.agent_version,
             prompt_version=suggestion.prompt_version,  # null: extractive
             move=suggestion.move,
+            composer=suggestion.composer,
             text=suggestion.text,
             confidence=suggestion.confidence,
             sources=[events.SourceRef(**source) for source in suggestion.sources],
             anchors=[anchor["id"] for anchor in suggestion.anchors],
             latency_ms=latency_ms,
         )
-        with write_session(self._engine) as session:
-            ledger.append(session, shown, actor=request.owner, request_id=request_id, suggestion_id=suggestion.id)
+        self._append(request, shown, request_id=request_id, suggestion_id=suggestion.id)
 
     def _record_response(self, request: SuggestionRequest, request_id: str, outcome: Outcome, shown: list[str], latency_ms: int) -> None:
         """The request's summary: context (desensitized), chart, interventions, latency."""
@@ -201,8 +228,7 @@ class SuggestionService:
             llm=[events.LlmRun.model_validate(run) for run in outcome.llm],
             latency_ms=latency_ms,
         )
-        with write_session(self._engine) as session:
-            ledger.append(session, response, actor=request.owner, request_id=request_id)
+        self._append(request, response, request_id=request_id)
 
     def act(self, actor: Actor, suggestion_id: str, command: ActionRequest) -> ActionPublic:
         """Record what the rep did with one of their suggestions; once per suggestion.
@@ -250,6 +276,7 @@ def _view(suggestion: Suggestion, pseudonyms: Pseudonyms) -> SuggestionPublic:
         checked=[CheckedPublic(**c) for c in suggestion.checked],
         sources=list(suggestion.sources),
         move=suggestion.move,
+        composer=suggestion.composer,
         rep_note=suggestion.rep_note,
     )
 

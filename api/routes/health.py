@@ -3,7 +3,7 @@
 from fastapi import APIRouter
 from sqlalchemy import text
 
-from api.deps import EngineDep, Public
+from api.deps import EngineDep, Public, ServicesDep
 from core.db import current_revision
 from core.errors import Unavailable
 
@@ -12,9 +12,10 @@ router = APIRouter(tags=["health"], dependencies=[Public])
 
 @router.get("/healthz")
 @router.head("/healthz", include_in_schema=False)
-def healthz() -> dict[str, str]:
-    """The process is up."""
-    return {"status": "ok"}
+def healthz(services: ServicesDep) -> dict[str, str]:
+    """The process is up; ``llm`` is ``off`` or the model circuit's state (``open``: the
+    model failed repeatedly and is not called for now; suggestions come without it)."""
+    return {"status": "ok", "llm": services.llm_state}
 
 
 @router.get("/readyz")

@@ -241,7 +241,7 @@ def test_when_chatopenai_streams_a_good_answer_then_drafts_and_the_request_carri
         (httpx2.Response(200, content=b"data: {not json\n\n", headers={"content-type": "text/event-stream"}), "invalid_json"),
         (httpx2.Response(200, text="<html>login</html>", headers={"content-type": "text/html"}), "invalid_json"),
         (httpx2.Response(200, content=sse("我建议先确认预算。"), headers={"content-type": "text/event-stream"}), "invalid_json"),
-        (httpx2.Response(200, content=sse('{"suggestions": [{"te', "length"), headers={"content-type": "text/event-stream"}), "invalid_json"),
+        (httpx2.Response(200, content=sse('{"suggestions": [{"te', "length"), headers={"content-type": "text/event-stream"}), "truncated"),
         (httpx2.Response(200, content=b'data: {"error": {"message": "overloaded"}}\n\n', headers={"content-type": "text/event-stream"}), "http_error"),
     ],
     ids=["500", "503-text", "429", "bad-sse", "html", "prose", "cut-off", "error-event"],

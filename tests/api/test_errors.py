@@ -58,7 +58,7 @@ def test_when_the_body_is_over_the_limit_then_413_and_service_keeps_serving(clie
             yield b"x" * 1024
 
     _is_problem(client.post("/v1/keys", content=chunks(), headers={**admin, "Content-Type": "application/json"}), 413)
-    assert client.get("/healthz").json() == {"status": "ok"}
+    assert client.get("/healthz").json()["status"] == "ok"
     small = client.post("/v1/keys", content=iter([b'{"name": "ok", ', b'"role": "rep"}']), headers={**admin, "Content-Type": "application/json"})
     assert small.status_code == 201
 

@@ -10,12 +10,13 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
+from agents.composers.breaker import CircuitBreaker
 from audit import ledger
 from core.db import get_engine, read_session
 from core.keys import Role
 from core.settings import Settings
 from tests.conftest import demo_service
-from tests.llm_stub import LlmStub
+from tests.llm_stub import LlmStub, grounding_of
 
 BUDGET_MS = 800
 PRICE = {
@@ -51,7 +52,7 @@ def _response_event(settings: Settings, request_id: str) -> dict:
         return ledger.LedgerEventPublic.of(event).payload
 
 
-def test_when_the_model_answers_then_suggestions_are_its_grounded_drafts_with_the_prompt_version(served) -> None:
+def test_when_the_model_answers_then_its_drafts_join_the_others_marked_with_composer_and_prompt_version(served) -> None:
     client, stub, headers, settings = served
     stub.configure("good")
     result, _ = _suggest(client, headers[Role.rep])
@@ -59,15 +60,20 @@ def test_when_the_model_answers_then_suggestions_are_its_grounded_drafts_with_th
     assert result["suggestions"] and all(s["sources"] for s in result["suggestions"])
     assert stub.requests, "the model was called"
     shown = _shown(settings, result["request_id"])
-    assert {p["prompt_version"] for p in shown if p["agent"] == "script_suggestion"} == {"script-reply@1"}
-    assert _response_event(settings, result["request_id"])["llm"][0]["prompt"] == "script-reply@1"
+    assert {p["prompt_version"] for p in shown if p["composer"] == "llm"} <= {"script-reply@1"}
+    assert all(p["prompt_version"] is None for p in shown if p["composer"] != "llm")
+    run = _response_event(settings, result["request_id"])["llm"][0]
+    assert run["prompt"] == "script-reply@1" and run["used"] >= 1 and run["circuit"] == "closed"
     sent = stub.requests[-1]["body"]["messages"][-1]["content"]
     assert "价格太贵" in sent.split("<customer_messages>")[1]
 
 
-@pytest.mark.parametrize(("mode", "delay_ms"), [("sleep", 2000), ("error500", 0), ("error429", 0), ("malformed", 0), ("schema", 0), ("ungrounded", 0)])
+@pytest.mark.parametrize(("mode", "delay_ms"), [
+    ("sleep", 2000), ("error500", 0), ("error429", 0), ("malformed", 0), ("schema", 0), ("ungrounded", 0), ("example", 0), ("echo", 0), ("cut", 0),
+])
 def test_when_the_model_fails_then_extractive_suggestions_arrive_within_budget_and_degraded(served, mode: str, delay_ms: int) -> None:
     client, stub, headers, settings = served
+    client.app.state.services.composer.breaker = CircuitBreaker()  # each failure mode on its own, the circuit closed
     stub.configure(mode, delay_ms=delay_ms)
     result, wall_ms = _suggest(client, headers[Role.rep])
     assert result["degraded"] and any("检索式" in note for note in result["notes"]), result["notes"]
@@ -76,7 +82,8 @@ def test_when_the_model_fails_then_extractive_suggestions_arrive_within_budget_a
     assert wall_ms <= BUDGET_MS + 250, wall_ms  # + the test client's own overhead on a busy box
     assert all(p["prompt_version"] is None for p in _shown(settings, result["request_id"]))  # extractive
     failure = _response_event(settings, result["request_id"])["llm"][0]["failure"]
-    assert failure in {"timeout", "http_error", "rate_limited", "invalid_json", "invalid_schema", "ungrounded"}
+    assert failure in {"timeout", "http_error", "rate_limited", "invalid_json", "invalid_schema", "ungrounded", "unusable", "truncated"}
+    assert all(s["composer"] != "llm" for s in result["suggestions"])
 
 
 def test_when_customers_try_injection_then_their_words_stay_data_and_the_guard_still_applies(served) -> None:
@@ -110,6 +117,38 @@ def test_when_a_canary_is_set_then_its_share_of_conversations_sticks_to_the_new_
     versions = set()
     for _ in range(2):
         result, _ = _suggest(client, headers[Role.rep], PRICE | {"conversation_id": "canary-room"})
-        versions |= {p["prompt_version"] for p in _shown(settings, result["request_id"]) if p["agent"] == "script_suggestion"}
+        versions |= {run["prompt"] for run in _response_event(settings, result["request_id"])["llm"] if run["agent"] == "script_suggestion"}
+        versions |= {p["prompt_version"] for p in _shown(settings, result["request_id"]) if p["composer"] == "llm"}
     assert versions == {"script-reply@2"}
     assert client.put("/v1/controls/canary/script_suggestion", json={"version": 2, "share": 0}, headers=headers[Role.manager]).json()["canary"] == {}
+
+
+def test_when_the_model_hangs_repeatedly_then_the_circuit_opens_and_answers_come_at_once(served) -> None:
+    client, stub, headers, settings = served
+    client.app.state.services.composer.breaker = CircuitBreaker(failures=2, open_s=60)
+    stub.configure("sleep", delay_ms=1500)
+    for n in range(2):
+        _suggest(client, headers[Role.rep], PRICE | {"conversation_id": f"hung-{n}"})
+    calls = len(stub.requests)
+    assert client.get("/healthz").json()["llm"] == "open"
+    result, wall_ms = _suggest(client, headers[Role.rep], PRICE | {"conversation_id": "hung-after"})
+    assert len(stub.requests) == calls, "no call while the circuit is open"
+    assert result["degraded"] and result["suggestions"]
+    assert result["latency_ms"] < BUDGET_MS / 2, result["latency_ms"]
+    run = _response_event(settings, result["request_id"])["llm"][0]
+    assert run["failure"] == "circuit_open" and run["circuit"] == "open"
+    client.app.state.services.composer.breaker = CircuitBreaker()
+    stub.configure("good")
+    assert client.get("/healthz").json()["llm"] == "closed"
+
+
+def test_when_the_model_is_asked_then_its_data_is_labelled_by_kind_and_carries_the_anchors_it_may_cite(served) -> None:
+    client, stub, headers, settings = served
+    stub.configure("good")
+    _suggest(client, headers[Role.rep], PRICE | {"conversation_id": "kinds-price"})
+    assert "script" in {item["kind"] for item in grounding_of(stub.requests[-1]["body"])}  # playbook phrasings are scripts, not won snippets
+    contract = PRICE | {"conversation_id": "kinds-contract", "messages": [{"role": "customer", "text": "合同里写了违约金按每天合同额的1%算，不设上限，你们能接受吧？"}]}
+    result, _ = _suggest(client, headers[Role.rep], contract | {"agents": ["contract_risk"]})
+    items = grounding_of(stub.requests[-1]["body"])
+    assert {"fact", "anchor"} <= {item["kind"] for item in items}, items
+    assert any("第五百八十五条" in item["text"] for item in items if item["kind"] == "anchor")

@@ -136,7 +136,7 @@ def test_when_serve_starts_on_a_fresh_data_dir_then_it_answers(tmp_path: Path) -
             except httpx2.TransportError:
                 assert server.poll() is None and time.monotonic() < deadline, server.stderr.read() if server.poll() is not None else "timeout"
                 time.sleep(0.2)
-        assert response.json() == {"status": "ok"}
+        assert response.json() == {"status": "ok", "llm": "off"}
         assert httpx2.get(f"http://127.0.0.1:{port}/readyz", timeout=5).json()["schema"] == head_revision()
         assert httpx2.get(f"http://127.0.0.1:{port}/v1/audit/verify", timeout=5).status_code == 401
         assert (tmp_path / "fresh" / "zhice.db").exists()

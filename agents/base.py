@@ -25,7 +25,7 @@ class Turn:
     text: str  # desensitized
 
 
-QUERY_CHARS = 120  # the embedder costs ~0.9 ms a character: what retrieval asks with is bounded
+QUERY_CHARS = 80  # the embedder costs ~0.9 ms a character: what retrieval asks with is bounded
 
 
 def query_of(customer_turns: list[str]) -> str:

@@ -43,17 +43,17 @@ class Settings(BaseSettings):
         800, ge=50, le=60_000, description="Deadline for one suggestion request."
     )
     suggest_in_flight: int = Field(
-        8, ge=1, le=1024, description="Suggest requests worked on at once in one process; more wait (see below)."
+        4, ge=1, le=1024, description="Suggest requests worked on at once in one process (about twice the cores); more wait (see below)."
     )
     suggest_per_key: int = Field(
-        2, ge=1, le=1024, description="Suggest requests one key may have in flight; more get 429 with Retry-After."
+        1, ge=1, le=1024, description="Suggest requests one key may have in flight; more get 429 with Retry-After."
     )
     suggest_queue_ms: int = Field(
         400, ge=0, le=60_000,
         description="How long a suggest request may wait for a place (and at most half its budget) before 503 with Retry-After.",
     )
     context_chars: int = Field(
-        2400, ge=200, le=100_000,
+        2000, ge=200, le=100_000,
         description="Characters of the most recent conversation one suggest request reads (desensitizes, routes, retrieves on).",
     )
     timezone: str = Field(

@@ -135,7 +135,7 @@ class SuggestPipeline:
         lines: Lines | None = None,
         calibration: Calibration | None = None,
         topics: TopicDetector | None = None,
-        context_chars: int = 2400,
+        context_chars: int = 2000,
     ) -> None:
         self._registry, self._store, self._catalog = registry, store, catalog
         self._guard, self._cache, self._prompts = guard, cache, prompts

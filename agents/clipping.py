@@ -6,18 +6,22 @@ from __future__ import annotations
 import re
 
 CLIPPED = "…"
-# A cut never lands inside a run of ASCII letters/digits/e-mail characters (a phone or card
-# number cut in two could slip past the desensitizer): it moves on to the next safe place.
-_IDENTIFIER_RUN = re.compile(r"[0-9A-Za-z@._+\-\s()（）<>]*")  # <CN_MOBILE_1>: a placeholder is not cut either
+# A cut never lands inside an identifier (a phone or card number cut in two could slip
+# past the desensitizer): it moves past the rest of it first. Identifier characters are
+# ASCII or full-width letters and digits, e-mail punctuation, zero-width characters and
+# placeholder brackets; a space or hyphen counts only before another digit (6222 0202 …).
+_ID = r"0-9A-Za-z０-９Ａ-Ｚａ-ｚ@._+()（）<>\u200b-\u200d\u2060\ufeff"
+_IDENTIFIER_RUN = re.compile(rf"(?:[{_ID}]|[\s\-－](?=[\s\-－]*[0-9０-９]))*")
 _BOUNDARY = re.compile(r"[。！？!?；;，,\n]")
 
 
 def clip_end(text: str, limit: int) -> str:
-    """The last ``limit`` characters of ``text`` (whole when it fits), starting at a
-    sentence boundary when one is near, never inside a number or an e-mail address."""
+    """At most ``limit`` characters from the end of ``text`` (whole when it fits), starting at a
+    sentence boundary in the first half of them when there is one, never inside a number
+    or an e-mail address."""
     if len(text) <= limit:
         return text
-    tail = text[len(text) - limit :]
-    boundary = _BOUNDARY.search(tail, 0, min(len(tail), 80))
+    tail = text[len(text) - limit + len(CLIPPED) :]  # the mark counts towards the limit
+    boundary = _BOUNDARY.search(tail, 0, min(len(tail) // 2, 80))
     start = boundary.end() if boundary else _IDENTIFIER_RUN.match(tail).end()
     return CLIPPED + tail[start:]

@@ -87,7 +87,7 @@ class Services:
     def describe(self) -> dict[str, str]:
         """What this instance runs on (no secrets): logged at start-up."""
         settings = self.settings
-        llm = f"{settings.llm_model} @ {urlsplit(settings.llm_base_url).netloc}" if settings.llm_base_url else "off (playbook and retrieval only)"
+        llm = f"{settings.llm_model} @ {_host(settings.llm_base_url)}" if settings.llm_base_url else "off (playbook and retrieval only)"
         return {
             "llm": llm,
             "embedder": settings.resolved_embedder,
@@ -128,6 +128,12 @@ def build_services(settings: Settings) -> Services:
     controls = partial(current_controls, engine, settings)
     suggestions = SuggestionService(pipeline, engine, desensitizer, secret, controls, composer, admission, metrics)
     return Services(settings, engine, store, desensitizer, catalog, guard, get_reviewer(), registry, prompts, suggestions, metrics, composer)
+
+
+def _host(url: str) -> str:
+    """host[:port] of a URL, without any credentials written into it."""
+    parts = urlsplit(url)
+    return f"{parts.hostname}:{parts.port}" if parts.port else str(parts.hostname)
 
 
 def _queue_sizes(engine: Engine) -> dict[str, int]:

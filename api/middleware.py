@@ -72,13 +72,17 @@ class RequestContextMiddleware:
             request_id_var.reset(token)
 
 
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
+
 def _observe(scope: Scope, status: int | None, seconds: float) -> None:
     """The request in the latency histogram, by route template (never the raw path: ids)."""
     services = getattr(getattr(scope.get("app"), "state", None), "services", None)
     if services is None:  # before start-up has finished
         return
     route = getattr(scope.get("route"), "path", "unmatched")
-    services.metrics.http_seconds.labels(route, scope["method"], f"{(status or 500) // 100}xx").observe(seconds)
+    method = scope["method"] if scope["method"] in _METHODS else "other"  # a label never takes a client's free text
+    services.metrics.http_seconds.labels(route, method, f"{(status or 500) // 100}xx").observe(seconds)
 
 
 class AuthenticationMiddleware:

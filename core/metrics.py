@@ -9,12 +9,14 @@ share. Labels never carry text or key ids: only route templates, agent names and
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
+log = logging.getLogger(__name__)
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 # seconds; the suggest budget (0.8 s by default) sits between buckets
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.5, 2.5, 5.0, 10.0)
@@ -31,8 +33,13 @@ class _Queues(Collector):
         return []  # nothing read at registration: the database may not be migrated yet
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
+        try:
+            sizes = self._sizes()
+        except Exception:  # the database is down: the other metrics still matter most now
+            log.warning("snippet queue sizes unavailable for /metrics", exc_info=True)
+            return
         family = GaugeMetricFamily("zhice_snippets", "Snippets in the fuel factory by status (new: to annotate; labelled: to review).", labels=["status"])
-        for status, count in sorted(self._sizes().items()):
+        for status, count in sorted(sizes.items()):
             family.add_metric([status], count)
         yield family
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from dataclasses import dataclass
 import time
 from collections.abc import Callable
 from typing import Literal
@@ -42,32 +43,46 @@ class CircuitBreaker:
             return "closed"
         return "open" if self._clock() - self._opened_at < self.open_s else "half_open"
 
-    def acquire(self) -> str | None:
-        """Take a call slot; None when the call may go out, else why not ("circuit_open",
-        "busy"). Every None must be followed by :meth:`release`."""
+    def acquire(self) -> Permit | str:
+        """A permit for one call, or why none ("circuit_open", "busy"). Every permit goes
+        back through :meth:`release`."""
         with self._lock:
             state = self._state()
             if state == "open" or (state == "half_open" and self._probing):
                 return "circuit_open"
             if self._in_flight >= self.max_in_flight:
                 return "busy"
-            self._probing = state == "half_open"
             self._in_flight += 1
-            return None
+            if state == "half_open":
+                self._probing = True
+            return Permit(probe=state == "half_open")
 
-    def release(self, ok: bool) -> None:
-        """The call is over: ``ok`` if the endpoint answered usably (content problems
-        such as an ungrounded draft count as answered)."""
+    def release(self, permit: Permit, failed: bool | None) -> None:
+        """The call is over: ``failed`` True when the endpoint did not answer properly
+        (timeout, HTTP error, cut stream), False when it did (content problems such as
+        an ungrounded draft count as answered), None when the call says nothing about
+        the endpoint (cancelled, or given too little time to answer)."""
         with self._lock:
             self._in_flight -= 1
-            probing, self._probing = self._probing, False
-            if ok:
+            if permit.probe:
+                self._probing = False
+            if failed is None:
+                if permit.probe:  # no verdict from the probe: the next request probes again
+                    self._opened_at = self._clock() - self.open_s
+                return
+            if not failed:
                 if self._opened_at is not None:
                     log.warning("llm circuit closed: the model answered again")
                 self._consecutive, self._opened_at = 0, None
                 return
             self._consecutive += 1
-            if probing or self._consecutive >= self.failures:
-                if self._opened_at is None or probing:
-                    log.warning("llm circuit open", extra={"consecutive_failures": self._consecutive, "open_s": self.open_s})
+            if permit.probe or (self._opened_at is None and self._consecutive >= self.failures):
+                log.warning("llm circuit open", extra={"consecutive_failures": self._consecutive, "open_s": self.open_s})
                 self._opened_at = self._clock()
+
+
+@dataclass(frozen=True)
+class Permit:
+    """Leave to make one call; ``probe`` when it is the half-open circuit's one test call."""
+
+    probe: bool

@@ -17,6 +17,7 @@ Unusable = str  # "prompt_copy" | "placeholder" | "echo" | "no_content"
 
 NEAR_COPY = 85  # rapidfuzz ratio (0–100) from which a text counts as a copy
 MIN_CONTENT_CHARS = 4  # CJK, letters or digits left once pleasantries are removed
+MIN_ECHO_CHARS = 6  # a customer turn shorter than this is not checked for echoes
 _NOISE = re.compile(r"[\s\W_]+", re.UNICODE)
 _TEMPLATE_VARIABLE = re.compile(r"\$\{|\{\{|\}\}|%s|\{[a-z_]+\}")
 _ANGLE = re.compile(r"<([^<>]{0,40})>")
@@ -47,8 +48,8 @@ def unusable(text: str, *, prompt_text: str, customer_turns: Sequence[str]) -> U
         return "prompt_copy"
     for turn in customer_turns:
         said = _bare(turn)
-        if not said:
+        if len(said) < MIN_ECHO_CHARS:  # "好的" in a reply is not an echo of the customer's "好的"
             continue
-        if fuzz.ratio(bare, said) >= NEAR_COPY or bare in said or (said in bare and len(bare) - len(said) < 8):
+        if fuzz.ratio(bare, said) >= NEAR_COPY or bare in said or (said in bare and len(bare) - len(said) < max(4, len(said) // 4)):
             return "echo"
     return None

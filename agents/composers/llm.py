@@ -50,6 +50,7 @@ Reason = Literal[
 ]
 # the endpoint did not answer properly: these count towards opening the circuit
 ENDPOINT_FAILURES = frozenset({"timeout", "http_error", "rate_limited", "truncated"})
+FAIR_TIMEOUT_S = 0.3  # a timeout with less time than this says nothing about the endpoint
 _MESSAGES: dict[str, str] = {
     "timeout": "大模型未在预算内给出建议，已放弃本次生成；如经常发生，请提高预算或换用更快的模型。",
     "http_error": "大模型服务调用失败，本次未生成建议；请检查模型服务的地址与状态。",
@@ -169,6 +170,14 @@ def parse_answer(content: str, grounding_ids: set[str], limit: int = MAX_SUGGEST
     if not drafts:
         raise ComposerFailed("ungrounded", f"{len(valid)} 条建议均未引用所给资料")
     return drafts[:limit]
+
+
+def _endpoint_failed(failure: ComposerFailed, timeout_s: float) -> bool | None:
+    """Whether a failed call counts against the endpoint (for the circuit breaker): a
+    timeout only when the model had a fair time to answer, not a caller's tiny budget."""
+    if failure.reason == "timeout" and timeout_s < FAIR_TIMEOUT_S:
+        return None
+    return failure.reason in ENDPOINT_FAILURES
 
 
 def usable(drafts: list[ComposedDraft], prompt: PromptTemplate, customer_turns: list[str]) -> list[ComposedDraft]:
@@ -293,17 +302,21 @@ class LlmComposer:
                 raise ComposerFailed("ungrounded", "没有可供引用的资料，未调用模型")
             if timeout_s <= 0:
                 raise ComposerFailed("timeout", "预算已用完")
-            if refused := self.breaker.acquire():
-                raise ComposerFailed(refused)  # type: ignore[arg-type]
-            answered = False
+            permit = self.breaker.acquire()
+            if isinstance(permit, str):
+                raise ComposerFailed(permit)  # type: ignore[arg-type]
+            failed: bool | None = None  # cancelled: no verdict on the endpoint
             try:
                 messages = render_messages(
                     prompt, customer_turns=customer_turns, grounding=grounding, scenario=scenario, max_suggestions=self.max_suggestions
                 )
                 content = await self._stream(messages, started + timeout_s, timeout_s)
-                answered = True
+                failed = False
+            except ComposerFailed as failure:
+                failed = _endpoint_failed(failure, timeout_s)
+                raise
             finally:
-                self.breaker.release(answered)
+                self.breaker.release(permit, failed)
             drafts = usable(parse_answer(content, set(ids), self.max_suggestions), prompt, customer_turns)
         except ComposerFailed as failure:
             level = logging.INFO if failure.reason in ("circuit_open", "busy") else logging.WARNING
@@ -339,7 +352,7 @@ class LlmComposer:
             if failure is None:
                 raise
             raise failure from exc
-        if self._per_call_timeout and finish != "stop":  # OpenAI-compatible streams end with a finish_reason
+        if self._per_call_timeout and finish in (None, "length"):  # a finished OpenAI-compatible stream names why it ended
             raise ComposerFailed("truncated", f"finish_reason={finish or '无'}")
         return "".join(parts)
 

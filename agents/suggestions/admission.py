@@ -36,26 +36,28 @@ class Admission:
         return self.in_flight - self._places._value  # noqa: SLF001 (asyncio keeps no public count)
 
     async def enter(self, key: str, arrived_at: float, budget_ms: int) -> Callable[[], None]:
-        """A place for one request of ``key``; returns the function that gives it back.
-        Raises TooManyRequests (the key's limit) or Overloaded (no place in time)."""
-        if self._by_key[key] >= self.per_key:
+        """A place for one request of ``key``; returns the function that gives it back
+        (calling it again does nothing). Raises TooManyRequests (the key's limit) or
+        Overloaded (no place in time)."""
+        self._bind(asyncio.get_running_loop())
+        places, by_key = self._places, self._by_key
+        if by_key[key] >= self.per_key:
             self._on_refused("per_key")
             raise TooManyRequests(
                 f"同一密钥同时进行中的建议请求最多 {self.per_key} 个：请等上一个返回后再请求（{RETRY_AFTER_S} 秒后重试）。",
                 retry_after=RETRY_AFTER_S,
             )
-        self._bind(asyncio.get_running_loop())
-        self._by_key[key] += 1
+        by_key[key] += 1
         wait_s = min(self.queue_ms, budget_ms / 2) / 1000 - (time.perf_counter() - arrived_at)
         try:
             async with asyncio.timeout(max(0.0, wait_s)):
-                await self._places.acquire()
+                await places.acquire()
         except TimeoutError:
-            self._leave_key(key)
+            _leave(by_key, key)
             self._on_refused("saturated")
             raise Overloaded(f"服务繁忙，本次请求未能在预算内开始处理：请 {RETRY_AFTER_S} 秒后重试。", retry_after=RETRY_AFTER_S) from None
         except BaseException:
-            self._leave_key(key)
+            _leave(by_key, key)
             raise
         released = False
 
@@ -63,8 +65,8 @@ class Admission:
             nonlocal released
             if not released:
                 released = True
-                self._places.release()
-                self._leave_key(key)
+                places.release()  # the semaphore and counts it was taken from: a newer loop's are not touched
+                _leave(by_key, key)
 
         return release
 
@@ -74,7 +76,8 @@ class Admission:
         if self._loop is not loop:
             self._loop, self._places, self._by_key = loop, asyncio.Semaphore(self.in_flight), Counter()
 
-    def _leave_key(self, key: str) -> None:
-        self._by_key[key] -= 1
-        if self._by_key[key] <= 0:
-            del self._by_key[key]
+
+def _leave(by_key: Counter[str], key: str) -> None:
+    by_key[key] -= 1
+    if by_key[key] <= 0:
+        del by_key[key]

@@ -264,6 +264,7 @@ class SuggestPipeline:
                 for suggestion in await asyncio.to_thread(self._accept, run.drafts, outcome, controls, grounding):
                     yield suggestion
         for task in pending:
+            outcome.agent_ms[tasks[task].name] = round((time.perf_counter() - started) * 1000)  # at least this long
             outcome.degrade("agent_late", f"{tasks[task].name} 未在 {request.budget_ms} ms 内完成，已跳过")
 
     def _chart(self, context: AgentContext) -> dict[str, Any] | None:

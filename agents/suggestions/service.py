@@ -107,10 +107,9 @@ class SuggestionService:
         request_id = uuid.uuid4().hex  # names the chart and the ledger events
         delivery = _Delivery()
         queue: asyncio.Queue[SuggestEvent | None] = asyncio.Queue()
-        task = asyncio.get_running_loop().create_task(self._produce(request, request_id, delivery, queue))
+        task = asyncio.get_running_loop().create_task(self._produce(request, request_id, delivery, queue, release))
         self._draining.add(task)
         task.add_done_callback(self._draining.discard)
-        task.add_done_callback(lambda _: release())  # the place is held until the summary is recorded
         try:
             while (event := await queue.get()) is not None:
                 yield event
@@ -125,15 +124,22 @@ class SuggestionService:
                     return event
         raise RuntimeError("the suggest path ended without an outcome (see the log)")
 
-    async def _produce(self, request: SuggestionRequest, request_id: str, delivery: _Delivery, queue: asyncio.Queue) -> None:
-        """Runs apart from the caller, so a caller that leaves cannot cut the ledger short."""
+    async def _produce(
+        self, request: SuggestionRequest, request_id: str, delivery: _Delivery, queue: asyncio.Queue, release: Callable[[], None]
+    ) -> None:
+        """Runs apart from the caller, so a caller that leaves cannot cut the ledger short.
+        The request's admission place is given back once the summary is recorded, before
+        the caller hears ``Done`` (so its next request finds the place free)."""
         try:
             async for event in self._events(request, request_id, delivery):
+                if isinstance(event, Done):
+                    release()
                 if delivery.connected:
                     queue.put_nowait(event)
         except Exception:
             log.exception("suggest path failed")
         finally:
+            release()  # idempotent
             queue.put_nowait(None)
 
     async def _events(self, request: SuggestionRequest, request_id: str, delivery: _Delivery) -> AsyncIterator[SuggestEvent]:

@@ -14,6 +14,7 @@ from agents.clipping import CLIPPED, clip_end
 from agents.suggestions.model import ChatMessage
 
 MAX_MESSAGES = 20
+MIN_FRAGMENT = 40  # the least room worth clipping an older message into
 
 
 def recent_window(messages: Sequence[ChatMessage], max_chars: int, max_messages: int = MAX_MESSAGES) -> list[ChatMessage]:
@@ -27,7 +28,10 @@ def recent_window(messages: Sequence[ChatMessage], max_chars: int, max_messages:
     for message in reversed(messages[-max_messages:]):
         if left <= 0:
             break
-        text = clip_end(message.text, min(left, max_chars // 2))
+        room = min(left, max_chars // 2)
+        if len(message.text) > room and room < MIN_FRAGMENT:
+            break  # a few characters from the middle of an older message say nothing
+        text = clip_end(message.text, room)
         if text.strip(CLIPPED):
             window.append(ChatMessage(message.role, text))
             left -= len(text)

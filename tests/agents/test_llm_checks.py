@@ -47,3 +47,7 @@ def test_when_a_model_writes_this_then_it_is_unusable_for_that_reason(text: str,
 )
 def test_when_a_model_writes_a_real_reply_then_it_passes(text: str) -> None:
     assert unusable(text, prompt_text=TEMPLATE, customer_turns=CUSTOMER) is None
+
+
+def test_when_the_customer_only_said_ok_then_a_reply_starting_with_ok_is_no_echo() -> None:
+    assert unusable("好的，马上给您发合同，今天下班前到您邮箱。", prompt_text=TEMPLATE, customer_turns=["好的"]) is None

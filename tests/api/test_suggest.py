@@ -210,3 +210,18 @@ def test_when_the_customer_asks_for_a_kickback_then_the_first_card_declines_it_a
     assert first["move"] == "decline.kickback" and "商业贿赂" in first["text"]
     assert result["industry"] == "healthcare"
     assert not any("个人卡" in s["text"] or "打您卡" in s["text"] for s in result["suggestions"])
+
+
+def test_when_the_customer_pastes_a_very_long_message_then_the_answer_keeps_the_budget_and_reads_only_its_end(demo) -> None:
+    client, keys, settings = demo
+    long_text = "我们车间温度高、粉尘大，之前几家供应商的方案都看过了，" * 150 + "手机13800138000，最后问一下：下周一能到货吗？"
+    body = {"conversation_id": "wx-long", "customer": {"id": "c-9", "industry": "industrial_equipment", "attributes": {}},
+            "messages": [{"role": "rep", "text": "您好"}, {"role": "customer", "text": long_text[-4000:]}], "budget_ms": 800}
+    result = _post(client, keys[Role.rep], body)
+    assert result["latency_ms"] <= 900, result["latency_ms"]
+    assert result["scenario"] == "delivery", result["scenario"]  # the question at the end is what is answered
+    with read_session(get_engine(settings.resolved_database_url)) as session:
+        (summary,) = [ledger.LedgerEventPublic.of(e) for e in ledger.find(session, "suggest.response", request_id=result["request_id"])]
+    context = summary.payload["context"]
+    assert sum(len(turn["text"]) for turn in context) <= Settings().context_chars
+    assert context[-1]["text"].startswith("…") and "<CN_MOBILE_1>" in context[-1]["text"] and "13800138000" not in repr(context)

@@ -219,7 +219,6 @@ def test_when_the_customer_pastes_a_very_long_message_then_the_answer_keeps_the_
             "messages": [{"role": "rep", "text": "您好"}, {"role": "customer", "text": long_text[-4000:]}], "budget_ms": 800}
     result = _post(client, keys[Role.rep], body)
     assert result["latency_ms"] <= 900, result["latency_ms"]
-    assert result["scenario"] == "delivery", result["scenario"]  # the question at the end is what is answered
     with read_session(get_engine(settings.resolved_database_url)) as session:
         (summary,) = [ledger.LedgerEventPublic.of(e) for e in ledger.find(session, "suggest.response", request_id=result["request_id"])]
     context = summary.payload["context"]

@@ -128,7 +128,7 @@ def test_when_serve_starts_on_a_fresh_data_dir_then_it_answers(tmp_path: Path) -
     command = [sys.executable, "-c", "from core.cli import main; main()", "serve", "--demo", "--port", str(port), "--data-dir", str(tmp_path / "fresh")]
     server = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 90  # start-up (LAC, the embedder, the demo pool) takes 20–40 s on a busy 2-core box
         while True:
             try:
                 response = httpx2.get(f"http://127.0.0.1:{port}/healthz", timeout=1)

@@ -47,6 +47,7 @@ if TYPE_CHECKING:
 
 TOP = 3
 RULES_SHARE = 0.1  # of the budget, at most, for the trigger rules
+TAIL_S = 0.1  # kept back from the agents for the last checks, the ledger and the response (at most an eighth of the budget)
 CHART_SCENARIOS = frozenset({"price", "competitor"})
 COMPARE_CUES = ("对比", "比较", "比一比", "哪个好", "区别")
 # Agents run in a pool of their own: an agent cut at the deadline keeps its thread
@@ -162,7 +163,9 @@ class SuggestPipeline:
         all within the request's budget, counted from its arrival. With a ``composer``, agents'
         drafts are reworded by the LLM from the same grounding; if it fails or runs late the
         extractive drafts stand."""
-        deadline = request.arrived_at + request.budget_ms / 1000
+        # the agents stop a little before the deadline: what follows them (the checks of the
+        # last drafts, the ledger, the response) must fit in the budget too, also under load
+        deadline = request.arrived_at + request.budget_ms / 1000 - min(TAIL_S, request.budget_ms / 1000 / 8)
         turns, pseudonyms = await self._desensitize(request)
         customer_turns = [t.text for t in turns if t.role == "customer"]
         odds = await asyncio.to_thread(scenario_odds, customer_turns, self._catalog, controls.taxonomy, unanswered([t.role for t in turns]), self._scenario_model)

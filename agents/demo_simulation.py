@@ -60,7 +60,7 @@ def simulate(settings: Settings, *, days: int = 90, per_day: int = 4, seed: int 
 async def _simulate(settings: Settings, days: int, per_day: int, rng: random.Random, progress: Callable[[], None]) -> SimulationSummary:
     tz: ZoneInfo = settings.tz
     start = datetime.combine(datetime.now(tz).date() - timedelta(days=days), time(9), tzinfo=tz)
-    services = build_services(settings)
+    services = build_services(settings, throttle_keys=False)
     services.start(demo=True)
     with clock.simulated(start), write_session(services.engine) as session:
         reps = [(Actor(key_id=create_key(session, ApiKeyCreate(name=name, role=Role.rep), actor=CLI_ADMIN).id, role=Role.rep.value), p) for name, p in REPS]

@@ -27,6 +27,7 @@ from agents.registry import AgentRegistry, get_registry
 from agents.rules import Signals
 from agents.suggestions import SuggestionService, SuggestPipeline
 from agents.suggestions.admission import Admission
+from agents.suggestions.allowance import TextAllowance
 from core.db import get_engine, read_session, upgrade, write_session
 from core.metrics import Metrics
 from core.settings import Settings
@@ -108,10 +109,11 @@ class Services:
             await self.composer.aclose()
 
 
-def build_services(settings: Settings) -> Services:
+def build_services(settings: Settings, *, throttle_keys: bool = True) -> Services:
     """Everything, from the settings; the LLM composer only when ZHICE_LLM_BASE_URL is set.
     Call it inside a running event loop when an LLM is configured (its HTTP client belongs
-    to that loop)."""
+    to that loop). ``throttle_keys=False`` for batch runs under one key (the evals, the
+    demo simulation): no per-key text allowance, which is for keys that serve people."""
     engine = get_engine(settings.resolved_database_url)
     store = get_store(settings)
     secret = settings.secret_key.get_secret_value()
@@ -126,7 +128,8 @@ def build_services(settings: Settings) -> Services:
     refused = lambda reason: metrics.shed.labels(reason).inc()  # noqa: E731
     admission = Admission(settings.suggest_in_flight, settings.suggest_per_key, settings.suggest_queue_ms, on_refused=refused)
     controls = partial(current_controls, engine, settings)
-    suggestions = SuggestionService(pipeline, engine, desensitizer, secret, controls, composer, admission, metrics)
+    allowance = TextAllowance(settings.suggest_key_chars_per_s) if throttle_keys else None
+    suggestions = SuggestionService(pipeline, engine, desensitizer, secret, controls, composer, admission, metrics, allowance)
     return Services(settings, engine, store, desensitizer, catalog, guard, get_reviewer(), registry, prompts, suggestions, metrics, composer)
 
 

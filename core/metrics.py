@@ -64,7 +64,7 @@ class Metrics:
             "zhice_suggest_degraded_total", "Degraded suggest answers by reason (an answer may have several).", ["reason"], registry=self.registry
         )
         self.shed = Counter(
-            "zhice_suggest_shed_total", "Suggest requests refused before any work: per_key (429) or saturated (503).", ["reason"], registry=self.registry
+            "zhice_suggest_shed_total", "Suggest requests refused before any work: per_key or text_volume (429), saturated (503).", ["reason"], registry=self.registry
         )
         self.llm_calls = Counter(
             "zhice_llm_calls_total", "LLM composer runs by outcome: ok or the failure reason.", ["outcome"], registry=self.registry

@@ -52,6 +52,10 @@ class Settings(BaseSettings):
         400, ge=0, le=60_000,
         description="How long a suggest request may wait for a place (and at most half its budget) before 503 with Retry-After.",
     )
+    suggest_key_chars_per_s: int = Field(
+        3000, ge=100, le=10_000_000,
+        description="Conversation characters per second one key may have read on average (4 s of it at once); more get 429 with Retry-After.",
+    )
     context_chars: int = Field(
         2000, ge=200, le=100_000,
         description="Characters of the most recent conversation one suggest request reads (desensitizes, routes, retrieves on).",

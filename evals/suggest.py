@@ -241,7 +241,7 @@ def evaluate(settings: Settings, cases: list[SuggestCase], split: str, *, budget
     (use a fresh one), one at a time, as one rep would press."""
 
     async def run() -> list[Answer]:
-        services = build_services(settings)  # inside the loop: an LLM composer's client belongs to it
+        services = build_services(settings, throttle_keys=False)  # inside the loop: an LLM composer's client belongs to it
         services.start(demo=True)
         try:
             return [await _answer(services, case, budget_ms) for case in cases]

@@ -203,6 +203,10 @@ class SuggestPipeline:
             yield Charted(outcome.chart)
         yield Finished(outcome)
 
+    def window_chars(self, request: SuggestionRequest) -> int:
+        """How many characters of the conversation this request would read (its cost)."""
+        return sum(len(m.text) for m in recent_window(request.messages, self._context_chars))
+
     async def _desensitize(self, request: SuggestionRequest) -> tuple[tuple[Turn, ...], Pseudonyms]:
         """The recent window (agents.suggestions.window), desensitized (placeholders numbered per conversation)."""
         window = recent_window(request.messages, self._context_chars)

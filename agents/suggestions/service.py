@@ -40,6 +40,7 @@ from agents.suggestions.model import (
     SuggestionPublic,
 )
 from agents.suggestions.admission import Admission
+from agents.suggestions.allowance import TextAllowance
 from agents.suggestions.pipeline import (
     Accepted,
     Charted,
@@ -52,7 +53,7 @@ from agents.suggestions.pipeline import (
 from audit import events, ledger
 from audit.ledger import Actor
 from core.db import read_session, write_session
-from core.errors import Conflict, NotFound, ValidationFailed
+from core.errors import Conflict, NotFound, TooManyRequests, ValidationFailed
 from core.hashing import pseudonym
 from core.metrics import Metrics
 from knowledge.desensitize import Desensitizer, Pseudonyms
@@ -84,11 +85,13 @@ class SuggestionService:
         composer: LlmComposer | None = None,
         admission: Admission | None = None,
         metrics: Metrics | None = None,
+        allowance: TextAllowance | None = None,
     ) -> None:
         self._pipeline, self._engine, self._desensitizer = pipeline, engine, desensitizer
         self._secret, self._controls, self._composer = secret, controls, composer
         self._admission = admission or Admission(in_flight=64, per_key=64, queue_ms=60_000)
         self._metrics = metrics or Metrics()
+        self._allowance = allowance
         self._draining: set[asyncio.Task] = set()  # keeps producers alive until they finish
 
     @property
@@ -103,7 +106,14 @@ class SuggestionService:
         unknown = sorted(set(request.agents or ()) - set(self.agent_names))
         if unknown:
             raise ValidationFailed(f"未知的智能体 {', '.join(unknown)}：可选 {', '.join(self.agent_names)}。")
-        release = await self._admission.enter(request.owner.key_id or "", request.arrived_at, request.budget_ms)
+        key = request.owner.key_id or ""
+        if self._allowance is not None:
+            try:
+                self._allowance.take(key, self._pipeline.window_chars(request))
+            except TooManyRequests:
+                self._metrics.shed.labels("text_volume").inc()
+                raise
+        release = await self._admission.enter(key, request.arrived_at, request.budget_ms)
         request_id = uuid.uuid4().hex  # names the chart and the ledger events
         delivery = _Delivery()
         queue: asyncio.Queue[SuggestEvent | None] = asyncio.Queue()

@@ -81,3 +81,12 @@ def test_when_metrics_are_bound_to_loopback_then_a_remote_caller_is_refused(tmp_
         assert client.get("/metrics").status_code == 403  # the test client calls from "testclient", not this host
         local = TestClient(client.app, client=("127.0.0.1", 50000))
         assert local.get("/metrics").status_code == 200
+
+
+def test_when_a_key_keeps_sending_long_texts_then_it_is_told_when_to_come_back_and_counted(tmp_path) -> None:
+    with demo_service(tmp_path, (Role.rep, Role.auditor), suggest_key_chars_per_s=100) as (client, headers, _):
+        long_turn = PRICE | {"messages": [{"role": "customer", "text": "价格太贵了，" * 150}]}
+        assert client.post("/v1/suggest", json=long_turn | {"conversation_id": "long-1"}, headers=headers[Role.rep]).status_code == 200
+        refused = client.post("/v1/suggest", json=long_turn | {"conversation_id": "long-2"}, headers=headers[Role.rep])
+        assert refused.status_code == 429 and int(refused.headers["Retry-After"]) >= 1, refused.text
+        assert value(client.get("/metrics", headers=headers[Role.auditor]).text, "zhice_suggest_shed_total", reason="text_volume") == 1

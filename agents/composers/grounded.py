@@ -59,7 +59,7 @@ def grounding_of(drafts: list[Draft], topics: TopicDetector | None = None) -> tu
     return list(items.values()), origin
 
 
-_KINDS = {"retrieved": "snippet", "playbook": "script", "rule": "fact", "llm": "snippet"}
+_KINDS = {"retrieved": "snippet", "playbook": "script", "rule": "fact"}  # how each agent draft is labelled for the model
 
 
 def merit(text: str, customer_turns: list[str]) -> float:

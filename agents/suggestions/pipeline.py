@@ -77,7 +77,6 @@ class Outcome:
     scenario: str
     suggestions: list[Suggestion]
     chart: dict[str, Any] | None
-    degraded: bool
     reasons: list[str]
     context: tuple[Turn, ...]  # the desensitized turns given to the agents
     agents: list[str]
@@ -90,11 +89,15 @@ class Outcome:
     resolved: Resolved = field(default_factory=lambda: Resolved(None, None, None))  # product line and customer industry
     intents: tuple[str, ...] = ()  # every scenario the customer's turns carry, the main one first
     degraded_by: list[str] = field(default_factory=list)  # why it is not the full path, as slugs (for metrics)
-    agent_ms: dict[str, int] = field(default_factory=dict)  # how long each agent that returned took
+    agent_ms: dict[str, int] = field(default_factory=dict)  # how long each agent that returned (or ran late) took
+
+    @property
+    def degraded(self) -> bool:
+        """Whether the answer is not the full path (see :attr:`degraded_by`)."""
+        return bool(self.degraded_by)
 
     def degrade(self, slug: str, note: str) -> None:
         """Mark the answer as not the full path: ``slug`` for metrics, ``note`` for the rep."""
-        self.degraded = True
         self.degraded_by.append(slug)
         self.reasons.append(note)
 
@@ -161,8 +164,8 @@ class SuggestPipeline:
         """Yield :class:`ScenarioKnown` once the scenario is known, :class:`Accepted` as each
         suggestion passes the guard, :class:`Charted` if there is a chart, then :class:`Finished`;
         all within the request's budget, counted from its arrival. With a ``composer``, agents'
-        drafts are reworded by the LLM from the same grounding; if it fails or runs late the
-        extractive drafts stand."""
+        drafts are joined by the LLM's from the same grounding; if it fails or runs late the
+        extractive drafts stand alone."""
         # the agents stop a little before the deadline: what follows them (the checks of the
         # last drafts, the ledger, the response) must fit in the budget too, also under load
         deadline = request.arrived_at + request.budget_ms / 1000 - min(TAIL_S, request.budget_ms / 1000 / 8)
@@ -181,7 +184,7 @@ class SuggestPipeline:
             intents=intents,
             industry_label=customer.industry,
         )
-        outcome = Outcome(scenario, [], None, False, [], turns, names, pseudonyms=pseudonyms, resolved=resolved, intents=intents)
+        outcome = Outcome(scenario, [], None, [], turns, names, pseudonyms=pseudonyms, resolved=resolved, intents=intents)
         if resolved.product_line is None:
             outcome.reasons.append("未能确定在谈的产品线：建议只用通用说法，不引用具体产品的数据")
         outcome.tags, outcome.case_libraries = list(evaluation.effects.tags), list(evaluation.effects.case_libraries)

@@ -174,7 +174,7 @@ class SuggestionService:
                         outcome = stage.outcome
         except Exception:
             log.exception("suggest path failed; the summary records what was shown")
-            outcome = outcome or Outcome("other", [], None, True, [], (), [])
+            outcome = outcome or Outcome("other", [], None, [], (), [])
             outcome.suggestions = [s for s in outcome.suggestions if s.id in delivery.shown]
             outcome.degrade("internal_error", "内部错误：本次建议未能完整生成，已记录已展示的部分")
         if not delivery.connected:

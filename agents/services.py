@@ -28,6 +28,7 @@ from agents.rules import Signals
 from agents.suggestions import SuggestionService, SuggestPipeline
 from agents.suggestions.admission import Admission
 from agents.suggestions.allowance import TextAllowance
+from audit.sealing import Keyring, keyring_for
 from core.db import get_engine, read_session, upgrade, write_session
 from core.metrics import Metrics
 from core.settings import Settings
@@ -62,6 +63,7 @@ class Services:
     prompts: PromptLibrary
     suggestions: SuggestionService
     metrics: Metrics
+    keyring: Keyring
     composer: LlmComposer | None = None
 
     def controls(self) -> Controls:
@@ -129,8 +131,9 @@ def build_services(settings: Settings, *, throttle_keys: bool = True) -> Service
     admission = Admission(settings.suggest_in_flight, settings.suggest_per_key, settings.suggest_queue_ms, on_refused=refused)
     controls = partial(current_controls, engine, settings)
     allowance = TextAllowance(settings.suggest_key_chars_per_s) if throttle_keys else None
-    suggestions = SuggestionService(pipeline, engine, desensitizer, secret, controls, composer, admission, metrics, allowance)
-    return Services(settings, engine, store, desensitizer, catalog, guard, get_reviewer(), registry, prompts, suggestions, metrics, composer)
+    keyring = keyring_for(settings)
+    suggestions = SuggestionService(pipeline, engine, desensitizer, secret, controls, composer, admission, metrics, allowance, keyring=keyring)
+    return Services(settings, engine, store, desensitizer, catalog, guard, get_reviewer(), registry, prompts, suggestions, metrics, keyring, composer)
 
 
 def _host(url: str) -> str:

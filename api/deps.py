@@ -22,6 +22,7 @@ from agents.controls import Controls
 from agents.services import Services
 from agents.suggestions import SuggestionService
 from audit.ledger import Actor
+from audit.sealing import Keyring
 from core.db import read_session
 from core.errors import Forbidden
 from core.keys import Role, require_live_key
@@ -51,6 +52,7 @@ SettingsDep = Annotated[Settings, Depends(_part("settings"))]
 EngineDep = Annotated[Engine, Depends(_part("engine"))]
 DesensitizerDep = Annotated[Desensitizer, Depends(_part("desensitizer"))]
 StoreDep = Annotated[KnowledgeStore, Depends(_part("store"))]
+KeyringDep = Annotated[Keyring, Depends(_part("keyring"))]
 SuggestionsDep = Annotated[SuggestionService, Depends(_part("suggestions"))]
 
 

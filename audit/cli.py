@@ -11,6 +11,7 @@ import typer
 
 from audit.chain import VerifyResult
 from audit.export import export_jsonl, local_day_bounds
+from audit.sealing import keyring_for
 from audit.verify import head_matches, verify_jsonl, verify_ledger
 from core.cli_context import console, load_settings, migrated_engine
 from core.db import read_session
@@ -55,12 +56,13 @@ def export(
     """Write the events of a date range as JSONL (re-verifiable: docs/ledger.md)."""
     settings = load_settings()
     since, until = local_day_bounds(from_.date(), to.date(), settings.tz)
+    keyring = keyring_for(settings)
     with read_session(migrated_engine()) as session:
         if out is None:
-            written = export_jsonl(session, sys.stdout, since=since, until=until)
+            written = export_jsonl(session, sys.stdout, keyring, since=since, until=until)
         else:
             with out.open("w", encoding="utf-8") as handle:
-                written = export_jsonl(session, handle, since=since, until=until)
+                written = export_jsonl(session, handle, keyring, since=since, until=until)
     console.print(f"exported {written} events from {from_:%Y-%m-%d} to {to:%Y-%m-%d} ({settings.timezone})")
 
 
@@ -83,13 +85,14 @@ def report(
     renderers = {"json": lambda r: json.dumps(r, ensure_ascii=False, indent=2), "csv": to_csv, "html": to_html}
     if format not in renderers:
         raise typer.BadParameter("format must be json, csv or html")
-    tz = load_settings().tz
+    settings = load_settings()
+    tz = settings.tz
     try:
         period = report_period(quarter_label, from_ and from_.date(), to and to.date(), tz)
     except ValidationFailed as refused:
         raise typer.BadParameter(refused.detail) from None
     with read_session(migrated_engine()) as session:
-        body = build_report(session, period, tz)
+        body = build_report(session, period, tz, keyring_for(settings))
     text = renderers[format](body)
     if out is None:
         sys.stdout.write(text)

@@ -23,7 +23,9 @@ fields generated from these models (``python -m audit.ledger_doc``).
 
 from __future__ import annotations
 
+import copy
 import json
+from collections.abc import Callable
 from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, model_serializer
@@ -39,6 +41,9 @@ class LedgerPayload(BaseModel):
     kind: ClassVar[str]
     version: ClassVar[int] = 1
     added_later: ClassVar[frozenset[str]] = frozenset()  # optional fields left out when None, so older rows keep their bytes
+    # conversation text sealed under the conversation's data key (audit.sealing): paths into
+    # the payload, "*" for every item of a list
+    sealed: ClassVar[tuple[tuple[str, ...], ...]] = ()
 
     def __init_subclass__(cls, kind: str | None = None, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -49,6 +54,29 @@ class LedgerPayload(BaseModel):
         """The JSON object the ledger stores (and hashes as canonical text)."""
         data = {k: v for k, v in self.model_dump(mode="json").items() if not (v is None and k in self.added_later)}
         return data if self.version == 1 else {"v": self.version, **data}
+
+    @classmethod
+    def map_sealed(cls, data: dict[str, Any], change: Callable[[str], str]) -> dict[str, Any]:
+        """A copy of a payload dict with ``change`` applied to each sealed field that holds text."""
+        data = copy.deepcopy(data)
+        for path in cls.sealed:
+            _map_path(data, path, change)
+        return data
+
+
+def _map_path(node: Any, path: tuple[str, ...], change: Callable[[str], str]) -> None:
+    head, rest = path[0], path[1:]
+    if head == "*":
+        children = node if isinstance(node, list) else []
+    elif isinstance(node, dict) and node.get(head) is not None:
+        if not rest:
+            node[head] = change(node[head])
+            return
+        children = [node[head]]
+    else:
+        return
+    for child in children:
+        _map_path(child, rest, change)
 
 
 class _Part(BaseModel):
@@ -95,6 +123,7 @@ class SuggestionShown(LedgerPayload, kind="suggestion.shown"):
     anchors: list[str] = Field(description="legal anchor ids")
     latency_ms: int
     added_later: ClassVar[frozenset[str]] = frozenset({"composer"})
+    sealed: ClassVar[tuple[tuple[str, ...], ...]] = (("text",),)
 
 
 class ContextTurn(_Part):
@@ -170,6 +199,7 @@ class SuggestSummary(LedgerPayload, kind="suggest.response"):
     tags: list[str] = Field(default_factory=list)
     llm: list[LlmRun] = Field(default_factory=list)
     latency_ms: int
+    sealed: ClassVar[tuple[tuple[str, ...], ...]] = (("context", "*", "text"),)
 
 
 class SuggestionAction(LedgerPayload, kind="suggestion.action"):
@@ -178,6 +208,7 @@ class SuggestionAction(LedgerPayload, kind="suggestion.action"):
     final_text: DesensitizedText | None
     edit_distance: int | None
     reason: DesensitizedText | None = None
+    sealed: ClassVar[tuple[tuple[str, ...], ...]] = (("final_text",), ("reason",))
 
 
 # manager controls and sample scripts --------------------------------------------------
@@ -298,10 +329,15 @@ class PoolWithdrawn(LedgerPayload, kind="pool.withdrawn"):
 
 
 class PoolErased(LedgerPayload, kind="pool.erased"):
-    """A data subject's snippets were erased (never the value or its fingerprints)."""
+    """A data subject was erased: their snippets, and the keys of the conversations they
+    appeared in (never the value or its fingerprints)."""
     snippets_removed: int
     snippet_ids: list[str]
     by_status: dict[str, int] = Field(description="removed snippets per status")
+    ledger_keys: list[str] | None = Field(
+        None, description="ids of the conversation data keys destroyed, whose sealed ledger text now reads 已删除; absent in rows before 2026-12-05"
+    )
+    added_later: ClassVar[frozenset[str]] = frozenset({"ledger_keys"})
 
 
 EVENTS: dict[str, type[LedgerPayload]] = {
@@ -332,11 +368,17 @@ EVENTS: dict[str, type[LedgerPayload]] = {
 
 
 def parse(kind: str, payload_text: str) -> LedgerPayload:
-    """The stored payload of a ``kind`` event as its model (any schema version it was written in)."""
+    """The stored payload of a ``kind`` event as its model (any schema version it was written in);
+    sealed fields stay sealed (``audit.sealing.Opener.event`` opens them)."""
+    return parse_data(kind, json.loads(payload_text))
+
+
+def parse_data(kind: str, data: dict[str, Any]) -> LedgerPayload:
+    """A payload already read as a dict, as its model."""
     model = EVENTS.get(kind)
     if model is None:
         raise LedgerError(f"unknown ledger event kind {kind!r}: known kinds are listed in docs/ledger.md")
-    data = json.loads(payload_text)
+    data = dict(data)
     version = data.pop("v", 1)
     if version != model.version:
         raise LedgerError(f"{kind} event in schema version {version}: this code reads version {model.version}")

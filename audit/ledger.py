@@ -14,10 +14,10 @@ desensitized (:class:`core.desensitized.DesensitizedText`).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 from sqlalchemy import BigInteger, Column, String, Text
@@ -28,6 +28,9 @@ from audit.events import LedgerPayload
 from core import clock
 from core.db import UtcDateTime, is_write_session
 from core.errors import LedgerError, describe_errors
+
+if TYPE_CHECKING:
+    from audit.sealing import Sealer
 
 _BATCH = 1000
 
@@ -98,12 +101,16 @@ def append(
     actor: Actor,
     request_id: str | None = None,
     suggestion_id: str | None = None,
+    sealer: Sealer | None = None,
 ) -> LedgerEvent:
     """Append ``event`` (a model of :mod:`audit.events`; its kind names the row) inside
     the caller's write transaction and return the row.
 
-    The event becomes durable when the caller commits; if the caller rolls
-    back, no seq is consumed. Must be called inside :func:`core.db.write_session`.
+    Conversation text (the kind's ``sealed`` fields) is sealed with ``sealer``, the
+    conversation's data key (:mod:`audit.sealing`), before it is hashed; an event with
+    such text and no sealer is refused. The event becomes durable when the caller
+    commits; if the caller rolls back, no seq is consumed. Must be called inside
+    :func:`core.db.write_session`.
     """
     if not is_write_session(session):
         raise LedgerError("ledger.append needs a session from core.db.write_session()")
@@ -115,7 +122,7 @@ def append(
         raise LedgerError(f"ledger payload for {event.kind!r} refused: {describe_errors(exc)}") from exc
     kind = event.kind
     try:
-        payload_text = canonical_json(event.payload())
+        payload_text = canonical_json(type(event).map_sealed(event.payload(), _seal_with(sealer, kind)))
         payload_text.encode("utf-8")  # lone surrogates cannot be hashed
     except (TypeError, ValueError) as exc:
         raise LedgerError(f"ledger payload for {kind!r} is not plain JSON: {exc}") from exc
@@ -138,6 +145,15 @@ def append(
     session.add(event)
     session.flush()
     return event
+
+
+def _seal_with(sealer: Sealer | None, kind: str) -> Callable[[str], str]:
+    def seal(text: str) -> str:
+        if sealer is None:
+            raise LedgerError(f"{kind} holds conversation text: append it with the conversation's sealer (audit.sealing)")
+        return sealer.seal(text)
+
+    return seal
 
 
 def head(session: Session) -> LedgerEvent | None:

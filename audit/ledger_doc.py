@@ -72,10 +72,13 @@ def markdown() -> str:
         "",
         "Each kind's `payload` holds exactly these fields (no others). *Desensitized text* went",
         "through the desensitizer before it was stored. Schema version 1 payloads carry no",
-        "version key; a later version of a kind would carry `\"v\"`.",
+        "version key; a later version of a kind would carry `\"v\"`. A field *sealed under the",
+        "conversation's key* is stored as `sealed:v1:<key id>:<base64url>` (see Crypto-shredding).",
     ]
     for kind, model in EVENTS.items():
-        lines += ["", f"### `{kind}`", "", _doc(model), "", *_table(model, parts)]
+        sealed = [".".join(path).replace(".*.", "[].") for path in model.sealed]
+        note = ["", "Sealed under the conversation's key: " + ", ".join(f"`{path}`" for path in sealed) + "."] if sealed else []
+        lines += ["", f"### `{kind}`", "", _doc(model), *note, "", *_table(model, parts)]
     lines += ["", "### Parts used above"]
     done: set[str] = set()
     while parts.keys() - done:

@@ -17,10 +17,11 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
-from audit import events, ledger
+from audit import ledger
 from audit.events import SuggestionAction, SuggestionShown, SuggestSummary
 from audit.ledger import LedgerEvent
 from audit.periods import Period
+from audit.sealing import Keyring
 from audit.verify import verify_ledger
 from core.errors import LedgerError
 
@@ -141,9 +142,11 @@ def _percentiles(values: Iterable[float]) -> dict[str, float] | None:
     return {"p50": q[49], "p95": q[94], "p99": q[98], "max": values[-1]}
 
 
-def collect(session: Session, period: Period, tz: ZoneInfo) -> tuple[list[Shown], list[ResponseRow], list[int]]:
+def collect(session: Session, period: Period, tz: ZoneInfo, keyring: Keyring) -> tuple[list[Shown], list[ResponseRow], list[int]]:
     """The period's shown suggestions (with the rep's action) and responses, from the ledger,
-    and the seqs of rows that do not parse as their kind (left out, and reported)."""
+    and the seqs of rows that do not parse as their kind (left out, and reported). Sealed
+    text is opened; an erased conversation's reads 已删除, its counts stay."""
+    opener = keyring.opener(session)
     shown: list[tuple[LedgerEvent, SuggestionShown, str]] = []
     responses: list[ResponseRow] = []
     actions: dict[str | None, SuggestionAction] = {}
@@ -151,7 +154,7 @@ def collect(session: Session, period: Period, tz: ZoneInfo) -> tuple[list[Shown]
     kinds = [SuggestionShown.kind, SuggestionAction.kind, SuggestSummary.kind]
     for row in ledger.events(session, since=period.since, kinds=kinds):
         try:
-            event = events.parse(row.kind, row.payload)
+            event = opener.event(row.kind, row.payload)
         except (LedgerError, ValueError):  # pydantic's ValidationError and bad JSON are ValueErrors
             unreadable.append(row.seq)
             continue
@@ -184,10 +187,10 @@ def collect(session: Session, period: Period, tz: ZoneInfo) -> tuple[list[Shown]
     return items, responses, unreadable
 
 
-def build_report(session: Session, period: Period, tz: ZoneInfo) -> dict[str, Any]:
+def build_report(session: Session, period: Period, tz: ZoneInfo, keyring: Keyring) -> dict[str, Any]:
     """The whole review as one JSON-ready dict."""
     verified = verify_ledger(session)
-    items, responses, unreadable = collect(session, period, tz)
+    items, responses, unreadable = collect(session, period, tz, keyring)
     problems = [] if verified.ok else [f"第 {verified.first_bad_seq} 条起账本校验失败：{verified.reason}"]
     if unreadable:
         problems.append(f"{len(unreadable)} 条事件无法按其类型读取（首条 seq {unreadable[0]}），未计入")

@@ -121,6 +121,7 @@ def _configure_sqlite(engine: Engine) -> None:
         _ensure_wal(cursor)
         cursor.execute("PRAGMA synchronous=FULL")  # an audit ledger must survive power loss
         cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA secure_delete=ON")  # erased and shredded content is zeroed, not left in free pages
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -141,6 +142,16 @@ def _ensure_wal(cursor) -> None:
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.05)
+
+
+def flush_erased(engine: Engine) -> None:
+    """After an erasure commits: on SQLite, copy the WAL into the database and truncate it,
+    so no earlier image of an erased page stays in the WAL file (best effort: a reader
+    still open keeps its frames until the next checkpoint). PostgreSQL keeps dead row
+    versions until VACUUM (docs/ledger.md)."""
+    if is_sqlite(engine):
+        with engine.connect() as connection:
+            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
 @contextmanager

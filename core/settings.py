@@ -18,6 +18,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from core.errors import ConfigError
 
 DEV_SECRET_KEY = "zhice-development-only-secret-change-me"
+DEV_LEDGER_MASTER_KEY = "zhice-development-only-ledger-master-key"
 MIN_SECRET_LENGTH = 32
 
 
@@ -66,6 +67,11 @@ class Settings(BaseSettings):
     secret_key: SecretStr = Field(
         SecretStr(DEV_SECRET_KEY),
         description="HMAC secret (erasure fingerprints). Required, ≥ 32 chars, in production.",
+    )
+    ledger_master_key: SecretStr = Field(
+        SecretStr(DEV_LEDGER_MASTER_KEY),
+        description="Wraps the per-conversation keys that seal the ledger's conversation text (crypto-shredding, docs/ledger.md). "
+        "Required, ≥ 32 chars, in production; changing it makes the text sealed before unreadable.",
     )
     max_body_bytes: int = Field(
         256 * 1024, ge=1024, description="Larger request bodies get 413."
@@ -143,6 +149,13 @@ class Settings(BaseSettings):
                 "生产环境拒绝默认或过短的 ZHICE_SECRET_KEY。修复：设置至少 "
                 f"{MIN_SECRET_LENGTH} 个字符的随机值，例如 "
                 "`export ZHICE_SECRET_KEY=$(python -c 'import secrets; print(secrets.token_urlsafe(48))')`"
+            )
+        master = self.ledger_master_key.get_secret_value()
+        if master == DEV_LEDGER_MASTER_KEY or len(master) < MIN_SECRET_LENGTH or master == secret:
+            raise ConfigError(
+                "生产环境拒绝默认、过短或与 ZHICE_SECRET_KEY 相同的 ZHICE_LEDGER_MASTER_KEY。修复：设置另一个至少 "
+                f"{MIN_SECRET_LENGTH} 个字符的随机值并妥善备份（丢失后账本中的对话文本无法再读），例如 "
+                "`export ZHICE_LEDGER_MASTER_KEY=$(python -c 'import secrets; print(secrets.token_urlsafe(48))')`"
             )
         if self.resolved_embedder == "openai" and not self.embeddings_base_url:
             raise ConfigError("ZHICE_EMBEDDER=openai 需要 ZHICE_EMBEDDINGS_BASE_URL（例如 http://127.0.0.1:8080/v1）。")

@@ -90,6 +90,7 @@ class Outcome:
     intents: tuple[str, ...] = ()  # every scenario the customer's turns carry, the main one first
     degraded_by: list[str] = field(default_factory=list)  # why it is not the full path, as slugs (for metrics)
     agent_ms: dict[str, int] = field(default_factory=dict)  # how long each agent that returned (or ran late) took
+    fingerprints: tuple[str, ...] = ()  # erasure fingerprints of the values in the context: they point at its ledger key
 
     @property
     def degraded(self) -> bool:
@@ -169,7 +170,7 @@ class SuggestPipeline:
         # the agents stop a little before the deadline: what follows them (the checks of the
         # last drafts, the ledger, the response) must fit in the budget too, also under load
         deadline = request.arrived_at + request.budget_ms / 1000 - min(TAIL_S, request.budget_ms / 1000 / 8)
-        turns, pseudonyms = await self._desensitize(request)
+        turns, pseudonyms, fingerprints = await self._desensitize(request)
         customer_turns = [t.text for t in turns if t.role == "customer"]
         odds = await asyncio.to_thread(scenario_odds, customer_turns, self._catalog, controls.taxonomy, unanswered([t.role for t in turns]), self._scenario_model)
         scenario, intents = next(iter(odds), "other"), intents_of(odds)
@@ -184,7 +185,7 @@ class SuggestPipeline:
             intents=intents,
             industry_label=customer.industry,
         )
-        outcome = Outcome(scenario, [], None, [], turns, names, pseudonyms=pseudonyms, resolved=resolved, intents=intents)
+        outcome = Outcome(scenario, [], None, [], turns, names, pseudonyms=pseudonyms, resolved=resolved, intents=intents, fingerprints=fingerprints)
         if resolved.product_line is None:
             outcome.reasons.append("未能确定在谈的产品线：建议只用通用说法，不引用具体产品的数据")
         outcome.tags, outcome.case_libraries = list(evaluation.effects.tags), list(evaluation.effects.case_libraries)
@@ -210,13 +211,15 @@ class SuggestPipeline:
         """How many characters of the conversation this request would read (its cost)."""
         return sum(len(m.text) for m in recent_window(request.messages, self._context_chars))
 
-    async def _desensitize(self, request: SuggestionRequest) -> tuple[tuple[Turn, ...], Pseudonyms]:
-        """The recent window (agents.suggestions.window), desensitized (placeholders numbered per conversation)."""
+    async def _desensitize(self, request: SuggestionRequest) -> tuple[tuple[Turn, ...], Pseudonyms, tuple[str, ...]]:
+        """The recent window (agents.suggestions.window), desensitized (placeholders numbered per
+        conversation), and the erasure fingerprints of the values it held."""
         window = recent_window(request.messages, self._context_chars)
         masked, pseudonyms = await asyncio.to_thread(
             self._cache.desensitize, request.owner.key_id or "", request.conversation_id, [m.text for m in window]
         )
-        return tuple(Turn(m.role, result.text) for m, result in zip(window, masked, strict=True)), pseudonyms
+        turns = tuple(Turn(m.role, result.text) for m, result in zip(window, masked, strict=True))
+        return turns, pseudonyms, tuple(dict.fromkeys(p for result in masked for p in result.fingerprints))
 
     async def _trigger_rules(self, request: SuggestionRequest, turns: tuple[Turn, ...], scenario: str, controls: Controls, deadline: float) -> Evaluation:
         """The trigger rules, within their slice of the budget: a costly rule must not eat the agents' time."""

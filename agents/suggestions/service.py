@@ -52,6 +52,7 @@ from agents.suggestions.pipeline import (
 )
 from audit import events, ledger
 from audit.ledger import Actor
+from audit.sealing import Keyring
 from core.db import read_session, write_session
 from core.errors import Conflict, NotFound, TooManyRequests, ValidationFailed
 from core.hashing import pseudonym
@@ -86,8 +87,11 @@ class SuggestionService:
         admission: Admission | None = None,
         metrics: Metrics | None = None,
         allowance: TextAllowance | None = None,
+        *,
+        keyring: Keyring,
     ) -> None:
         self._pipeline, self._engine, self._desensitizer = pipeline, engine, desensitizer
+        self._keyring = keyring
         self._secret, self._controls, self._composer = secret, controls, composer
         self._admission = admission or Admission(in_flight=64, per_key=64, queue_ms=60_000)
         self._metrics = metrics or Metrics()
@@ -165,7 +169,7 @@ class SuggestionService:
                         outcome = stage.outcome
                         yield Started(request_id=request_id, scenario=outcome.scenario, latency_ms=latency_ms)
                     case Accepted(suggestion=suggestion) if delivery.connected:
-                        await asyncio.to_thread(self._record_shown, request, request_id, suggestion, latency_ms)
+                        await asyncio.to_thread(self._record_shown, request, request_id, suggestion, outcome.fingerprints, latency_ms)
                         delivery.shown.append(suggestion.id)  # recorded as shown: the summary agrees with the ledger
                         yield Shown(request_id=request_id, suggestion=_view(suggestion, outcome.pseudonyms), latency_ms=latency_ms)
                     case Charted(chart=chart):
@@ -195,11 +199,13 @@ class SuggestionService:
         for run in outcome.llm:
             metrics.llm_calls.labels(run.get("failure") or "ok").inc()
 
-    def _append(self, request: SuggestionRequest, payload: events.LedgerPayload, **ids: str) -> None:
-        """One event into the ledger, its append time measured."""
+    def _append(self, request: SuggestionRequest, payload: events.LedgerPayload, fingerprints: tuple[str, ...], **ids: str) -> None:
+        """One event into the ledger, its conversation text sealed under the conversation's
+        key (to which ``fingerprints`` point), its append time measured."""
         started = time.perf_counter()
         with write_session(self._engine) as session:
-            ledger.append(session, payload, actor=request.owner, **ids)
+            sealer = self._keyring.sealer(session, self._conversation(request), fingerprints)
+            ledger.append(session, payload, actor=request.owner, sealer=sealer, **ids)
         self._metrics.ledger_seconds.observe(time.perf_counter() - started)
 
     async def drain(self, timeout_s: float = 5.0) -> None:
@@ -207,7 +213,12 @@ class SuggestionService:
         if self._draining:
             await asyncio.wait(set(self._draining), timeout=timeout_s)
 
-    def _record_shown(self, request: SuggestionRequest, request_id: str, suggestion: Suggestion, latency_ms: int) -> None:
+    def _conversation(self, request: SuggestionRequest) -> str:
+        return pseudonym(self._secret, request.conversation_id, "conversation")
+
+    def _record_shown(
+        self, request: SuggestionRequest, request_id: str, suggestion: Suggestion, fingerprints: tuple[str, ...], latency_ms: int
+    ) -> None:
         """A suggestion goes into the ledger, desensitized, before the rep sees it."""
         shown = events.SuggestionShown(
             scenario=suggestion.scenario,
@@ -222,12 +233,12 @@ class SuggestionService:
             anchors=[anchor["id"] for anchor in suggestion.anchors],
             latency_ms=latency_ms,
         )
-        self._append(request, shown, request_id=request_id, suggestion_id=suggestion.id)
+        self._append(request, shown, fingerprints, request_id=request_id, suggestion_id=suggestion.id)
 
     def _record_response(self, request: SuggestionRequest, request_id: str, outcome: Outcome, shown: list[str], latency_ms: int) -> None:
         """The request's summary: context (desensitized), chart, interventions, latency."""
         response = events.SuggestSummary(
-            conversation=pseudonym(self._secret, request.conversation_id, "conversation"),
+            conversation=self._conversation(request),
             customer=pseudonym(self._secret, request.customer.id, "customer"),
             industry=request.customer.industry,
             product_line=outcome.resolved.line_key,
@@ -244,26 +255,33 @@ class SuggestionService:
             llm=[events.LlmRun.model_validate(run) for run in outcome.llm],
             latency_ms=latency_ms,
         )
-        self._append(request, response, request_id=request_id)
+        self._append(request, response, outcome.fingerprints, request_id=request_id)
 
     def act(self, actor: Actor, suggestion_id: str, command: ActionRequest) -> ActionPublic:
         """Record what the rep did with one of their suggestions; once per suggestion.
-        The final text (only when edited) and the reason are stored desensitized."""
-        final = self._desensitizer.desensitize(command.final_text).text if command.final_text else None
-        reason = self._desensitizer.desensitize(command.reason).text if command.reason else None
+        The final text (only when edited) and the reason are stored desensitized and
+        sealed under the conversation's key, like the suggestion."""
+        final = self._desensitizer.desensitize(command.final_text) if command.final_text else None
+        reason = self._desensitizer.desensitize(command.reason) if command.reason else None
         with read_session(self._engine) as session:
             shown = ledger.find(session, "suggestion.shown", suggestion_id=suggestion_id)
-        if not shown or shown[0].actor_key_id != actor.key_id:
-            raise NotFound(f"没有编号为 {suggestion_id} 的建议（或它不属于你）：请使用 /v1/suggest 返回的建议 id。")
-        suggested = events.parse(shown[0].kind, shown[0].payload)
-        distance = Levenshtein.distance(suggested.text, final) if final is not None else None
+            if not shown or shown[0].actor_key_id != actor.key_id:
+                raise NotFound(f"没有编号为 {suggestion_id} 的建议（或它不属于你）：请使用 /v1/suggest 返回的建议 id。")
+            stored = events.parse(shown[0].kind, shown[0].payload)
+            suggested = self._keyring.opener(session).open(stored.text)
+            conversation = self._keyring.conversation_of(session, stored.text) or f"request:{shown[0].request_id}"
+        distance = Levenshtein.distance(suggested, final.text) if final is not None else None
         if distance == 0:
             raise ValidationFailed("final_text 与建议完全相同：请把 action 记为 adopted。")
+        prints = tuple(p for masked in (final, reason) if masked is not None for p in masked.fingerprints)
         with write_session(self._engine) as session:
             if ledger.find(session, "suggestion.action", suggestion_id=suggestion_id):
                 raise Conflict("这条建议已经记录过操作；每条建议只记录一次。")
-            recorded = events.SuggestionAction(action=command.action, final_text=final, edit_distance=distance, reason=reason)
-            event = ledger.append(session, recorded, actor=actor, request_id=shown[0].request_id, suggestion_id=suggestion_id)
+            recorded = events.SuggestionAction(
+                action=command.action, final_text=final and final.text, edit_distance=distance, reason=reason and reason.text
+            )
+            sealer = self._keyring.sealer(session, conversation, prints)
+            event = ledger.append(session, recorded, actor=actor, request_id=shown[0].request_id, suggestion_id=suggestion_id, sealer=sealer)
             return ActionPublic(event_id=event.seq, suggestion_id=suggestion_id, action=command.action, edit_distance=distance)
 
     async def chart_svg(self, caller: Actor, chart_id: str) -> str:

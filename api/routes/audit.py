@@ -7,7 +7,7 @@ from fastapi import APIRouter, Query, Response
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel
 
-from api.deps import AuditorOrManager, CurrentAuditor, SessionDep, SettingsDep
+from api.deps import AuditorOrManager, CurrentAuditor, KeyringDep, SessionDep, SettingsDep
 from audit.periods import report_period
 from audit.render import to_csv, to_html
 from audit.report import build_report
@@ -37,6 +37,7 @@ async def report(
     _caller: AuditorOrManager,
     session: SessionDep,
     settings: SettingsDep,
+    keyring: KeyringDep,
     quarter_label: str | None = Query(None, alias="quarter", description="如 2026Q4（业务时区）；默认本季度。"),
     from_day: date | None = Query(None, alias="from"),
     to_day: date | None = Query(None, alias="to"),
@@ -45,7 +46,7 @@ async def report(
     """The quarterly human–AI collaboration review, from the ledger alone (verified first)."""
     tz = settings.tz
     period = report_period(quarter_label, from_day, to_day, tz)
-    body = await run_in_threadpool(build_report, session, period, tz)
+    body = await run_in_threadpool(build_report, session, period, tz, keyring)
     if format == "csv":
         return Response(to_csv(body), media_type="text/csv; charset=utf-8")
     if format == "html":

@@ -10,11 +10,12 @@ from api.deps import (
     DesensitizerDep,
     EngineDep,
     FuelOverseers,
+    KeyringDep,
     ManagerOrLegal,
     SessionDep,
     StoreDep,
 )
-from core.db import write_session
+from core.db import flush_erased, write_session
 from core.logging import request_id_var
 from knowledge.snippets import pool
 from knowledge.snippets.models import Snippet, SnippetStatus
@@ -74,9 +75,14 @@ class ErasureRequest(BaseModel):
 
 
 @router.post("/pool/erasure")
-def pool_erasure(body: ErasureRequest, caller: ManagerOrLegal, engine: EngineDep, store: StoreDep, desensitizer: DesensitizerDep) -> dict:
-    """Erase every snippet and queue item tied to a PII value, and refuse it at later ingests."""
+def pool_erasure(
+    body: ErasureRequest, caller: ManagerOrLegal, engine: EngineDep, store: StoreDep, desensitizer: DesensitizerDep, keyring: KeyringDep
+) -> dict:
+    """Erase every snippet and queue item tied to a PII value, make the ledger text of every
+    conversation it appeared in unreadable (its key is destroyed), and refuse the value at
+    later ingests."""
     fingerprints = desensitizer.fingerprints_for(body.value)
     with write_session(engine) as session:
-        summary = pool.erase(session, store, fingerprints, actor=caller.actor, request_id=request_id_var.get())
-    return {"snippets_removed": summary["snippets_removed"], "by_status": summary["by_status"]}
+        summary = pool.erase(session, store, keyring, fingerprints, actor=caller.actor, request_id=request_id_var.get())
+    flush_erased(engine)
+    return {"snippets_removed": summary["snippets_removed"], "by_status": summary["by_status"], "ledger_keys_destroyed": len(summary["ledger_keys"])}

@@ -17,7 +17,7 @@ from rich.progress import (
 
 from audit.ledger import CLI_ADMIN
 from core.cli_context import console, load_settings, migrated_engine
-from core.db import write_session
+from core.db import flush_erased, write_session
 
 pool_app = typer.Typer(help="The approved snippet pool: sync, withdraw, erase.", no_args_is_help=True)
 
@@ -86,6 +86,7 @@ def pool_withdraw(
 @pool_app.command("erase")
 def pool_erase() -> None:
     """Erase every snippet tied to a data subject's value (asked for at a hidden prompt, never stored)."""
+    from audit.sealing import keyring_for
     from knowledge.desensitize import get_desensitizer
     from knowledge.snippets.pool import erase
     from knowledge.store import get_store
@@ -93,9 +94,14 @@ def pool_erase() -> None:
     settings = load_settings()
     value = typer.prompt("value (phone, ID, e-mail, name …)", hide_input=True)
     fingerprints = get_desensitizer(settings.secret_key.get_secret_value()).fingerprints_for(value)
-    with write_session(migrated_engine()) as session:
-        summary = erase(session, get_store(settings), fingerprints, actor=CLI_ADMIN)
-    console.print(f"erased {summary['snippets_removed']} snippets {summary['by_status']}; the value was not stored")
+    engine = migrated_engine()
+    with write_session(engine) as session:
+        summary = erase(session, get_store(settings), keyring_for(settings), fingerprints, actor=CLI_ADMIN)
+    flush_erased(engine)
+    console.print(
+        f"erased {summary['snippets_removed']} snippets {summary['by_status']} and the ledger text of "
+        f"{len(summary['ledger_keys'])} conversations; the value was not stored"
+    )
 
 
 def register_commands(app: typer.Typer) -> None:

@@ -11,6 +11,7 @@ from sqlmodel import Session, select
 
 from audit import ledger
 from audit.events import PoolErased, PoolWithdrawn
+from audit.sealing import Keyring
 from core import clock
 from core.desensitized import DesensitizedText
 from core.errors import Conflict, NotFound
@@ -43,10 +44,13 @@ def withdraw(session: Session, store: KnowledgeStore, snippet_id: str, reason: D
     return snippet
 
 
-def erase(session: Session, store: KnowledgeStore, fingerprints: Sequence[str], *, actor: ledger.Actor, request_id: str | None = None) -> dict:
+def erase(
+    session: Session, store: KnowledgeStore, keyring: Keyring, fingerprints: Sequence[str], *, actor: ledger.Actor, request_id: str | None = None
+) -> dict:
     """Remove every snippet (and its labels, leases, fingerprints) tied to a data subject's
-    value, given only the value's fingerprints; refuse that value at later ingests.
-    The ledger records what was removed, never the value or its fingerprints."""
+    value, given only the value's fingerprints; destroy the ledger keys of every conversation
+    the value appeared in (their sealed text reads 已删除 from then on); refuse that value at
+    later ingests. The ledger records what was removed, never the value or its fingerprints."""
     ids = sorted(set(session.exec(select(SnippetFingerprint.snippet_id).where(SnippetFingerprint.fingerprint.in_(list(fingerprints)))).all()))
     statuses = Counter(session.exec(select(Snippet.status).where(Snippet.id.in_(ids))).all()) if ids else Counter()
     for table, column in ((Lease, Lease.snippet_id), (Annotation, Annotation.snippet_id), (SnippetFingerprint, SnippetFingerprint.snippet_id), (Snippet, Snippet.id)):
@@ -56,7 +60,8 @@ def erase(session: Session, store: KnowledgeStore, fingerprints: Sequence[str], 
     for fingerprint in fingerprints:
         if session.get(ErasedFingerprint, fingerprint) is None:
             session.add(ErasedFingerprint(fingerprint=fingerprint, erased_at=now))
-    event = PoolErased(snippets_removed=len(ids), snippet_ids=ids, by_status=dict(sorted(statuses.items())))
+    shredded = keyring.shred(session, fingerprints)
+    event = PoolErased(snippets_removed=len(ids), snippet_ids=ids, by_status=dict(sorted(statuses.items())), ledger_keys=shredded)
     ledger.append(session, event, actor=actor, request_id=request_id)
     session.flush()
     store.delete(POOL, ids)

@@ -8,6 +8,7 @@ from pathlib import Path
 from audit import ledger
 from audit.periods import days
 from audit.report import build_report
+from audit.sealing import keyring_for
 from core.db import get_engine, read_session
 from core.settings import Settings
 from agents.demo_simulation import REPS, simulate
@@ -19,7 +20,7 @@ def test_when_days_are_simulated_then_the_review_sees_them_spread_over_those_day
     assert summary.requests == 3 * len(REPS) and summary.suggestions > 0 and sum(summary.actions.values()) > 0
     today = datetime.now(settings.tz).date()
     with read_session(get_engine(settings.resolved_database_url)) as session:
-        report = build_report(session, days(today - timedelta(days=10), today, settings.tz), settings.tz)
+        report = build_report(session, days(today - timedelta(days=10), today, settings.tz), settings.tz, keyring_for(settings))
     assert report["ledger_verified"] and report["totals"]["shown"] == summary.suggestions
     assert len(report["by_rep"]) >= 3
     with read_session(get_engine(settings.resolved_database_url)) as session:

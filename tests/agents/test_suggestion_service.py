@@ -15,6 +15,7 @@ from agents.suggestions import SuggestionRequest, SuggestionService, SuggestPipe
 from agents.suggestions.model import ChatMessage, CustomerRef, Done, Shown, Started
 from audit import ledger
 from audit.ledger import Actor
+from audit.sealing import Keyring
 from core.db import get_engine, read_session, upgrade
 from knowledge.catalog import load_catalog
 from knowledge.desensitize.cache import ConversationCache
@@ -34,7 +35,7 @@ def _service(tmp_path: Path, desensitizer) -> tuple[SuggestionService, object]:
     engine = get_engine(f"sqlite:///{tmp_path / 'zhice.db'}")
     upgrade(engine)
     pipeline = SuggestPipeline(AgentRegistry([TwoMoves()]), None, load_catalog(), get_guard(), ConversationCache(desensitizer), get_prompt_library())
-    return SuggestionService(pipeline, engine, desensitizer, "s" * 32, lambda: build_controls({})), engine
+    return SuggestionService(pipeline, engine, desensitizer, "s" * 32, lambda: build_controls({}), keyring=Keyring("m" * 32)), engine
 
 
 def _request(text: str = "王总说太贵了，13800138000 找他") -> SuggestionRequest:

@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from audit import ledger
 from audit.key_lifecycle import create_key
+from audit.sealing import is_sealed, keyring_for
 from core.db import get_engine, read_session, write_session
 from core.keys import ApiKeyCreate, Role
 from core.settings import Settings
@@ -78,13 +79,15 @@ def test_when_suggestions_are_shown_then_the_ledger_holds_them_desensitized(demo
     with read_session(get_engine(settings.resolved_database_url)) as session:
         shown = [ledger.LedgerEventPublic.of(e) for e in ledger.find(session, "suggestion.shown", request_id=result["request_id"])]
         (summary,) = [ledger.LedgerEventPublic.of(e) for e in ledger.find(session, "suggest.response", request_id=result["request_id"])]
+        context = keyring_for(settings).opener(session).payload("suggest.response", json.dumps(summary.payload))["context"]
     assert [e.suggestion_id for e in shown] == [s["id"] for s in result["suggestions"]]
     assert [e.payload["confidence"] for e in shown] == [s["confidence"] for s in result["suggestions"]]
     assert summary.payload["scenario"] == "price"
     assert summary.payload["chart"]["vega_lite"] == result["chart"]["vega_lite"]
     raw = repr([e.payload for e in shown]) + repr(summary.payload)
     assert "13800138000" not in raw and "王总" not in raw and "wx-room-001" not in raw
-    assert "<CN_MOBILE_1>" in repr(summary.payload["context"])
+    assert all(is_sealed(turn["text"]) for turn in summary.payload["context"])  # conversation text is sealed (crypto-shredding)
+    assert "<CN_MOBILE_1>" in repr(context) and "13800138000" not in repr(context)
 
 
 def test_when_a_rep_acts_then_it_is_recorded_once_and_only_by_them(demo) -> None:
@@ -101,7 +104,8 @@ def test_when_a_rep_acts_then_it_is_recorded_once_and_only_by_them(demo) -> None
     assert edited.status_code == 201 and edited.json()["edit_distance"] > 0
     with read_session(get_engine(settings.resolved_database_url)) as session:
         (event,) = ledger.find(session, "suggestion.action", suggestion_id=second["id"])
-    assert "王总" not in event.payload and "<PERSON_1>" in event.payload
+        final_text = keyring_for(settings).opener(session).event(event.kind, event.payload).final_text
+    assert "王总" not in event.payload and "<PERSON_1>" in final_text and "<PERSON_1>" not in event.payload
     assert client.post("/v1/suggestions/nope/action", json={"action": "adopted"}, headers=auth).status_code == 404
     assert client.post(f"/v1/suggestions/{second['id']}/action", json={"action": "edited"}, headers=auth).status_code == 422
     third = _post(client, keys[Role.rep], PRICE)["suggestions"][2]
@@ -221,6 +225,6 @@ def test_when_the_customer_pastes_a_very_long_message_then_the_answer_keeps_the_
     assert result["latency_ms"] <= 900, result["latency_ms"]
     with read_session(get_engine(settings.resolved_database_url)) as session:
         (summary,) = [ledger.LedgerEventPublic.of(e) for e in ledger.find(session, "suggest.response", request_id=result["request_id"])]
-    context = summary.payload["context"]
+        context = keyring_for(settings).opener(session).payload("suggest.response", json.dumps(summary.payload))["context"]
     assert sum(len(turn["text"]) for turn in context) <= Settings().context_chars
     assert context[-1]["text"].startswith("…") and "<CN_MOBILE_1>" in context[-1]["text"] and "13800138000" not in repr(context)

@@ -15,12 +15,14 @@ from sqlalchemy import Engine
 
 from audit import ledger
 from audit.export import export_jsonl, local_day_bounds
+from audit.sealing import Keyring
 from audit.verify import MalformedExport, verify_jsonl
 from core.db import read_session, write_session
 from tests.workers import Probe
 
 RECIPE = Path(__file__).parents[2] / "docs" / "ledger.md"
 SYSTEM = ledger.Actor(key_id=None, role="system")
+KEYRING = Keyring("m" * 32)
 
 
 @pytest.fixture
@@ -35,7 +37,7 @@ def _export(engine: Engine, path: Path, since: datetime | None = None, until: da
     since = since or datetime(2000, 1, 1, tzinfo=UTC)
     until = until or datetime.now(UTC) + timedelta(days=1)
     with read_session(engine) as session, path.open("w", encoding="utf-8") as out:
-        return export_jsonl(session, out, since=since, until=until)
+        return export_jsonl(session, out, KEYRING, since=since, until=until)
 
 
 def _fill(engine: Engine, n: int) -> None:

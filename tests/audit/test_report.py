@@ -14,6 +14,7 @@ from audit import ledger
 from audit.events import Intervention, SuggestionAction, SuggestionShown, SuggestSummary
 from audit.periods import days, quarter
 from audit.render import to_csv, to_html
+from audit.sealing import ERASED, Keyring
 from audit.report import Shown, build_report, calibration, metrics
 from core.db import get_engine, read_session, write_session
 from core.keys import Role
@@ -23,6 +24,7 @@ from knowledge.desensitize import get_desensitizer
 TZ = ZoneInfo("Asia/Shanghai")
 REP_A = ledger.Actor(key_id="rep-a", role="rep")
 REP_B = ledger.Actor(key_id="rep-b", role="rep")
+KEYRING = Keyring("master-key-of-the-tests-" + "m" * 16)
 
 
 def _shown(n: int, *, agent: str = "script_suggestion", confidence: float = 0.8, action: str | None = None) -> list[Shown]:
@@ -76,11 +78,12 @@ def _record(engine: Engine, actor: ledger.Actor, suggestion_id: str, confidence:
     response = SuggestSummary(conversation="c", customer="k", industry=None, scenario="price", agents=["script_suggestion"], context=[], suggestions=[suggestion_id],
                                interventions=[intervention], chart=None, degraded=action is None, notes=[], latency_ms=40)
     with write_session(engine) as session:
-        ledger.append(session, shown, actor=actor, request_id=f"r-{suggestion_id}", suggestion_id=suggestion_id)
-        ledger.append(session, response, actor=actor, request_id=f"r-{suggestion_id}")
+        sealer = KEYRING.sealer(session, f"c-{suggestion_id}", [f"print-{suggestion_id}"])
+        ledger.append(session, shown, actor=actor, request_id=f"r-{suggestion_id}", suggestion_id=suggestion_id, sealer=sealer)
+        ledger.append(session, response, actor=actor, request_id=f"r-{suggestion_id}", sealer=sealer)
         if action:
             event = SuggestionAction(action=action, final_text=None, edit_distance=7 if action == "edited" else None)
-            ledger.append(session, event, actor=actor, request_id=f"r-{suggestion_id}", suggestion_id=suggestion_id)
+            ledger.append(session, event, actor=actor, request_id=f"r-{suggestion_id}", suggestion_id=suggestion_id, sealer=sealer)
 
 
 def _today() -> object:
@@ -91,7 +94,7 @@ def test_when_the_ledger_holds_a_period_then_the_report_is_built_from_it(engine:
     for n, action in enumerate(["adopted", "adopted", "adopted", "edited", "rejected", None]):
         _record(engine, REP_A if n % 2 else REP_B, f"s{n}", 0.9 if n < 4 else 0.85, action)
     with read_session(engine) as session:
-        report = build_report(session, _today(), TZ)
+        report = build_report(session, _today(), TZ, KEYRING)
     assert report["ledger_verified"] and report["trusted"]
     assert (report["totals"]["shown"], report["adoption_rate"], report["adoption_to_correction_ratio"]) == (6, 0.5, 1.5)
     assert set(report["by_rep"]) == {"rep-a", "rep-b"} and report["by_prompt_version"].keys() == {"script_suggestion@extractive-1"}
@@ -102,8 +105,20 @@ def test_when_the_ledger_holds_a_period_then_the_report_is_built_from_it(engine:
     assert [d["suggestion_id"] for d in report["deviations"]["high_confidence_rejected"]] == ["s4"]
     assert len(report["deviations"]["compliance_blocked"]) == 1 and len(report["deviations"]["degraded_responses"]) == 1
     with read_session(engine) as session:
-        later = build_report(session, days(date(2030, 1, 1), date(2030, 1, 2), TZ), TZ)
+        later = build_report(session, days(date(2030, 1, 1), date(2030, 1, 2), TZ), TZ, KEYRING)
     assert later["totals"]["shown"] == 0
+
+
+def test_when_a_conversation_is_erased_then_its_text_reads_deleted_and_the_counts_stay(engine: Engine) -> None:
+    for n, action in enumerate(["rejected", "rejected"]):
+        _record(engine, REP_A, f"s{n}", 0.95, action)
+    with write_session(engine) as session:
+        assert KEYRING.shred(session, ["print-s0"]) != []
+    with read_session(engine) as session:
+        report = build_report(session, _today(), TZ, KEYRING)
+    assert report["trusted"] and report["totals"]["shown"] == 2 and report["totals"]["rejected"] == 2
+    texts = {d["suggestion_id"]: d["text"] for d in report["deviations"]["high_confidence_rejected"]}
+    assert texts == {"s0": ERASED, "s1": "理解您的顾虑"}
 
 
 def _tamper(engine: Engine, statement: str) -> None:
@@ -120,7 +135,7 @@ def test_when_the_ledger_was_tampered_then_the_report_says_so_everywhere(engine:
     _record(engine, REP_A, "s1", 0.9, "adopted")
     _tamper(engine, "UPDATE ledger_event SET actor_key_id = 'rep-z' WHERE seq = 1")
     with read_session(engine) as session:
-        report = build_report(session, _today(), TZ)
+        report = build_report(session, _today(), TZ, KEYRING)
     assert report["trusted"] is False and "第 1 条" in report["ledger_problem"]
     assert "账本校验失败" in to_html(report) and "以下所有数字均不可信" in to_html(report)
     assert to_csv(report).splitlines()[1] == "ledger,,trusted,False"
@@ -130,7 +145,7 @@ def test_when_a_tampered_row_no_longer_parses_then_the_report_is_untrusted_inste
     _record(engine, REP_A, "s1", 0.9, "adopted")
     _tamper(engine, """UPDATE ledger_event SET payload = '{"agent": "x"}' WHERE kind = 'suggestion.shown'""")
     with read_session(engine) as session:
-        report = build_report(session, _today(), TZ)
+        report = build_report(session, _today(), TZ, KEYRING)
     assert report["trusted"] is False and "无法按其类型读取" in report["ledger_problem"] and report["totals"]["shown"] == 0
 
 

@@ -8,9 +8,10 @@ import pytest
 from pydantic import ValidationError
 
 from core.errors import ConfigError
-from core.settings import DEV_SECRET_KEY, Settings, get_settings
+from core.settings import DEV_LEDGER_MASTER_KEY, DEV_SECRET_KEY, Settings, get_settings
 
 GOOD_SECRET = "k" * 48
+GOOD_MASTER = "w" * 48
 
 
 def test_when_nothing_is_set_then_embedded_defaults_apply(tmp_path: Path) -> None:
@@ -57,13 +58,20 @@ def test_when_production_has_an_unsafe_secret_then_start_is_refused_with_the_fix
     assert "secrets.token_urlsafe" in refused.value.detail
 
 
-def test_when_production_has_a_strong_secret_then_it_starts() -> None:
-    assert Settings(env="production", secret_key=GOOD_SECRET).env == "production"
+def test_when_production_has_a_strong_secret_and_master_key_then_it_starts() -> None:
+    assert Settings(env="production", secret_key=GOOD_SECRET, ledger_master_key=GOOD_MASTER).env == "production"
+
+
+@pytest.mark.parametrize("master", [DEV_LEDGER_MASTER_KEY, "short-master", GOOD_SECRET])
+def test_when_production_has_an_unsafe_ledger_master_key_then_start_is_refused_with_the_fix(master: str) -> None:
+    with pytest.raises(ConfigError, match="ZHICE_LEDGER_MASTER_KEY") as refused:
+        Settings(env="production", secret_key=GOOD_SECRET, ledger_master_key=master)
+    assert "secrets.token_urlsafe" in refused.value.detail
 
 
 def test_when_production_logs_at_debug_then_start_is_refused() -> None:
     with pytest.raises(ConfigError, match="ZHICE_LOG_LEVEL"):
-        Settings(env="production", secret_key=GOOD_SECRET, log_level="DEBUG")
+        Settings(env="production", secret_key=GOOD_SECRET, ledger_master_key=GOOD_MASTER, log_level="DEBUG")
 
 
 @pytest.mark.parametrize(

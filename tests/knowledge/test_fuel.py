@@ -11,6 +11,7 @@ from sqlalchemy import Engine
 from sqlmodel import select
 
 from audit import ledger
+from audit.sealing import Keyring
 from audit.verify import verify_ledger
 from core import clock
 from core.db import read_session, write_session
@@ -224,7 +225,7 @@ def test_when_a_value_is_erased_then_every_tied_snippet_goes_and_it_is_refused_l
     approved = _reviewed(engine, store, desensitizer, "approve")
     _ingest(engine, desensitizer, _messages("room-2", ("别家便宜多了", "我们可以把参数表发您对比一下。")))
     with write_session(engine) as session:
-        summary = erase(session, store, desensitizer.fingerprints_for("138 0013 8000"), actor=LEGAL)
+        summary = erase(session, store, Keyring("m" * 32), desensitizer.fingerprints_for("138 0013 8000"), actor=LEGAL)
     assert summary["snippet_ids"] == [approved] and summary["by_status"] == {"approved": 1}
     assert store.count(POOL) == 0
     with read_session(engine) as session:

@@ -25,9 +25,13 @@ class LiveServer:
         return subprocess.run(command, env=self.env, capture_output=True, text=True, timeout=300, check=True).stdout
 
 
-def start_server(data: Path, *, demo: bool, before: list[list[str]] = ()) -> Iterator[LiveServer]:
-    env = {**os.environ, "ZHICE_DATA_DIR": str(data), "ZHICE_LOG_LEVEL": "WARNING", "COLUMNS": "200"}
+def start_server(
+    data: Path, *, demo: bool, before: list[list[str]] = (), log: Path | None = None, env_extra: dict[str, str] | None = None
+) -> Iterator[LiveServer]:
+    """``log``: the server's stdout and stderr go there, at INFO; else nowhere, at WARNING."""
+    env = {**os.environ, "ZHICE_DATA_DIR": str(data), "ZHICE_LOG_LEVEL": "INFO" if log else "WARNING", "COLUMNS": "200"}
     env.pop("ZHICE_DATABASE_URL", None)
+    env.update(env_extra or {})
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -35,7 +39,8 @@ def start_server(data: Path, *, demo: bool, before: list[list[str]] = ()) -> Ite
     for args in before:
         server.zhice(*args)
     command = [sys.executable, "-c", "from core.cli import main; main()", "serve", "--port", str(port), *(["--demo"] if demo else [])]
-    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    output = log.open("wb") if log else None
+    process = subprocess.Popen(command, env=env, stdout=output or subprocess.DEVNULL, stderr=subprocess.STDOUT if output else subprocess.DEVNULL)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         try:
@@ -47,3 +52,5 @@ def start_server(data: Path, *, demo: bool, before: list[list[str]] = ()) -> Ite
     yield server
     process.terminate()
     process.wait(timeout=20)
+    if output:
+        output.close()

@@ -49,8 +49,10 @@ def start_server(
         except httpx2.TransportError:
             pass
         time.sleep(0.3)
-    yield server
-    process.terminate()
-    process.wait(timeout=20)
-    if output:
-        output.close()
+    try:
+        yield server
+    finally:  # also when the test failed half-way (the generator is closed)
+        process.terminate()
+        process.wait(timeout=20)
+        if output:
+            output.close()

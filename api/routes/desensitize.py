@@ -17,6 +17,7 @@ class EntityPublic(BaseModel):
     start: int = Field(description="Offset of the value in the input text, in Unicode code points (not UTF-16 units).")
     end: int
     placeholder: str
+    verified: bool = Field(description="false: masked because of its cue (身份证, 卡号 …) although its checksum fails — privacy first.")
 
 
 class DesensitizeResponse(BaseModel):

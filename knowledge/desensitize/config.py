@@ -32,8 +32,9 @@ class RecognizerConfig(_Data):
     score: float = Field(0.85, ge=0, le=1, description="Score of kinds without patterns.")
     patterns: tuple[PatternConfig, ...] = ()
     context: tuple[str, ...] = ()
-    validator: Literal["cn_id_card", "bank_card"] | None = None
-    normalizer: Literal["cn_phone", "cn_landline", "digits", "lower", "upper_alnum", "plate", "compact"] = "compact"
+    validator: Literal["cn_id_card", "bank_card", "hk_id", "tw_id"] | None = None
+    normalizer: Literal["cn_phone", "cn_landline", "digits", "lower", "email", "upper_alnum", "plate", "compact"] = "compact"
+    verified: bool = Field(True, description="False for recognizers that mask a value without a checksum, after an explicit cue (privacy first).")
     exclude_after: tuple[str, ...] = Field((), description="A match right after one of these words is not PII (订单号 …).")
 
     @model_validator(mode="after")
@@ -61,11 +62,15 @@ class NameData(_Data):
     surnames: tuple[str, ...]
     compound_surnames: tuple[str, ...]
     introducers: tuple[str, ...]
+    name_cues: tuple[str, ...]
     title_words: tuple[str, ...]
     name_blockers: tuple[str, ...]
+    name_tails: tuple[str, ...]
+    name_followers: tuple[str, ...]
     not_names: tuple[str, ...]
     english_given_names: tuple[str, ...]
     pinyin_surnames: tuple[str, ...]
+    cantonese_surnames: tuple[str, ...]
 
 
 def _load(path: Path) -> dict:

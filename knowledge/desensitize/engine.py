@@ -16,6 +16,7 @@ from knowledge.desensitize.lac_engine import LANGUAGES, LacNlpEngine
 from knowledge.desensitize.pseudonyms import Desensitized, Entity, Pseudonyms, fingerprint
 from knowledge.desensitize.recognizers import (
     FLAGS,
+    VERIFIED_KEY,
     ConfiguredPatternRecognizer,
     EnglishGivenNameRecognizer,
     LacPersonRecognizer,
@@ -55,6 +56,7 @@ class Detection:
     start: int
     end: int
     score: float
+    verified: bool = True  # False: masked after an explicit cue though no checksum vouches for it
 
 
 def _merge_same_type(detections: list[Detection]) -> list[Detection]:
@@ -62,10 +64,37 @@ def _merge_same_type(detections: list[Detection]) -> list[Detection]:
     for detection in sorted(detections, key=lambda d: (d.type, d.start)):
         last = merged[-1] if merged else None
         if last and last.type == detection.type and detection.start < last.end:
-            merged[-1] = Detection(last.type, last.start, max(last.end, detection.end), max(last.score, detection.score))
+            merged[-1] = Detection(
+                last.type, last.start, max(last.end, detection.end), max(last.score, detection.score), last.verified or detection.verified
+            )
         else:
             merged.append(detection)
     return merged
+
+
+# Number-like types whose span must cover the whole grouped number it sits in
+_NUMBERS = frozenset({"CN_MOBILE", "CN_LANDLINE", "CN_ID_CARD", "CN_BANK_CARD", "QQ_NUMBER"})
+_GROUP_BEFORE = re.compile(r"\d{3,}(?:\s{1,2}|-)$")
+_GROUP_AFTER = re.compile(r"^(?:\s{1,2}|-)\d{3,}")
+_CARD_DIGITS = range(16, 20)
+
+
+def _whole_number(text: str, detection: Detection, taken: bytearray) -> Detection:
+    """``detection`` grown over the digit groups around it (6222 0212 3456 7890 123 is one
+    number, never a landline with its outer groups left readable). Grown to a card's length,
+    a number is typed as an unverified card."""
+    if detection.type not in _NUMBERS:
+        return detection
+    start, end = detection.start, detection.end
+    while (before := _GROUP_BEFORE.search(text[max(0, start - 12) : start])) and not any(taken[start - len(before.group()) : start]):
+        start -= len(before.group())
+    while (after := _GROUP_AFTER.match(text[end : end + 12])) and not any(taken[end : end + len(after.group())]):
+        end += len(after.group())
+    if (start, end) == (detection.start, detection.end):
+        return detection
+    digits = sum(c.isdigit() for c in text[start:end])
+    retyped = detection.type != "CN_BANK_CARD" and digits in _CARD_DIGITS
+    return Detection("CN_BANK_CARD" if retyped else detection.type, start, end, detection.score, detection.verified and not retyped)
 
 
 class Desensitizer:
@@ -97,7 +126,8 @@ class Desensitizer:
             if folded.text[result.start : result.end] in self._allow:
                 continue
             start, end = folded.original_span(result.start, result.end)
-            found.append(Detection(result.entity_type, start, end, result.score))
+            verified = result.recognition_metadata.get(VERIFIED_KEY, True) if result.recognition_metadata else True
+            found.append(Detection(result.entity_type, start, end, result.score, verified))
         ranked = sorted(_merge_same_type(found), key=lambda d: (-d.score, -(d.end - d.start), d.start))
         taken = bytearray(len(text))
         kept: list[Detection] = []
@@ -105,7 +135,12 @@ class Desensitizer:
             if not any(taken[detection.start : detection.end]):
                 taken[detection.start : detection.end] = b"\x01" * (detection.end - detection.start)
                 kept.append(detection)
-        return sorted(kept, key=lambda d: d.start)
+        whole = []
+        for detection in kept:
+            grown = _whole_number(text, detection, taken)
+            taken[grown.start : grown.end] = b"\x01" * (grown.end - grown.start)
+            whole.append(grown)
+        return sorted(whole, key=lambda d: d.start)
 
     def fingerprints_for(self, value: str) -> list[str]:
         """Every fingerprint a stored record could carry for ``value`` (a data subject's
@@ -123,7 +158,7 @@ class Desensitizer:
             normalized = self._normalizers[detection.type](fold(original).text)
             placeholder = pseudonyms.placeholder(detection.type, normalized, original)
             pieces += [text[cursor : detection.start], placeholder]
-            entities.append(Entity(detection.type, detection.start, detection.end, placeholder))
+            entities.append(Entity(detection.type, detection.start, detection.end, placeholder, detection.verified))
             if not (detection.type == "PERSON" and normalized in self._bare_surnames):
                 # a bare surname (王 of 王总) would match every 王: no erasure fingerprint
                 prints.append(fingerprint(normalized, self._secret))

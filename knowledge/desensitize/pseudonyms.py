@@ -29,6 +29,7 @@ class Entity:
     start: int
     end: int
     placeholder: str
+    verified: bool = True  # False: masked after an explicit cue (身份证, 卡号 …) though its checksum fails
 
 
 @dataclass(frozen=True)

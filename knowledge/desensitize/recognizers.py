@@ -33,8 +33,12 @@ def _result(config: RecognizerConfig, recognizer: LocalRecognizer, start: int, e
     )
 
 
+VERIFIED_KEY = "verified"  # recognition metadata: False when masked after a cue without a checksum
+
+
 class ConfiguredPatternRecognizer(PatternRecognizer):
-    """Patterns from YAML; an optional checksum validator drops matches that fail it."""
+    """Patterns from YAML; an optional checksum validator drops matches that fail it. A
+    recognizer configured ``verified: false`` marks what it finds as unverified."""
 
     def __init__(self, config: RecognizerConfig, language: str) -> None:
         super().__init__(
@@ -47,9 +51,13 @@ class ConfiguredPatternRecognizer(PatternRecognizer):
         )
         self._validate = VALIDATORS.get(config.validator) if config.validator else None
         self._exclude_after = config.exclude_after
+        self._verified = config.verified
 
     def analyze(self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None, regex_flags: int | None = None) -> list[RecognizerResult]:
         results = super().analyze(text, entities, nlp_artifacts, regex_flags)
+        if not self._verified:
+            for result in results:
+                result.recognition_metadata[VERIFIED_KEY] = False
         if not self._exclude_after:
             return results
         return [r for r in results if not any(word in text[max(0, r.start - 8) : r.start] for word in self._exclude_after)]
@@ -101,6 +109,9 @@ class LacPersonRecognizer(LocalRecognizer):
         self._trimmer = NameTrimmer(names)
         self._blockers = tuple(names.name_blockers)
         self._surnames = frozenset(name for name in names.surnames if len(name) == 1)
+        self._compounds = frozenset(names.compound_surnames)
+        self._tails = tuple(names.name_tails)
+        self._followers = frozenset(names.name_followers) | {title[0] for title in names.titles}
         super().__init__(supported_entities=[config.entity], name=config.name, supported_language=language)
 
     def load(self) -> None:
@@ -131,13 +142,30 @@ class LacPersonRecognizer(LocalRecognizer):
             # LAC sometimes leaves a rare surname outside (仝|雨桐): take it back in
             if trimmed[0] == 0 and begin > 0 and text[begin - 1] in self._surnames and entity.text[0] not in self._surnames:
                 begin -= 1
-            results.append(_result(self._config, self, begin, end))
+            results.extend(_result(self._config, self, *span) for span in self._people(text, begin, end))
         return results
+
+    def _people(self, text: str, begin: int, end: int) -> list[tuple[int, int]]:
+        """The names in one LAC span: names in a row (张伟李娜王五) come as one PER or cut
+        across (李娜王|五); a time word may cling to the last (王五明天)."""
+        name = text[begin:end]
+        tail = next((t for t in self._tails if name.endswith(t) and len(name) - len(t) >= 2), "")
+        end -= len(tail)
+        name = text[begin:end]
+        if name[:2] in self._compounds or name[0] not in self._surnames:
+            return [(begin, end)]
+        if len(name) == 4 and name[2] in self._surnames:
+            return [(begin, begin + 2), (begin + 2, end)]
+        following = text[end : end + 1]
+        if len(name) == 3 and name[2] in self._surnames and not tail and re.match(f"[{_CJK}]", following) and following not in self._followers:
+            return [(begin, begin + 2), (begin + 2, end + 1)]
+        return [(begin, end)]
 
 
 class SurnameTitleRecognizer(LocalRecognizer):
     """PERSON from a surname with a title (王总, 欧阳经理), a familiar prefix (老周, 小刘),
-    a stated surname (我姓岑), or a compound surname with its given name (上官婉清).
+    a stated surname (我姓岑), a compound surname with its given name (上官婉清), or a full
+    name after a field label (收件人：覃海洋，).
 
     A match must start where a LAC word starts, and with a one-character
     title end where one ends, so 浙江总部 does not yield 江总, nor 施工队 施工.
@@ -153,11 +181,15 @@ class SurnameTitleRecognizer(LocalRecognizer):
         self._familiar_word = re.compile(f"[{prefixes}](?:{surnames})")
         # 我姓岑 / 免贵姓王: a surname stated as such
         self._stated = re.compile(f"(?<=姓)(?P<name>{surnames})")
+        cues = "|".join(sorted(names.name_cues, key=len, reverse=True))
+        # 收件人：覃海洋， / 联系人 王建国 (end): a full name written into a field
+        self._cued = re.compile(f"(?<=(?:{cues})(?:[:：]\\s?|\\s))(?P<name>(?:{surnames})[{_CJK}]{{1,2}})(?=[^{_CJK}]|$)")
         compound = "|".join(names.compound_surnames)
         self._compound_full = re.compile(f"(?P<name>(?:{compound})[{_CJK}]{{1,2}}?)(?=[^{_CJK}]|$|(?:{titles}))")
         self._not_names = frozenset(names.not_names)
         # after an introducer, or right after another titled name (王总张总你们好)
         self._introducers = tuple(names.introducers) + tuple(names.titles)
+        self._titles = tuple(names.titles)
         super().__init__(supported_entities=[config.entity], name=config.name, supported_language=language)
 
     def load(self) -> None:
@@ -182,6 +214,10 @@ class SurnameTitleRecognizer(LocalRecognizer):
                 results.append(_result(self._config, self, *match.span("name")))
         for pattern in (self._stated, self._compound_full):
             results.extend(_result(self._config, self, *m.span("name")) for m in pattern.finditer(text))
+        for match in self._cued.finditer(text):  # 联系人：王总 is a title, left to the titled rule
+            name = match.group("name")
+            if name not in self._not_names and not name[1:].startswith(self._titles):
+                results.append(_result(self._config, self, *match.span("name")))
         for word in words - self._not_names:  # 老周说 is one LAC word 老周 followed by 说
             if self._familiar_word.fullmatch(word):
                 results.extend(
@@ -201,7 +237,7 @@ _PINYIN_SYLLABLE = (
 
 class EnglishGivenNameRecognizer(PatternRecognizer):
     """PERSON from a common English given name with the capitalized surname after it if any
-    (Kevin, Emily Chen), or from a pinyin surname with a given name (Li Wei)."""
+    (Kevin, Emily Chen), or from a pinyin or Cantonese surname with a given name (Li Wei, Chan Tai Man)."""
 
     def __init__(self, config: RecognizerConfig, names: NameData, language: str) -> None:
         given = "|".join(sorted(set(names.english_given_names), key=len, reverse=True))
@@ -209,18 +245,24 @@ class EnglishGivenNameRecognizer(PatternRecognizer):
         given_first = rf"(?<![A-Za-z])(?:{given})(?:\s(?!(?:{given})(?![a-z]))[A-Z][a-zà-öø-ÿ]{{1,20}})?(?![A-Za-zà-öø-ÿ])"
         syllables = rf"(?i:{_PINYIN_SYLLABLE}){{1,2}}"
         pinyin_first = rf"(?<![A-Za-z])(?:{pinyin})\s(?=[A-Z][a-z])(?:{syllables})(?:-(?:{syllables}))?(?![A-Za-z])"
+        cantonese = "|".join(sorted(set(names.cantonese_surnames), key=len, reverse=True))
+        cantonese_first = rf"(?<![A-Za-z])(?:{cantonese})\s[A-Z][a-z]{{1,5}}(?:(?:-[a-z]|\s[A-Z])[a-z]{{1,5}})?(?![A-Za-z])"
         super().__init__(
             supported_entity=config.entity,
             name=config.name,
             supported_language=language,
-            patterns=[Pattern("given_name", given_first, config.score), Pattern("pinyin_name", pinyin_first, config.score)],
+            patterns=[
+                Pattern("given_name", given_first, config.score),
+                Pattern("pinyin_name", pinyin_first, config.score),
+                Pattern("cantonese_name", cantonese_first, config.score),
+            ],
             global_regex_flags=FLAGS,
         )
 
 
 _BOUNDARY = set("市区县省镇在于到至往去来从是址为近靠和与及的住们，。、：:；;（(）) \t\n")
 _ROAD = re.compile(
-    r"(?:大道|大街|胡同|路|街|道|巷|弄)(?:[东南西北中]段)?\d{1,5}(?:(?:弄|巷|号院)\d{1,5})?(?:[-之]\d{1,5})?号"
+    r"(?:大道|大街|胡同|路|街|道|巷|弄)(?:[东南西北中]段|[一二三四五六七八九十]{1,2}段|\d{1,2}段)?\d{1,5}(?:(?:弄|巷|号院)\d{1,5})?(?:[-之]\d{1,5})?号"
     rf"(?:[{_CJK}A-Za-z]{{0,8}}?[A-Za-z0-9]{{1,5}}(?:号楼|号院|号厂房|号仓库|号车间|号库|号|栋|幢|座|单元|楼|层|室|房|区))*"
     rf"(?:\d{{1,5}}(?:室|房)|(?<=[座栋幢楼元])\d{{1,5}}|\d{{1,5}}(?![{_CJK}\d]))?"
 )
@@ -229,12 +271,17 @@ _COMPOUND = re.compile(
     r"(?:小区|花园|公寓|家园|新村|苑|社区)(?:[A-Za-z]?\d{1,4}(?:号楼|栋|幢|座|期|号))+"
     r"(?:\d{1,3}(?:单元|门))?(?:\d{1,5}(?:室|房|号)?)?"
 )
+# Buildings given without a road, with a room: 万科城3栋2单元1502室, 科技园A座1208室
+_BUILDING = re.compile(
+    r"(?:[A-Za-z]|\d{1,4})(?:栋|幢|座|号楼)(?:\d{1,2}(?:单元|门))?(?:\d{1,2}(?:楼|层))?\d{3,5}(?:室|房)?(?!\d)"
+)
 _MAX_ROAD_NAME = 6
 
 
 class StreetAddressRecognizer(LocalRecognizer):
-    """CN_ADDRESS from a road, its number and any building/room part (张江路88号3号楼1201室),
-    or from a residential compound with building and room (幸福小区5栋1单元302室)."""
+    """CN_ADDRESS from a road, its number and any building/room part (张江路88号3号楼1201室,
+    中山南路四段1号), from a residential compound with building and room (幸福小区5栋1单元302室),
+    or from a named building with a room (科技园A座1208室)."""
 
     def __init__(self, config: RecognizerConfig, language: str) -> None:
         self._config = config
@@ -248,7 +295,7 @@ class StreetAddressRecognizer(LocalRecognizer):
 
     @staticmethod
     def _spans(text: str) -> Iterator[tuple[int, int]]:
-        for match in (*_ROAD.finditer(text), *_COMPOUND.finditer(text)):
+        for match in (*_ROAD.finditer(text), *_COMPOUND.finditer(text), *_BUILDING.finditer(text)):
             start = match.start()
             while start > 0 and match.start() - start < _MAX_ROAD_NAME and text[start - 1] not in _BOUNDARY:
                 start -= 1

@@ -5,6 +5,7 @@ server's log and, on PostgreSQL, a pg_dump are searched for each raw value."""
 from __future__ import annotations
 
 import subprocess
+from contextlib import closing
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -81,10 +82,10 @@ def _files(folder: Path) -> bytes:
 def test_when_pii_flows_through_every_storing_route_on_sqlite_then_no_raw_value_is_at_rest(tmp_path: Path) -> None:
     data, log = tmp_path / "data", tmp_path / "server.log"
     servers = start_server(data, demo=True, log=log)
-    server = next(servers)
-    _traffic(server)
-    assert _leaks(_files(data)) == [], "raw values in the data dir while the service runs (SQLite WAL, Chroma)"
-    next(servers, None)  # stopped
+    with closing(servers):
+        _traffic(next(servers))
+        assert _leaks(_files(data)) == [], "raw values in the data dir while the service runs (SQLite WAL, Chroma)"
+    # stopped
     assert _leaks(_files(data)) == [], "raw values in the data dir after shutdown"
     assert log.stat().st_size > 0 and _leaks(log.read_bytes()) == [], "raw values in the log"
 
@@ -92,9 +93,8 @@ def test_when_pii_flows_through_every_storing_route_on_sqlite_then_no_raw_value_
 def test_when_pii_flows_through_every_storing_route_on_postgresql_then_no_raw_value_is_in_a_dump(tmp_path: Path, postgres_url: str) -> None:
     data, log = tmp_path / "data", tmp_path / "server.log"
     servers = start_server(data, demo=True, log=log, env_extra={"ZHICE_DATABASE_URL": postgres_url})
-    server = next(servers)
-    _traffic(server)
-    next(servers, None)
+    with closing(servers):
+        _traffic(next(servers))
     schema = parse_qs(urlsplit(postgres_url).query)["options"][0].split("=")[-1]
     base = postgres_url.split("?")[0]
     dump = subprocess.run(["pg_dump", "--schema", schema, base], capture_output=True, check=True, timeout=120).stdout

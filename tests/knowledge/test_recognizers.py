@@ -58,6 +58,44 @@ FOUND = [
     ("PERSON", "Contact: Hannah Müller, Sales", "Hannah Müller"),
     ("CN_ADDRESS", "成都市高新区天府大道1700号环球中心W6区1402室。", "天府大道1700号环球中心W6区1402室"),
     ("WECHAT_ID", "加个人微信吧：chenruo_med。", "chenruo_med"),
+    # issue 16: the formats people really write
+    ("CN_PASSPORT", "护照号E38291746，机票按这个订", "E38291746"),
+    ("CN_PASSPORT", "护照：EB2837465", "EB2837465"),
+    ("CN_PASSPORT", "因公护照P4829173下周到期", "P4829173"),
+    ("CN_PASSPORT", "E74829163 这本还有效吗", "E74829163"),
+    ("CN_PASSPORT", "料号E12345678-A 缺货", None),
+    ("CN_TRAVEL_PERMIT", "往来港澳通行证C73829164，周三去香港", "C73829164"),
+    ("CN_TRAVEL_PERMIT", "台胞证：08273645，下周来厂", "08273645"),
+    ("CN_TRAVEL_PERMIT", "回乡证H0283746501", "H0283746501"),
+    ("HK_ID_CARD", "香港身份证A123456(3)，请开票", "A123456(3)"),
+    ("HK_ID_CARD", "证件 K174925（0） 已核对", "K174925（0）"),
+    ("HK_ID_CARD", "编号A123456(4)的工单", None),  # check digit wrong, no cue
+    ("TW_ID_CARD", "台湾身份证A123456789，陈小姐的", "A123456789"),
+    ("TW_ID_CARD", "序列号A123456788", None),  # checksum wrong
+    ("CN_ID_CARD", "身份证号110105491231002还能用吗", "110105491231002"),
+    ("CN_ID_CARD", "身份证号 330106  19850312  4416", "330106  19850312  4416"),
+    ("CN_MOBILE", "手机138.1234.5678，白天打", "138.1234.5678"),
+    ("CN_MOBILE", "电话 1 3 8 1 2 3 4 5 6 7 8 找他", "1 3 8 1 2 3 4 5 6 7 8"),
+    ("CN_MOBILE", "我的手机是一三八一二三四五六七八", "一三八一二三四五六七八"),
+    ("CN_MOBILE", "联系电话86-13812345678", "86-13812345678"),
+    ("CN_MOBILE", "手机号：139  5731  2468", "139  5731  2468"),
+    ("CN_LANDLINE", "座机010-18273645，找前台", "010-18273645"),
+    ("CN_LANDLINE", "TEL:86-10-62345678", "86-10-62345678"),
+    ("CN_BANK_CARD", "卡号6222  0212  3456  7890，户名赵敏", "6222  0212  3456  7890"),
+    ("CN_BANK_CARD", "卡号62220 2123 4567 8901 28", "62220 2123 4567 8901 28"),
+    ("CN_BANK_CARD", "信用卡6011 1111 1111 1117，美元结算", "6011 1111 1111 1117"),
+    ("CN_BANK_CARD", "转账到 6222 0212 3456 7890 123 就行", "6222 0212 3456 7890 123"),  # a landline inside: one number
+    ("EMAIL_ADDRESS", "邮箱 zhangwei at huaxin dot com，防爬虫", "zhangwei at huaxin dot com"),
+    ("EMAIL_ADDRESS", "邮箱li.na(at)kanglan-med.cn", "li.na(at)kanglan-med.cn"),
+    ("EMAIL_ADDRESS", "简历发hr#fengrun-tech.com（#换成@）", "hr#fengrun-tech.com"),
+    ("PERSON", "参会：张伟李娜王五三人", "王五"),
+    ("PERSON", "张伟、李娜、王五明天到", "王五"),
+    ("PERSON", "收件人：覃海洋，电话见附件", "覃海洋"),
+    ("PERSON", "访客 Chan Tai Man，下午到", "Chan Tai Man"),
+    ("CN_LICENSE_PLATE", "粤Z·A123港 过关", "粤Z·A123港"),
+    ("CN_ADDRESS", "地址：成都市中山南路四段1号", "中山南路四段1号"),
+    ("CN_ADDRESS", "送到万科城3栋2单元1502室，下午收货", "万科城3栋2单元1502室"),
+    ("CN_ADDRESS", "资料寄到软件园B座1306室", "软件园B座1306室"),
 ]
 
 SURVIVES = [
@@ -84,6 +122,15 @@ SURVIVES = [
     "六千五这个价我得跟公司申请",  # LAC read the spoken price as a name
     "部门经理审批后，由孙公司结算",
     "小麦收割机共计36台",
+    "会议号 738 264 915，密码 1234",
+    "运单号 SF1234567890123 已发出",
+    "2026 11 28 到货，数量 1200 台",
+    "版本 1.3.8123.4567 已发布",
+    "3号楼会议室，下午两点",
+    "Excel能把客户名单管好",
+    "联系人：采购部",
+    "Ho Chi Minh City office",
+    "SF单号 110105491231002",
 ]
 
 
@@ -107,9 +154,35 @@ def test_when_business_strings_appear_then_they_survive(desensitizer: Desensitiz
 
 
 @pytest.mark.parametrize(
-    ("number", "is_card"),
+    ("number", "verified"),
     [("6222 0212 3456 7890 128", True), ("6222021234567890129", False), ("4111111111111111", True), ("2026112800138000", False)],
 )
-def test_when_a_card_number_passes_luhn_and_prefix_then_it_is_a_card(desensitizer: Desensitizer, number: str, is_card: bool) -> None:
-    found = _found(desensitizer, f"卡号 {number} 户名见附件")
-    assert (("CN_BANK_CARD", number) in found) is is_card
+def test_when_a_number_follows_a_card_cue_then_it_is_masked_and_verified_only_by_luhn_and_prefix(desensitizer: Desensitizer, number: str, verified: bool) -> None:
+    text = f"卡号 {number} 户名见附件"
+    (detection,) = desensitizer.detect(text)
+    assert (detection.type, text[detection.start : detection.end], detection.verified) == ("CN_BANK_CARD", number, verified)
+    (entity,) = desensitizer.desensitize(text).entities
+    assert entity.verified is verified
+
+
+@pytest.mark.parametrize(("number", "is_card"), [("6222 0212 3456 7890 128", True), ("6222021234567890129", False), ("4111111111111111", True)])
+def test_when_a_card_number_comes_without_a_cue_then_luhn_and_prefix_decide(desensitizer: Desensitizer, number: str, is_card: bool) -> None:
+    assert (("CN_BANK_CARD", number) in _found(desensitizer, f"钱转 {number} 就行")) is is_card
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "entity"),
+    [("身份证 440305199001011235 请核对", "440305199001011235", "CN_ID_CARD"), ("香港身份证A123456(4)", "A123456(4)", "HK_ID_CARD")],
+)
+def test_when_a_cue_precedes_a_number_whose_checksum_fails_then_it_is_masked_as_unverified(desensitizer: Desensitizer, text: str, value: str, entity: str) -> None:
+    (detection,) = desensitizer.detect(text)
+    assert (detection.type, text[detection.start : detection.end], detection.verified) == (entity, value, False)
+
+
+@pytest.mark.parametrize(
+    ("written", "plain"),
+    [("zhangwei at huaxin dot com", "zhangwei@huaxin.com"), ("一三八一二三四五六七八", "13812345678"), ("138.1234.5678", "13812345678")],
+)
+def test_when_a_value_is_spelled_out_then_its_erasure_fingerprint_is_that_of_its_plain_form(desensitizer: Desensitizer, written: str, plain: str) -> None:
+    (fingerprint,) = desensitizer.desensitize(f"联系：{written}，谢谢").fingerprints
+    assert fingerprint in desensitizer.fingerprints_for(plain)

@@ -15,7 +15,8 @@ from sqlalchemy import Engine
 
 from audit import ledger
 from audit.export import export_jsonl, local_day_bounds
-from audit.sealing import Keyring
+from audit.events import SuggestionShown
+from audit.sealing import ERASED, Keyring
 from audit.verify import MalformedExport, verify_jsonl
 from core.db import read_session, write_session
 from tests.workers import Probe
@@ -59,6 +60,22 @@ def test_when_the_whole_ledger_is_exported_then_both_verifiers_accept_it(engine:
     assert outcome.returncode == 0, outcome.stdout
     with read_session(engine) as session:
         assert outcome.stdout.strip() == f"OK 12 events, head {ledger.head(session).hash}"
+
+
+def test_when_conversation_text_was_sealed_and_then_shredded_then_the_recipe_still_verifies_the_export(engine: Engine, tmp_path: Path, recipe: Path, desensitizer) -> None:
+    text = desensitizer.desensitize("王总，首付三成可以吗？").text
+    shown = SuggestionShown(scenario="price", agent="a", agent_version="1", text=text, confidence=0.8, sources=[], anchors=[], latency_ms=9)
+    for conversation in ("erased", "kept"):
+        with write_session(engine) as session:
+            ledger.append(session, shown, actor=SYSTEM, sealer=KEYRING.sealer(session, conversation, [f"fp-{conversation}"]))
+    with write_session(engine) as session:
+        KEYRING.shred(session, ["fp-erased"])
+    export = tmp_path / "sealed.jsonl"
+    _export(engine, export)
+    readable = [json.loads(line)["readable_payload"]["text"] for line in export.read_text(encoding="utf-8").splitlines()]
+    assert readable == [ERASED, text] and "首付" not in "".join(json.loads(line)["payload"] for line in export.read_text(encoding="utf-8").splitlines())
+    assert verify_jsonl(export, from_genesis=True).ok
+    assert _run(recipe, export).returncode == 0
 
 
 def test_when_a_line_is_tampered_then_both_verifiers_name_its_seq(engine: Engine, tmp_path: Path, recipe: Path) -> None:

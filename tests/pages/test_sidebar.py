@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-import json
-import sqlite3
 from collections.abc import Iterator
 
 import pytest
+
+from audit import ledger
+from audit.sealing import get_keyring
+from core.db import get_engine, read_session
+from core.settings import DEV_LEDGER_MASTER_KEY
 
 from tests.live_server import LiveServer, start_server
 from tests.pages.conftest import ARTIFACTS, require_chromium
@@ -32,9 +35,10 @@ def _open(browser, server: LiveServer, demo_index: int = 0, host: bool = True):
 
 
 def _actions(server: LiveServer) -> list[dict]:
-    with sqlite3.connect(server.data_dir / "zhice.db") as connection:
-        rows = connection.execute("SELECT suggestion_id, payload FROM ledger_event WHERE kind = 'suggestion.action'").fetchall()
-    return [{"suggestion_id": sid, **json.loads(payload)} for sid, payload in rows]
+    """The rep's actions as recorded, their sealed text opened with the server's (development) master key."""
+    with read_session(get_engine(f"sqlite:///{server.data_dir / 'zhice.db'}")) as session:
+        opener = get_keyring(DEV_LEDGER_MASTER_KEY).opener(session)
+        return [{"suggestion_id": e.suggestion_id, **opener.payload(e.kind, e.payload)} for e in ledger.events(session, kinds=["suggestion.action"])]
 
 
 def test_when_a_rep_runs_a_demo_conversation_then_cards_chart_and_actions_work(server: LiveServer, browser) -> None:

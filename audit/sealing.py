@@ -30,7 +30,6 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from sqlalchemy import delete
 from sqlmodel import Session, select
 
 from audit import events
@@ -133,27 +132,54 @@ class Keyring:
 
     def sealer(self, session: Session, conversation: str, fingerprints: Iterable[str] = ()) -> Sealer:
         """The conversation's live data key (made on first use), with ``fingerprints`` of
-        the values seen in it pointing at that key. Call inside the append's write session."""
-        row = session.exec(
-            select(LedgerKey).where(LedgerKey.conversation == conversation, LedgerKey.wrapped.is_not(None)).order_by(LedgerKey.created_at.desc())
-        ).first()
-        if row is None:
-            key_id, key = uuid.uuid4().hex, AESGCM.generate_key(bit_length=256)
-            nonce = os.urandom(_NONCE_BYTES)
-            wrapped = _b64(nonce + self._kek.encrypt(nonce, key, key_id.encode()))
-            row = LedgerKey(id=key_id, conversation=conversation, wrapped=wrapped, created_at=clock.now())
-            session.add(row)
-            session.flush()
-        else:
-            key = self.unwrap(row)
-            if key is None:
-                raise ValueError(f"ledger key {row.id} does not open under this master key (ZHICE_LEDGER_MASTER_KEY changed?)")
+        the values seen in it pointing at that key. Call inside the append's write session.
+
+        A conversation that was erased, or text holding an erased value, is sealed under a
+        key that is never stored: it reads 已删除 from the start, so neither the rest of an
+        answer in flight nor a later turn brings erased text back."""
         prints = set(fingerprints)
+        erased = self._erased_key(session, conversation, prints)
+        if erased is not None:
+            return Sealer(erased, AESGCM.generate_key(bit_length=256))  # the key is dropped at once
+        rows = session.exec(
+            select(LedgerKey).where(LedgerKey.conversation == conversation, LedgerKey.wrapped.is_not(None)).order_by(LedgerKey.created_at.desc())
+        ).all()
+        # a key wrapped under another master key (ZHICE_LEDGER_MASTER_KEY changed) stays as it
+        # is, readable again if that key returns; the conversation goes on under a new one
+        row, key = next(((row, key) for row in rows if (key := self.unwrap(row)) is not None), (None, None))
+        if row is None:
+            row, key = self._new_key(session, conversation)
         if prints:
             known = set(session.exec(select(LedgerKeyPrint.fingerprint).where(LedgerKeyPrint.key_id == row.id, LedgerKeyPrint.fingerprint.in_(prints))).all())
             session.add_all(LedgerKeyPrint(fingerprint=print_, key_id=row.id) for print_ in sorted(prints - known))
             session.flush()
         return Sealer(row.id, key)
+
+    def _new_key(self, session: Session, conversation: str, *, shredded: bool = False) -> tuple[LedgerKey, bytes]:
+        """A data key for ``conversation``; ``shredded``: stored without it (text sealed under it
+        is unreadable from the start)."""
+        key_id, key = uuid.uuid4().hex, AESGCM.generate_key(bit_length=256)
+        nonce = os.urandom(_NONCE_BYTES)
+        wrapped = None if shredded else _b64(nonce + self._kek.encrypt(nonce, key, key_id.encode()))
+        now = clock.now()
+        row = LedgerKey(id=key_id, conversation=conversation, wrapped=wrapped, created_at=now, shredded_at=now if shredded else None)
+        session.add(row)
+        session.flush()
+        return row, key
+
+    def _erased_key(self, session: Session, conversation: str, prints: set[str]) -> str | None:
+        """The id of a shredded key this text belongs under: the conversation's own, or (for
+        an erased value seen in another conversation) a new one, shredded from birth."""
+        own = session.exec(select(LedgerKey.id).where(LedgerKey.conversation == conversation, LedgerKey.wrapped.is_(None))).first()
+        if own is not None:
+            return own
+        if not prints:
+            return None
+        erased_value = session.exec(
+            select(LedgerKeyPrint.key_id).join(LedgerKey, LedgerKey.id == LedgerKeyPrint.key_id)
+            .where(LedgerKeyPrint.fingerprint.in_(prints), LedgerKey.wrapped.is_(None))
+        ).first()
+        return None if erased_value is None else self._new_key(session, conversation, shredded=True)[0].id
 
     def conversation_of(self, session: Session, sealed: str) -> str | None:
         """The conversation whose key sealed ``sealed`` (to seal a later event of it alike)."""
@@ -166,7 +192,8 @@ class Keyring:
 
     def shred(self, session: Session, fingerprints: Iterable[str]) -> list[str]:
         """Destroy the data key of every conversation any of ``fingerprints`` appeared in;
-        return their ids. The key rows stay (as shredded), their fingerprints go."""
+        return their ids. The key rows stay (as shredded) with their fingerprints, which
+        mark the erased values: text holding one later is sealed shredded from the start."""
         prints = list(fingerprints)
         ids = sorted(set(session.exec(select(LedgerKeyPrint.key_id).where(LedgerKeyPrint.fingerprint.in_(prints))).all())) if prints else []
         if not ids:
@@ -177,7 +204,6 @@ class Keyring:
             row.wrapped, row.shredded_at = None, now
             session.add(row)
             shredded.append(row.id)
-        session.exec(delete(LedgerKeyPrint).where(LedgerKeyPrint.key_id.in_(ids)))
         session.flush()
         return sorted(shredded)
 

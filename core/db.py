@@ -37,6 +37,8 @@ MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 _WRITE_OPTION = "zhice_write"
 
+log = logging.getLogger("zhice.db")
+
 
 def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
@@ -151,7 +153,9 @@ def flush_erased(engine: Engine) -> None:
     versions until VACUUM (docs/ledger.md)."""
     if is_sqlite(engine):
         with engine.connect() as connection:
-            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+            busy, _, _ = connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").one()
+        if busy:
+            log.warning("WAL checkpoint after an erasure was blocked by a reader: erased pages stay in the WAL until the next checkpoint")
 
 
 @contextmanager
@@ -189,7 +193,7 @@ def after_commit(session: Session, action: Callable[[], None]) -> None:
         try:
             action()
         except Exception:
-            logging.getLogger("zhice.db").exception("after-commit action failed")
+            log.exception("after-commit action failed")
 
     event.listen(session, "after_commit", run, once=True)
 

@@ -52,7 +52,7 @@ from agents.suggestions.pipeline import (
 )
 from audit import events, ledger
 from audit.ledger import Actor
-from audit.sealing import Keyring
+from audit.sealing import ERASED, UNREADABLE, Keyring
 from core.db import read_session, write_session
 from core.errors import Conflict, NotFound, TooManyRequests, ValidationFailed
 from core.hashing import pseudonym
@@ -270,7 +270,8 @@ class SuggestionService:
             stored = events.parse(shown[0].kind, shown[0].payload)
             suggested = self._keyring.opener(session).open(stored.text)
             conversation = self._keyring.conversation_of(session, stored.text) or f"request:{shown[0].request_id}"
-        distance = Levenshtein.distance(suggested, final.text) if final is not None else None
+        readable = suggested not in (ERASED, UNREADABLE)  # an erased conversation: no distance to measure
+        distance = Levenshtein.distance(suggested, final.text) if final is not None and readable else None
         if distance == 0:
             raise ValidationFailed("final_text 与建议完全相同：请把 action 记为 adopted。")
         prints = tuple(p for masked in (final, reason) if masked is not None for p in masked.fingerprints)

@@ -86,7 +86,15 @@ def bank_card(value: str) -> bool:
     return 16 <= len(digits) <= 19 and bool(_CARD_PREFIX.match(digits)) and luhn(digits)
 
 
-VALIDATORS: dict[str, Callable[[str], bool]] = {"cn_id_card": cn_id_card, "bank_card": bank_card, "hk_id": hk_id, "tw_id": tw_id}
+def account_digits(value: str) -> bool:
+    """The shape of a bank account number (12-25 digits), checksum or not: a date or a few
+    amounts after 账号 are not one."""
+    return 12 <= sum(c.isdigit() for c in value) <= 25
+
+
+VALIDATORS: dict[str, Callable[[str], bool]] = {
+    "cn_id_card": cn_id_card, "bank_card": bank_card, "hk_id": hk_id, "tw_id": tw_id, "account_digits": account_digits,
+}
 
 _CHINESE_DIGITS = str.maketrans("零〇一幺二两三四五六七八九", "0011223456789")
 

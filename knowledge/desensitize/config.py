@@ -32,7 +32,7 @@ class RecognizerConfig(_Data):
     score: float = Field(0.85, ge=0, le=1, description="Score of kinds without patterns.")
     patterns: tuple[PatternConfig, ...] = ()
     context: tuple[str, ...] = ()
-    validator: Literal["cn_id_card", "bank_card", "hk_id", "tw_id"] | None = None
+    validator: Literal["cn_id_card", "bank_card", "hk_id", "tw_id", "account_digits"] | None = None
     normalizer: Literal["cn_phone", "cn_landline", "digits", "lower", "email", "upper_alnum", "plate", "compact"] = "compact"
     verified: bool = Field(True, description="False for recognizers that mask a value without a checksum, after an explicit cue (privacy first).")
     exclude_after: tuple[str, ...] = Field((), description="A match right after one of these words is not PII (订单号 …).")

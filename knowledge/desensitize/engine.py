@@ -72,29 +72,28 @@ def _merge_same_type(detections: list[Detection]) -> list[Detection]:
     return merged
 
 
-# Number-like types whose span must cover the whole grouped number it sits in
-_NUMBERS = frozenset({"CN_MOBILE", "CN_LANDLINE", "CN_ID_CARD", "CN_BANK_CARD", "QQ_NUMBER"})
+# Grouped numbers that may be the middle of a card: 6222 [0212 3456] 7890 123 read as a landline.
+# A mobile or an ID is self-delimited: the groups beside it are other figures (a price, a count).
+_NUMBERS = frozenset({"CN_LANDLINE", "CN_BANK_CARD"})
 _GROUP_BEFORE = re.compile(r"\d{3,}(?:\s{1,2}|-)$")
 _GROUP_AFTER = re.compile(r"^(?:\s{1,2}|-)\d{3,}")
 _CARD_DIGITS = range(16, 20)
 
 
 def _whole_number(text: str, detection: Detection, taken: bytearray) -> Detection:
-    """``detection`` grown over the digit groups around it (6222 0212 3456 7890 123 is one
-    number, never a landline with its outer groups left readable). Grown to a card's length,
-    a number is typed as an unverified card."""
-    if detection.type not in _NUMBERS:
+    """``detection`` grown over the digit groups around it when the whole run has a card's
+    length (6222 0212 3456 7890 123 is one number, never a landline with its outer groups
+    left readable), typed as an unverified card; otherwise as it was."""
+    if detection.type not in _NUMBERS or not re.search(r"\d(?:\s{1,2}|-)\d", text[detection.start : detection.end]):
         return detection
     start, end = detection.start, detection.end
     while (before := _GROUP_BEFORE.search(text[max(0, start - 12) : start])) and not any(taken[start - len(before.group()) : start]):
         start -= len(before.group())
     while (after := _GROUP_AFTER.match(text[end : end + 12])) and not any(taken[end : end + len(after.group())]):
         end += len(after.group())
-    if (start, end) == (detection.start, detection.end):
+    if (start, end) == (detection.start, detection.end) or sum(c.isdigit() for c in text[start:end]) not in _CARD_DIGITS:
         return detection
-    digits = sum(c.isdigit() for c in text[start:end])
-    retyped = detection.type != "CN_BANK_CARD" and digits in _CARD_DIGITS
-    return Detection("CN_BANK_CARD" if retyped else detection.type, start, end, detection.score, detection.verified and not retyped)
+    return Detection("CN_BANK_CARD", start, end, detection.score, detection.verified and detection.type == "CN_BANK_CARD")
 
 
 class Desensitizer:

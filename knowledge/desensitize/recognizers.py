@@ -119,9 +119,11 @@ class LacPersonRecognizer(LocalRecognizer):
 
     def analyze(self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None) -> list[RecognizerResult]:
         results = []
+        previous_end = -1  # where the last PER ended: names in a row follow one another
         for entity in nlp_artifacts.entities if nlp_artifacts else []:
             if entity.label_ != "PER" or not re.search(f"[{_CJK}]", entity.text):
                 continue
+            in_a_row, previous_end = entity.start_char == previous_end, entity.end_char
             start = entity.start_char
             if text[max(0, start - 2) : start + 1].endswith(self._blockers):
                 continue  # 上周发的: LAC read 周发 as a name
@@ -142,12 +144,13 @@ class LacPersonRecognizer(LocalRecognizer):
             # LAC sometimes leaves a rare surname outside (仝|雨桐): take it back in
             if trimmed[0] == 0 and begin > 0 and text[begin - 1] in self._surnames and entity.text[0] not in self._surnames:
                 begin -= 1
-            results.extend(_result(self._config, self, *span) for span in self._people(text, begin, end))
+            results.extend(_result(self._config, self, *span) for span in self._people(text, begin, end, in_a_row))
         return results
 
-    def _people(self, text: str, begin: int, end: int) -> list[tuple[int, int]]:
-        """The names in one LAC span: names in a row (张伟李娜王五) come as one PER or cut
-        across (李娜王|五); a time word may cling to the last (王五明天)."""
+    def _people(self, text: str, begin: int, end: int, in_a_row: bool) -> list[tuple[int, int]]:
+        """The names in one LAC span: names in a row (张伟李娜王五) come as one PER, or, right
+        after another name, cut across (张伟|李娜王|五); a time word may cling to the last
+        (王五明天). Alone, 李文江 stays one name."""
         name = text[begin:end]
         tail = next((t for t in self._tails if name.endswith(t) and len(name) - len(t) >= 2), "")
         end -= len(tail)
@@ -157,7 +160,7 @@ class LacPersonRecognizer(LocalRecognizer):
         if len(name) == 4 and name[2] in self._surnames:
             return [(begin, begin + 2), (begin + 2, end)]
         following = text[end : end + 1]
-        if len(name) == 3 and name[2] in self._surnames and not tail and re.match(f"[{_CJK}]", following) and following not in self._followers:
+        if in_a_row and len(name) == 3 and name[2] in self._surnames and not tail and re.match(f"[{_CJK}]", following) and following not in self._followers:
             return [(begin, begin + 2), (begin + 2, end + 1)]
         return [(begin, end)]
 
@@ -190,6 +193,7 @@ class SurnameTitleRecognizer(LocalRecognizer):
         # after an introducer, or right after another titled name (王总张总你们好)
         self._introducers = tuple(names.introducers) + tuple(names.titles)
         self._titles = tuple(names.titles)
+        self._tails = tuple(names.name_tails)  # 对接人：周一到 is a day, not 周一
         super().__init__(supported_entities=[config.entity], name=config.name, supported_language=language)
 
     def load(self) -> None:
@@ -216,7 +220,7 @@ class SurnameTitleRecognizer(LocalRecognizer):
             results.extend(_result(self._config, self, *m.span("name")) for m in pattern.finditer(text))
         for match in self._cued.finditer(text):  # 联系人：王总 is a title, left to the titled rule
             name = match.group("name")
-            if name not in self._not_names and not name[1:].startswith(self._titles):
+            if name not in self._not_names and not name[1:].startswith(self._titles) and not name.startswith(self._tails):
                 results.append(_result(self._config, self, *match.span("name")))
         for word in words - self._not_names:  # 老周说 is one LAC word 老周 followed by 说
             if self._familiar_word.fullmatch(word):
@@ -273,7 +277,7 @@ _COMPOUND = re.compile(
 )
 # Buildings given without a road, with a room: 万科城3栋2单元1502室, 科技园A座1208室
 _BUILDING = re.compile(
-    r"(?:[A-Za-z]|\d{1,4})(?:栋|幢|座|号楼)(?:\d{1,2}(?:单元|门))?(?:\d{1,2}(?:楼|层))?\d{3,5}(?:室|房)?(?!\d)"
+    r"(?:[A-Za-z]|\d{1,4})(?:栋|幢|座|号楼)(?:\d{1,2}(?:单元|门))?(?:\d{1,2}(?:楼|层))?\d{3,5}(?:室|房|(?![\d平台件元米个套吨人天月年周次%㎡/]))"
 )
 _MAX_ROAD_NAME = 6
 

@@ -28,6 +28,9 @@ SAID = (
     f"对公卡号 {CARD}，送货到{ADDRESS}，车牌{PLATE}，微信：{WECHAT}。这个价格太贵了，能便宜点吗？"
 )
 RAW_FORMS = [NAME, MOBILE, MOBILE.replace(" ", ""), ID_CARD, EMAIL, CARD, CARD.replace(" ", ""), ADDRESS, PLATE, WECHAT]
+# Not personal data, said only in the suggest conversation: readable at rest only if the
+# ledger failed to seal the conversation's text.
+CONVERSATION_ONLY = "我们厂区北门的地磅下周四停用检修"
 
 
 def _call(server: LiveServer, key: str, method: str, path: str, **kwargs) -> httpx2.Response:
@@ -42,7 +45,10 @@ def _traffic(server: LiveServer) -> None:
     conversation = {
         "conversation_id": "room-pii-1",
         "customer": {"id": "cust-pii-1", "industry": "industrial_equipment", "attributes": {}},
-        "messages": [{"role": "rep", "text": f"{NAME}您好，报价单发您邮箱 {EMAIL} 了。"}, {"role": "customer", "text": SAID}],
+        "messages": [
+            {"role": "rep", "text": f"{NAME}您好，报价单发您邮箱 {EMAIL} 了。"},
+            {"role": "customer", "text": f"{CONVERSATION_ONLY}。{SAID}"},
+        ],
     }
     shown = _call(server, key["rep"], "POST", "/v1/suggest", json=conversation).json()["suggestions"]
     _call(server, key["rep"], "POST", "/v1/suggest/stream", json=conversation | {"conversation_id": "room-pii-2"})
@@ -72,7 +78,7 @@ def _traffic(server: LiveServer) -> None:
 
 
 def _leaks(blob: bytes) -> list[str]:
-    return [form for form in RAW_FORMS if form.encode("utf-8") in blob]
+    return [form for form in (*RAW_FORMS, CONVERSATION_ONLY) if form.encode("utf-8") in blob]
 
 
 def _files(folder: Path) -> bytes:

@@ -14,7 +14,7 @@ from sqlmodel import select
 from audit import events, ledger
 from audit.events import ContextTurn, SuggestionAction, SuggestionShown, SuggestSummary
 from audit.export import export_jsonl
-from audit.key_table import LedgerKey, LedgerKeyPrint
+from audit.key_table import LedgerKey
 from audit.sealing import ERASED, UNREADABLE, Keyring, is_sealed, key_id_of
 from audit.verify import verify_jsonl, verify_ledger
 from core.db import flush_erased, get_engine, read_session, upgrade, write_session
@@ -101,7 +101,6 @@ def test_when_a_subject_is_erased_then_only_their_conversations_read_deleted_and
         assert opener.event(others.kind, others.payload).text == TEXT  # shares a value, not the subject
         assert opener.event(untouched.kind, untouched.payload).text == TEXT
         assert verify_ledger(session).ok
-        assert session.exec(select(LedgerKeyPrint).where(LedgerKeyPrint.key_id == shredded[0])).all() == []
         assert session.get(LedgerKey, shredded[0]).shredded_at is not None
     export = tmp_path / "export.jsonl"
     with read_session(engine) as session, export.open("w", encoding="utf-8") as out:
@@ -111,14 +110,32 @@ def test_when_a_subject_is_erased_then_only_their_conversations_read_deleted_and
     assert [r["readable_payload"].get("text") for r in records if r["kind"] == "suggestion.shown"] == [ERASED, TEXT, TEXT]
 
 
-def test_when_the_conversation_goes_on_after_an_erasure_then_a_new_key_seals_it(engine: Engine) -> None:
+def test_when_an_erased_conversation_or_value_comes_again_then_it_is_sealed_unreadable_from_the_start(engine: Engine) -> None:
     before = _append(engine, _shown(), "conv-a", ("fp-subject",))
     with write_session(engine) as session:
         KEYRING.shred(session, ["fp-subject"])
-    after = _append(engine, _shown(), "conv-a")
+    rest_of_answer = _append(engine, _summary("好"), "conv-a")  # the summary of an answer in flight, or a later turn
+    elsewhere = _append(engine, _shown(), "conv-new", ("fp-subject", "fp-x"))  # the erased value in a new conversation
+    unrelated = _append(engine, _shown(), "conv-other", ("fp-x",))
     with read_session(engine) as session:
         opener = KEYRING.opener(session)
-        assert (opener.event(before.kind, before.payload).text, opener.event(after.kind, after.payload).text) == (ERASED, TEXT)
+        assert opener.event(before.kind, before.payload).text == ERASED
+        assert opener.event(rest_of_answer.kind, rest_of_answer.payload).context[0].text == ERASED
+        assert opener.event(elsewhere.kind, elsewhere.payload).text == ERASED
+        assert opener.event(unrelated.kind, unrelated.payload).text == TEXT
+        assert verify_ledger(session).ok
+
+
+def test_when_the_master_key_changed_then_appends_go_on_under_a_new_key_and_old_text_waits_for_the_old_key(engine: Engine) -> None:
+    old = _append(engine, _shown(), "conv-a")
+    other = Keyring("another-master-key-" + "z" * 20)
+    with write_session(engine) as session:
+        row = ledger.append(session, _shown(), actor=REP, sealer=other.sealer(session, "conv-a"))
+        session.expunge(row)
+    with read_session(engine) as session:
+        assert other.opener(session).event(row.kind, row.payload).text == TEXT
+        assert other.opener(session).event(old.kind, old.payload).text == UNREADABLE
+        assert KEYRING.opener(session).event(old.kind, old.payload).text == TEXT
 
 
 def test_when_the_master_key_is_another_then_text_reads_unreadable_not_deleted(engine: Engine) -> None:

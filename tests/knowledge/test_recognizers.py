@@ -131,6 +131,18 @@ SURVIVES = [
     "联系人：采购部",
     "Ho Chi Minh City office",
     "SF单号 110105491231002",
+    # a second reviewer's over-masking cases
+    "阶梯价 1 8 10 20 50 100 件",
+    "尺寸 15-20-30-40-500",
+    "批次 13 12 34 56 78 9",
+    "账号 2024-12-05 开通",
+    "账户：100 200 300",
+    "仓库共3栋1500平米",
+    "产线A座1200台/月",
+    "配件号 E12345678",
+    "货号 A123456789",
+    "对接人：周一到",
+    "户名：万科",
 ]
 
 
@@ -186,3 +198,13 @@ def test_when_a_cue_precedes_a_number_whose_checksum_fails_then_it_is_masked_as_
 def test_when_a_value_is_spelled_out_then_its_erasure_fingerprint_is_that_of_its_plain_form(desensitizer: Desensitizer, written: str, plain: str) -> None:
     (fingerprint,) = desensitizer.desensitize(f"联系：{written}，谢谢").fingerprints
     assert fingerprint in desensitizer.fingerprints_for(plain)
+
+
+@pytest.mark.parametrize("text", ["联系我 13812345678 100台起订", "手机13812345678 12000元", "数量 500 13812345678"])
+def test_when_a_mobile_stands_beside_other_figures_then_only_it_is_masked_and_its_fingerprint_holds(desensitizer: Desensitizer, text: str) -> None:
+    assert _found(desensitizer, text) == [("CN_MOBILE", "13812345678")]
+    assert set(desensitizer.desensitize(text).fingerprints) <= set(desensitizer.fingerprints_for("13812345678"))
+
+
+def test_when_a_name_stands_alone_then_it_is_not_cut_as_names_in_a_row(desensitizer: Desensitizer) -> None:
+    assert ("PERSON", "李文江") in _found(desensitizer, "李文江公司那边已经确认")

@@ -34,5 +34,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    # dropping the keys would make every sealed field in the ledger unreadable for good
+    if op.get_bind().execute(sa.text("SELECT count(*) FROM ledger_key")).scalar():
+        raise RuntimeError("ledger_key holds the keys of the ledger's sealed text: refusing to drop it")
     op.drop_table("ledger_key_print")
     op.drop_table("ledger_key")

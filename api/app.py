@@ -12,6 +12,7 @@ from agents.services import Services, build_services
 from api.deps import access_rules, api_routes
 from api.middleware import (
     AuthenticationMiddleware,
+    BodyChecksMiddleware,
     BodyLimitMiddleware,
     RequestContextMiddleware,
 )
@@ -37,7 +38,7 @@ from api.routes import (
 from core.db import get_engine
 from core.logging import configure_logging
 from core.settings import Settings, get_settings
-from knowledge.demo_data import demo_rep_key, revoke_demo_key
+from knowledge.demo_data import demo_rep_key, revoke_demo_keys_of
 
 ROUTERS = (
     health.router, pages.router, suggest.router, keys.router, desensitize.router, compliance.router, contracts.router, audit.router,
@@ -59,12 +60,13 @@ def create_app(settings: Settings | None = None, *, demo: bool = False, services
         built = services or build_services(settings)
         built.start(demo=demo)
         _app.state.services = built
+        revoke_demo_keys_of(settings)  # whatever ended the last demo (kill -9 included), its key dies now
         if demo:
             _app.state.demo_key = demo_rep_key(settings)
         yield
         await built.aclose()
         if demo:
-            revoke_demo_key(settings, _app.state.demo_key)
+            revoke_demo_keys_of(settings)
 
     app = FastAPI(
         title="智策 Zhice",
@@ -75,7 +77,8 @@ def create_app(settings: Settings | None = None, *, demo: bool = False, services
     for router in ROUTERS:
         app.include_router(router)
     install_problem_handlers(app)
-    # added last = outermost: request id → authentication → body limit → routes
+    # added last = outermost: request id → authentication → body limit → body checks → routes
+    app.add_middleware(BodyChecksMiddleware)
     app.add_middleware(BodyLimitMiddleware, limit=settings.max_body_bytes)
     app.add_middleware(AuthenticationMiddleware, engine=get_engine(settings.resolved_database_url))
     app.add_middleware(RequestContextMiddleware)

@@ -117,10 +117,16 @@ class RoleGuard(AccessRule):
         if row is None:
             row = require_live_key(session, credentials.credentials if credentials else None)
         request.state.key_id = row.id
-        if row.role not in self.roles:
-            allowed = "、".join(sorted(self.roles))
-            raise Forbidden(f"角色 {row.role} 不能调用此接口（允许：{allowed}）：请换用对应角色的密钥。")
+        if (refused := self.refusal(row.role)) is not None:
+            raise refused
         return Principal(key_id=row.id, name=row.name, role=Role(row.role))
+
+    def refusal(self, role: str) -> Forbidden | None:
+        """The 403 for a key of ``role``, or None when the role is admitted."""
+        if role in self.roles:
+            return None
+        allowed = "、".join(sorted(self.roles))
+        return Forbidden(f"角色 {role} 不能调用此接口（允许：{allowed}）：请换用对应角色的密钥。")
 
 
 class MetricsAccess(RoleGuard):
@@ -167,6 +173,20 @@ FuelOverseers = Annotated[Principal, Depends(RoleGuard(Role.annotator, Role.lega
 def api_routes(app: FastAPI) -> list[RouteContext]:
     """The app's API routes as served: included routers resolved, their dependencies merged."""
     return [context for context in iter_route_contexts(app.routes) if isinstance(context.original_route, APIRoute)]
+
+
+def role_refusal(app: FastAPI, method: str, path: str, role: str) -> Forbidden | None:
+    """The 403 a key of ``role`` gets from the route serving ``method path``, known before its
+    body is read (so a wrong key hears 403, not a complaint about its body)."""
+    guards = getattr(app.state, "role_guards", None)
+    if guards is None:
+        guards = app.state.role_guards = [
+            (route, rule) for route in api_routes(app) for rule in access_rules(route) if type(rule) is RoleGuard
+        ]
+    for route, rule in guards:
+        if method in route.methods and route.path_regex.match(path):
+            return rule.refusal(role)
+    return None
 
 
 def access_rules(route: RouteContext) -> list[AccessRule]:

@@ -1,4 +1,5 @@
-"""Pure ASGI middleware: request ids with an access log, and the request-body limit."""
+"""Pure ASGI middleware: request ids with an access log, the request-body limit, and the
+checks every body passes before any parsing work (the caller's role, bounded JSON nesting)."""
 
 from __future__ import annotations
 
@@ -12,9 +13,10 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.deps import role_refusal
 from api.problems import internal_error, problem_response, too_large
 from core.db import read_session
-from core.errors import Unauthorized
+from core.errors import BadRequest, Unauthorized
 from core.keys import ApiKey, require_live_key
 from core.logging import request_id_var
 
@@ -137,27 +139,96 @@ class BodyLimitMiddleware:
             await self.app(scope, receive, send)
             return
         # No (usable) Content-Length: read up to the limit, then replay what was read.
-        chunks: list[bytes] = []
-        size = 0
-        more = True
-        while more:
-            message = await receive()
-            if message["type"] != "http.request":
-                break
-            size += len(message.get("body", b""))
-            if size > self.limit:
-                await problem_response(too_large(self.limit))(scope, receive, send)
-                return
-            chunks.append(message.get("body", b""))
-            more = message.get("more_body", False)
-        body = b"".join(chunks)
-        replayed = False
+        body = await _read_body(receive, self.limit)
+        if body is None:
+            await problem_response(too_large(self.limit))(scope, receive, send)
+            return
+        await self.app(scope, _replaying(body, receive), send)
 
-        async def replay() -> Message:
-            nonlocal replayed
-            if replayed:
-                return await receive()
-            replayed = True
-            return {"type": "http.request", "body": body, "more_body": False}
 
-        await self.app(scope, replay, send)
+async def _read_body(receive: Receive, limit: int | None = None) -> bytes | None:
+    """The whole request body, or None once it passes ``limit`` bytes."""
+    chunks: list[bytes] = []
+    size, more = 0, True
+    while more:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        size += len(message.get("body", b""))
+        if limit is not None and size > limit:
+            return None
+        chunks.append(message.get("body", b""))
+        more = message.get("more_body", False)
+    return b"".join(chunks)
+
+
+def _replaying(body: bytes, receive: Receive) -> Receive:
+    """A receive that hands the app ``body`` (already read) once, then the connection's own."""
+    replayed = False
+
+    async def replay() -> Message:
+        nonlocal replayed
+        if replayed:
+            return await receive()
+        replayed = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return replay
+
+MAX_JSON_DEPTH = 64  # the deepest body a client sends (a Label Studio export) nests about 8
+_JSON_STRUCTURE = re.compile(rb'[\[\]{}"\\]')
+
+
+def json_nesting_exceeds(body: bytes, limit: int = MAX_JSON_DEPTH) -> bool:
+    """Whether ``body`` nests arrays and objects deeper than ``limit``, found by visiting only
+    its brackets, quotes and backslashes (strings skipped): before any parser recurses."""
+    depth, in_string, escaped_at = 0, False, -1
+    for match in _JSON_STRUCTURE.finditer(body):
+        at, char = match.start(), body[match.start()]
+        if at == escaped_at:
+            continue
+        if in_string:
+            if char == 0x5C:  # backslash: the next byte is escaped
+                escaped_at = at + 1
+            elif char == 0x22:
+                in_string = False
+        elif char == 0x22:
+            in_string = True
+        elif char in (0x5B, 0x7B):
+            depth += 1
+            if depth > limit:
+                return True
+        elif char in (0x5D, 0x7D):
+            depth -= 1
+    return False
+
+
+class BodyChecksMiddleware:
+    """Before any body is parsed: a key whose role the route refuses gets 403; a JSON body
+    sent without a Content-Type is read as JSON; a JSON body may nest at most
+    MAX_JSON_DEPTH levels (400 otherwise, instead of a parser's recursion error). Runs
+    inside authentication and the body limit, so the key is known and the body bounded."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] not in ("POST", "PUT", "PATCH"):
+            await self.app(scope, receive, send)
+            return
+        key = scope.get("state", {}).get("api_key")
+        refused = role_refusal(scope["app"], scope["method"], scope["path"], key.role) if key is not None and "app" in scope else None
+        if refused is not None:
+            await problem_response(refused)(scope, receive, send)
+            return
+        body = await _read_body(receive) or b""
+        content_type = dict(scope["headers"]).get(b"content-type", b"").split(b";")[0].strip().lower()
+        if body and not content_type and body.lstrip()[:1] in (b"{", b"["):
+            # a JSON body sent without its type (curl --data, a bare HTTP client) is read as JSON
+            content_type = b"application/json"
+            scope = {**scope, "headers": [*scope["headers"], (b"content-type", content_type)]}
+        if content_type.endswith(b"json") and json_nesting_exceeds(body):
+            refused = BadRequest(f"请求体的 JSON 嵌套超过 {MAX_JSON_DEPTH} 层：请检查数据结构。")
+            await problem_response(refused)(scope, receive, send)
+            return
+        await self.app(scope, _replaying(body, receive), send)

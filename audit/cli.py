@@ -10,11 +10,13 @@ from typing import Annotated
 import typer
 
 from audit.chain import VerifyResult
-from audit.export import export_jsonl, local_day_bounds
+from audit.export import export_jsonl
+from audit.periods import days
 from audit.sealing import keyring_for
 from audit.verify import head_matches, verify_jsonl, verify_ledger
 from core.cli_context import console, load_settings, migrated_engine
 from core.db import read_session
+from core.errors import ValidationFailed
 
 audit_app = typer.Typer(help="The audit ledger.", no_args_is_help=True)
 
@@ -55,7 +57,11 @@ def export(
 ) -> None:
     """Write the events of a date range as JSONL (re-verifiable: docs/ledger.md)."""
     settings = load_settings()
-    since, until = local_day_bounds(from_.date(), to.date(), settings.tz)
+    try:
+        period = days(from_.date(), to.date(), settings.tz)
+    except ValidationFailed as refused:
+        raise typer.BadParameter(refused.detail) from None
+    since, until = period.since, period.until
     keyring = keyring_for(settings)
     with read_session(migrated_engine()) as session:
         if out is None:
@@ -80,7 +86,6 @@ def report(
     from audit.periods import report_period
     from audit.render import to_csv, to_html
     from audit.report import build_report
-    from core.errors import ValidationFailed
 
     renderers = {"json": lambda r: json.dumps(r, ensure_ascii=False, indent=2), "csv": to_csv, "html": to_html}
     if format not in renderers:

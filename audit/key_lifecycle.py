@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from audit import ledger
 from audit.events import KeyCreated, KeyRevoked
@@ -18,13 +18,22 @@ from core.errors import NotFound
 from core.keys import ApiKey, ApiKeyCreate, ApiKeyCreated, ApiKeyPublic, new_key
 
 
-def create_key(session: Session, data: ApiKeyCreate, *, actor: ledger.Actor) -> ApiKeyCreated:
-    """Create a key in the caller's write session; the clear key is only in the result."""
-    row, key = new_key(data)
+def create_key(session: Session, data: ApiKeyCreate, *, actor: ledger.Actor, demo: bool = False) -> ApiKeyCreated:
+    """Create a key in the caller's write session; the clear key is only in the result.
+    ``demo`` marks the rep key of a `serve --demo` process (revoked at every start)."""
+    row, key = new_key(data, demo=demo)
     session.add(row)
     session.flush()
     ledger.append(session, KeyCreated(key_id=row.id, role=data.role), actor=actor)
     return ApiKeyCreated(**ApiKeyPublic.model_validate(row).model_dump(), key=key)
+
+
+def revoke_demo_keys(session: Session, *, actor: ledger.Actor) -> list[str]:
+    """Revoke every live demo key (a demo killed before its shutdown leaves its key live)."""
+    live = session.exec(select(ApiKey.id).where(ApiKey.demo, ApiKey.revoked_at.is_(None))).all()
+    for key_id in live:
+        revoke_key(session, key_id, actor=actor)
+    return list(live)
 
 
 def revoke_key(session: Session, key_id: str, *, actor: ledger.Actor) -> ApiKey:

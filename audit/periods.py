@@ -11,6 +11,9 @@ from audit.export import local_day_bounds
 from core.errors import ValidationFailed
 
 _QUARTER = re.compile(r"^(\d{4})Q([1-4])$")
+# The days a review or an export may cover: the ledger holds nothing earlier, and later
+# bounds (9999-12-31 + 1 day) overflow the calendar.
+EARLIEST, LATEST = date(2000, 1, 1), date(2099, 12, 31)
 
 
 @dataclass(frozen=True)
@@ -28,14 +31,20 @@ def quarter(label: str, tz: ZoneInfo) -> Period:
     if not match:
         raise ValidationFailed(f"季度格式应为 2026Q4 这样的形式，收到 {label!r}。")
     year, number = int(match.group(1)), int(match.group(2))
+    if not EARLIEST.year <= year <= LATEST.year:
+        raise ValidationFailed(f"季度 {label} 超出可查询范围：年份应在 {EARLIEST.year} 至 {LATEST.year} 之间。")
     first = date(year, 3 * number - 2, 1)
     next_first = date(year + 1, 1, 1) if number == 4 else date(year, 3 * number + 1, 1)
     return days(first, next_first - timedelta(days=1), tz, label=label)
 
 
 def days(first: date, last: date, tz: ZoneInfo, label: str | None = None) -> Period:
+    """``first`` 00:00 to the day after ``last`` 00:00 in ``tz``; both within EARLIEST..LATEST."""
     if last < first:
         raise ValidationFailed("结束日期早于开始日期：请交换 from 与 to。")
+    for day in (first, last):
+        if not EARLIEST <= day <= LATEST:
+            raise ValidationFailed(f"日期 {day.isoformat()} 超出可查询范围：应在 {EARLIEST.isoformat()} 至 {LATEST.isoformat()} 之间。")
     since, until = local_day_bounds(first, last, tz)
     return Period(label or f"{first.isoformat()}..{last.isoformat()}", first, last, since, until)
 

@@ -17,7 +17,7 @@ import secrets
 from datetime import UTC, datetime
 from enum import StrEnum
 
-from sqlalchemy import Column, String
+from sqlalchemy import Boolean, Column, String, false
 from pydantic import field_validator
 from sqlmodel import Field, Session, SQLModel, select
 
@@ -60,6 +60,7 @@ class ApiKey(ApiKeyBase, table=True):
     key_hash: str = Field(sa_column=Column(String(64), nullable=False, unique=True))
     created_at: datetime = Field(sa_column=Column(UtcDateTime, nullable=False))
     revoked_at: datetime | None = Field(default=None, sa_column=Column(UtcDateTime))
+    demo: bool = Field(default=False, sa_column=Column(Boolean, nullable=False, server_default=false()))  # `serve --demo`'s rep key
 
     @property
     def revoked(self) -> bool:
@@ -70,6 +71,7 @@ class ApiKeyPublic(ApiKeyBase):
     id: str
     created_at: datetime
     revoked_at: datetime | None
+    demo: bool = Field(False, description="The rep key of a `zhice serve --demo` process: revoked at every start and stop.")
 
 
 class ApiKeyCreated(ApiKeyPublic):
@@ -80,7 +82,7 @@ def hash_key(key: str) -> str:
     return hashlib.sha256(key.encode("utf-8")).hexdigest()
 
 
-def new_key(data: ApiKeyCreate) -> tuple[ApiKey, str]:
+def new_key(data: ApiKeyCreate, *, demo: bool = False) -> tuple[ApiKey, str]:
     """A new, unsaved row and its clear key (which only the caller ever sees)."""
     key_id = secrets.token_hex(6)
     key = f"{KEY_PREFIX}{key_id}_{secrets.token_urlsafe(32)}"
@@ -90,6 +92,7 @@ def new_key(data: ApiKeyCreate) -> tuple[ApiKey, str]:
         role=data.role,
         key_hash=hash_key(key),
         created_at=datetime.now(UTC),
+        demo=demo,
     )
     return row, key
 

@@ -15,7 +15,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from sqlalchemy import Engine
 from sqlmodel import select
 
-from audit.key_lifecycle import create_key, revoke_key
+from audit.key_lifecycle import create_key, revoke_demo_keys
 from audit.ledger import CLI_ADMIN
 from core import clock
 from core.db import get_engine, write_session
@@ -145,12 +145,13 @@ def demo_conversations(path: Path = DEMO_DIR / "conversations.yaml") -> list[dic
 
 
 def demo_rep_key(settings: Settings) -> str:
-    """A fresh rep key for the demo sidebar; its clear value lives only in this process."""
+    """A fresh rep key for the demo sidebar, marked as a demo key; its clear value lives
+    only in this process."""
     with write_session(get_engine(settings.resolved_database_url)) as session:
-        return create_key(session, ApiKeyCreate(name="演示销售（demo）", role=Role.rep), actor=CLI_ADMIN).key
+        return create_key(session, ApiKeyCreate(name="演示销售（demo）", role=Role.rep), actor=CLI_ADMIN, demo=True).key
 
 
-def revoke_demo_key(settings: Settings, key: str) -> None:
-    """The demo key dies with the server that made it."""
+def revoke_demo_keys_of(settings: Settings) -> list[str]:
+    """Revoke every live demo key: at each start (whatever ended the last demo) and at shutdown."""
     with write_session(get_engine(settings.resolved_database_url)) as session:
-        revoke_key(session, key.split("_")[1], actor=CLI_ADMIN)
+        return revoke_demo_keys(session, actor=CLI_ADMIN)

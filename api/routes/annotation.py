@@ -15,6 +15,7 @@ from api.deps import (
     SessionDep,
     SettingsDep,
 )
+from api.params import IsoDay, SnippetId
 from core import clock
 from core.db import write_session
 from core.errors import ValidationFailed
@@ -82,7 +83,7 @@ class Recorded(BaseModel):
 
 @router.post("/{snippet_id}", status_code=status.HTTP_201_CREATED)
 def annotation_post(
-    snippet_id: str, labels: Labels, annotator: CurrentAnnotator, engine: EngineDep, settings: SettingsDep, desensitizer: DesensitizerDep, controls: ControlsDep
+    snippet_id: SnippetId, labels: Labels, annotator: CurrentAnnotator, engine: EngineDep, settings: SettingsDep, desensitizer: DesensitizerDep, controls: ControlsDep
 ) -> Recorded:
     """Record this annotator's labels; 409 when the lease went to someone else or the item left the queue."""
     labels = labels.model_copy(update={"note": desensitizer.desensitize(labels.note).text})
@@ -103,8 +104,8 @@ def annotation_stats(
     _caller: FuelOverseers,
     session: SessionDep,
     settings: SettingsDep,
-    since: date | None = Query(None, alias="from", description="First business day (default: 6 days before `to`)."),
-    until: date | None = Query(None, alias="to", description="Last business day (default: today)."),
+    since: IsoDay | None = Query(None, alias="from", description="First business day, YYYY-MM-DD (default: 6 days before `to`)."),
+    until: IsoDay | None = Query(None, alias="to", description="Last business day, YYYY-MM-DD (default: today)."),
 ) -> dict:
     """Labels per annotator and day against the quota, Cohen's κ per label on double-labelled items, queue sizes."""
     until = until or date.fromisoformat(business_day(clock.now(), settings.tz))

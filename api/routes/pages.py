@@ -39,13 +39,19 @@ def sidebar_page() -> HTMLResponse:
     return HTMLResponse((STATIC / "sidebar.html").read_text(encoding="utf-8"))
 
 
+FORWARDING_HEADERS = ("forwarded", "x-forwarded-for", "x-forwarded-host", "x-real-ip", "via")
+
+
 @router.get("/sidebar/demo.json")
 def sidebar_demo(request: Request) -> dict:
     """Only under `zhice serve --demo`, and only to this machine: demo conversations and
-    a demo rep key (revoked when the server stops)."""
+    a demo rep key (revoked when the server stops and at every start). A request that came
+    through a proxy (forwarding headers) is not this machine's, even from 127.0.0.1; a
+    same-host proxy that sets no such header cannot be told apart (docs/operations.md)."""
     key = getattr(request.app.state, "demo_key", None)
     local = request.client is not None and request.client.host in ("127.0.0.1", "::1", "localhost", "testclient")
-    if key is None or not local:
+    forwarded = any(name in request.headers for name in FORWARDING_HEADERS)
+    if key is None or not local or forwarded:
         raise NotFound("未以演示模式启动（zhice serve --demo），没有演示数据。")
     return {"key": key, "conversations": demo_conversations()}
 

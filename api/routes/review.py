@@ -13,6 +13,7 @@ from api.deps import (
     SettingsDep,
     StoreDep,
 )
+from api.params import SnippetId
 from api.routes.annotation import SnippetView
 from core.db import write_session
 from core.logging import request_id_var
@@ -62,7 +63,7 @@ class Decided(BaseModel):
 
 @router.post("/{snippet_id}")
 def review_post(
-    snippet_id: str, body: ReviewDecision, legal: CurrentLegal, engine: EngineDep, store: StoreDep, desensitizer: DesensitizerDep, controls: ControlsDep
+    snippet_id: SnippetId, body: ReviewDecision, legal: CurrentLegal, engine: EngineDep, store: StoreDep, desensitizer: DesensitizerDep, controls: ControlsDep
 ) -> Decided:
     """Approve (the snippet enters the pool at once) or reject (it can never ground a suggestion)."""
     body = body.model_copy(update={"reason": desensitizer.desensitize(body.reason).text})

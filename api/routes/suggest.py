@@ -67,7 +67,7 @@ class SuggestRequest(BaseModel):
     customer: Customer
     messages: list[Message] = Field(min_length=1, max_length=200)
     agents: list[str] | None = Field(None, description="只运行这些智能体（默认按场景选择）。")
-    budget_ms: int | None = Field(None, ge=50, le=10_000, description="本次请求的时间预算（毫秒）。")
+    budget_ms: int | None = Field(None, ge=50, le=10_000, strict=True, description="本次请求的时间预算（毫秒，整数）。")
 
     @field_validator("messages")
     @classmethod

@@ -86,3 +86,46 @@ def test_when_a_stored_canary_names_a_missing_prompt_version_then_the_stable_one
 
     controls = build_controls({}, canary={"script_suggestion": {"version": 99, "share": 1.0}})
     assert controls.prompt_for(get_prompt_library(), "script_suggestion", "rep\x00c").ref == "script-reply@1"
+
+
+SUGGEST = {"conversation_id": "c", "customer": {"id": "x"}, "messages": [{"role": "customer", "text": "太贵了"}]}
+
+
+@pytest.mark.parametrize(
+    ("role", "method", "path", "kwargs", "status"),
+    [
+        (Role.auditor, "get", "/v1/audit/report", {"params": {"from": "0001-01-01", "to": "9999-12-31"}}, 422),
+        (Role.auditor, "get", "/v1/audit/report", {"params": {"quarter": "0000Q1"}}, 422),
+        (Role.auditor, "get", "/v1/audit/report", {"params": {"from": "2026-01-01", "to": "0"}}, 422),  # not 1970-01-01
+        (Role.manager, "get", "/v1/annotation/stats", {"params": {"to": "20261231"}}, 422),
+        (Role.manager, "post", "/v1/annotation/labelstudio/import", {"content": b"[" * 5000 + b"]" * 5000, "headers": {"Content-Type": "application/json"}}, 400),
+        (Role.rep, "post", "/v1/suggest", {"json": SUGGEST | {"budget_ms": "100"}}, 422),
+        (Role.rep, "post", "/v1/suggest", {"json": SUGGEST | {"budget_ms": 100.5}}, 422),
+        (Role.rep, "post", "/v1/suggest", {"content": json.dumps(SUGGEST)[:-1].encode() + b', "budget_ms": NaN}', "headers": {"Content-Type": "application/json"}}, 422),
+        (Role.annotator, "post", "/v1/annotation/next", {"json": {"outcome": "won", "scenario": "price", "quality": 3}}, 422),  # not a snippet id
+        (Role.auditor, "post", "/v1/suggest", {"content": b"{bad", "headers": {"Content-Type": "application/json"}}, 403),  # the key before the body
+        (Role.annotator, "post", "/v1/annotation/labelstudio/import", {"content": b"[]"}, 403),  # the key before the body's type
+    ],
+)
+def test_when_input_is_out_of_bounds_then_a_clean_problem_with_the_right_4xx(
+    client: TestClient, make_key, role: Role, method: str, path: str, kwargs: dict, status: int
+) -> None:
+    headers = _auth(make_key, role) | kwargs.pop("headers", {})
+    response = getattr(client, method)(path, headers=headers, **kwargs)
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+
+
+def test_when_a_json_body_comes_without_content_type_then_it_is_read_as_json(client: TestClient, make_key) -> None:
+    response = client.post("/v1/suggest", content=json.dumps(SUGGEST).encode(), headers=_auth(make_key, Role.rep))
+    assert response.status_code == 200, response.text
+
+
+@pytest.mark.parametrize(
+    ("body", "deeper"),
+    [(b'{"a": [1, {"b": "[[[[[[["}]}', False), (b'{"s": "\\\\\\"[[[["}', False), (b"[" * 65 + b"]" * 65, True), (b"[" * 64 + b"]" * 64, False)],
+)
+def test_when_json_nesting_is_measured_then_brackets_inside_strings_do_not_count(body: bytes, deeper: bool) -> None:
+    from api.middleware import json_nesting_exceeds
+
+    assert json_nesting_exceeds(body) is deeper

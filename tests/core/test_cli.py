@@ -143,3 +143,15 @@ def test_when_serve_starts_on_a_fresh_data_dir_then_it_answers(tmp_path: Path) -
     finally:
         server.terminate()
         server.wait(timeout=15)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [("audit", "export", "--from", "0001-01-01", "--to", "9999-12-31"), ("audit", "report", "--quarter", "0000Q1"), ("audit", "report", "--from", "1999-01-01", "--to", "2026-01-01")],
+)
+def test_when_a_date_is_out_of_bounds_then_the_cli_says_so_and_exits_2(tmp_path: Path, args: tuple[str, ...]) -> None:
+    env = {**os.environ, "ZHICE_DATA_DIR": str(tmp_path), "COLUMNS": "200"}
+    env.pop("ZHICE_DATABASE_URL", None)
+    refused = zhice(*args, env=env, check=False)
+    assert refused.returncode == 2 and "Traceback" not in refused.stderr
+    assert "2000" in refused.stderr  # the bounds are named

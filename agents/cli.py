@@ -91,6 +91,14 @@ def controls_scenario_add(key: str, label: str, cue: Annotated[list[str] | None,
     _change("taxonomy", add_scenario({"key": key, "label": label, "cues": cue or []}))
 
 
+@controls_app.command("scenario-remove")
+def controls_scenario_remove(key: str) -> None:
+    """Take out a scenario a manager added (the shipped ones stay)."""
+    from agents.controls import remove_scenario
+
+    _change("taxonomy", remove_scenario(key))
+
+
 @scripts_app.command("add")
 def scripts_add(scenario: Annotated[str, typer.Option()], text: Annotated[str, typer.Option()]) -> None:
     """A new sample script, pending legal review (desensitized before it is kept)."""

@@ -10,12 +10,14 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from threading import Lock
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -51,11 +53,20 @@ class CanaryRoute(BaseModel):
     share: float = Field(ge=0.0, le=1.0)
 
 
+def _printable(value: str) -> str:
+    if any(unicodedata.category(char) in ("Cc", "Cf", "Cs") for char in value):
+        raise ValueError("不能含控制字符或不可见字符")
+    return value
+
+
+PrintableText = Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(_printable)]
+
+
 class ScenarioAddition(BaseModel):
     model_config = ConfigDict(extra="forbid")
     key: str = Field(pattern=r"^[a-z][a-z0-9_]{1,39}$")
-    label: str = Field(min_length=1, max_length=40)
-    cues: list[Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20)]] = Field(default_factory=list, max_length=100)
+    label: PrintableText = Field(min_length=1, max_length=40)
+    cues: list[Annotated[PrintableText, StringConstraints(min_length=1, max_length=20)]] = Field(default_factory=list, max_length=100)
 
 
 _THRESHOLDS = TypeAdapter(dict[str, float])
@@ -124,10 +135,12 @@ def _validated(key: ControlKey, value: Any, library: PromptLibrary | None = None
                     raise ValidationFailed(f"智能体 {agent} 没有第 {route.version} 版提示词：可选 {library.versions(agent)}。")
             return {agent: route.model_dump() for agent, route in routes.items()}
         additions = _TAXONOMY.validate_python(value)
-        base = {s.key for s in load_taxonomy().scenarios}
-        keys = [a.key for a in additions]
-        if base & set(keys) or len(set(keys)) != len(keys):
+        base = load_taxonomy().scenarios
+        keys, labels = [a.key for a in additions], [a.label for a in additions]
+        if {s.key for s in base} & set(keys) or len(set(keys)) != len(keys):
             raise ValidationFailed("新增场景的 key 不能与已有场景重复。")
+        if {s.label for s in base} & set(labels) or len(set(labels)) != len(labels):
+            raise ValidationFailed("新增场景的名称不能与已有场景重复（标注页按名称区分场景）。")
         return [a.model_dump() for a in additions]
     except ValidationError as exc:
         raise ValidationFailed(f"{key} 的取值无效（{', '.join(invalid_fields(exc, root=key))}）：请按接口文档修改后重试。") from None
@@ -266,3 +279,16 @@ def route_canary(agent: str, version: int, share: float) -> Callable[[dict], dic
 
 def add_scenario(addition: dict[str, Any]) -> Callable[[list], list]:
     return lambda current: [*current, addition]
+
+
+def remove_scenario(key: str) -> Callable[[list], list]:
+    """An edit: take out a scenario a manager added (the shipped ones stay)."""
+
+    def remove(current: list) -> list:
+        if key in {s.key for s in load_taxonomy().scenarios}:
+            raise ValidationFailed(f"场景 {key} 是内置场景，不能删除；只能删除经理新增的场景。")
+        if key not in {a["key"] for a in current}:
+            raise NotFound(f"没有经理新增的场景 {key}。")
+        return [a for a in current if a["key"] != key]
+
+    return remove

@@ -75,5 +75,11 @@ def canary_put(agent: str, route: CanaryRoute, manager: CurrentManager, services
 
 @router.post("/controls/taxonomy")
 def taxonomy_post(addition: ScenarioAddition, manager: CurrentManager, services: ServicesDep) -> ControlsPublic:
-    """Add a scenario key (the fixed keys can never be removed)."""
+    """Add a scenario key (its key and label unlike every other; the fixed keys can never be removed)."""
     return _change("taxonomy", control_store.add_scenario(addition.model_dump()), manager, services)
+
+
+@router.delete("/controls/taxonomy/{key}")
+def taxonomy_delete(key: str, manager: CurrentManager, services: ServicesDep) -> ControlsPublic:
+    """Take out a scenario a manager added (404 for an unknown key, 422 for a shipped one)."""
+    return _change("taxonomy", control_store.remove_scenario(key), manager, services)

@@ -107,6 +107,26 @@ def test_when_a_scenario_is_added_then_annotators_may_use_it_and_fixed_ones_stay
     assert 'alias="renewal"' in client.get("/v1/annotation/labelstudio/config", headers=headers[Role.annotator]).text
 
 
+@pytest.mark.parametrize(
+    "addition",
+    [{"key": "price_talk", "label": "价格异议"}, {"key": "nul_label", "label": "续\x00约"}, {"key": "ctl_cue", "label": "回访", "cues": ["回\x07访"]}],
+)
+def test_when_a_scenario_label_duplicates_or_holds_control_characters_then_422_and_the_config_stays_usable(demo, addition: dict) -> None:
+    client, headers, _ = demo
+    assert client.post("/v1/controls/taxonomy", json=addition, headers=headers[Role.manager]).status_code == 422
+    assert client.get("/v1/annotation/labelstudio/config", headers=headers[Role.annotator]).status_code == 200
+
+
+def test_when_an_added_scenario_is_removed_then_it_is_gone_and_shipped_ones_cannot_be(demo) -> None:
+    client, headers, _ = demo
+    assert client.post("/v1/controls/taxonomy", json={"key": "upsell", "label": "加购"}, headers=headers[Role.manager]).status_code == 200
+    removed = client.delete("/v1/controls/taxonomy/upsell", headers=headers[Role.manager])
+    assert removed.status_code == 200 and "upsell" not in {s["key"] for s in removed.json()["taxonomy"]}
+    assert client.delete("/v1/controls/taxonomy/upsell", headers=headers[Role.manager]).status_code == 404
+    assert client.delete("/v1/controls/taxonomy/price", headers=headers[Role.manager]).status_code == 422
+    assert client.delete("/v1/controls/taxonomy/upsell", headers=headers[Role.rep]).status_code == 403
+
+
 def test_when_a_script_is_written_then_it_is_used_only_after_legal_approves(demo) -> None:
     client, headers, settings = demo
     store = get_store(settings)

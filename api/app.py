@@ -16,6 +16,7 @@ from api.middleware import (
     BodyLimitMiddleware,
     RequestContextMiddleware,
 )
+from api.openapi import install_openapi
 from api.problems import install_problem_handlers
 from api.routes import (
     annotation,
@@ -77,6 +78,7 @@ def create_app(settings: Settings | None = None, *, demo: bool = False, services
     for router in ROUTERS:
         app.include_router(router)
     install_problem_handlers(app)
+    install_openapi(app)
     # added last = outermost: request id → authentication → body limit → body checks → routes
     app.add_middleware(BodyChecksMiddleware)
     app.add_middleware(BodyLimitMiddleware, limit=settings.max_body_bytes)

@@ -32,7 +32,10 @@ def verify(_auditor: CurrentAuditor, session: SessionDep) -> VerifyPublic:
     return VerifyPublic(**result.__dict__)
 
 
-@router.get("/report")
+@router.get(
+    "/report",
+    responses={200: {"description": "JSON（默认）、CSV 或 HTML，按 format", "content": {"text/csv": {"schema": {"type": "string"}}, "text/html": {"schema": {"type": "string"}}}}},
+)
 async def report(
     _caller: AuditorOrManager,
     session: SessionDep,

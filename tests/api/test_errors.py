@@ -118,3 +118,27 @@ def test_when_docs_are_requested_then_openapi_lists_the_routes(client: TestClien
     assert client.get("/docs").status_code == 200
     paths = client.get("/openapi.json").json()["paths"]
     assert {"/healthz", "/v1/audit/verify", "/v1/keys"} <= paths.keys()
+
+
+def test_when_the_openapi_document_lists_errors_then_they_are_problem_details_and_the_service_keeps_to_them(client: TestClient, make_key) -> None:
+    from api.deps import RoleGuard, access_rules, api_routes
+
+    document = client.get("/openapi.json").json()
+    assert "HTTPValidationError" not in json.dumps(document)
+    keys: dict[str, str] = {}
+    for route in api_routes(client.app):
+        rules = [rule for rule in access_rules(route) if isinstance(rule, RoleGuard)]
+        if route.original_route.path_format not in document["paths"]:  # the pages: not API operations
+            continue
+        for method in route.methods - {"HEAD"}:
+            operation = document["paths"][route.original_route.path_format][method.lower()]
+            problems = {int(code) for code in operation["responses"] if code.startswith(("4", "5"))}
+            assert all(operation["responses"][str(code)]["content"].keys() == {"application/problem+json"} for code in problems)
+            if not rules or method not in ("POST", "PUT", "PATCH"):
+                continue
+            role = sorted(rules[0].roles)[0]
+            key = keys.setdefault(role, make_key(Role(role)))
+            path = route.original_route.path_format.replace("{", "").replace("}", "")
+            answer = client.request(method, path, json={"unexpected": True}, headers={"Authorization": f"Bearer {key}"})
+            if answer.status_code >= 400:
+                assert answer.status_code in problems, (method, path, answer.status_code, sorted(problems))

@@ -3,7 +3,7 @@
 from typing import Any, Literal
 
 from fastapi import APIRouter, status
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from agents.compliance import exemplar_store
 from agents.compliance.exemplar_store import ExemplarCreate
@@ -16,6 +16,7 @@ router = APIRouter(prefix="/v1/compliance", tags=["compliance"])
 
 
 class CheckRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
     text: str = Field(min_length=1, max_length=10_000)
 
 

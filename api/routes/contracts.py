@@ -3,7 +3,7 @@
 from typing import Literal
 
 from fastapi import APIRouter
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import RepOrLegal, ServicesDep
 from knowledge.anchors import LegalAnchor
@@ -12,6 +12,7 @@ router = APIRouter(prefix="/v1/contracts", tags=["contracts"])
 
 
 class ReviewRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
     text: str = Field(min_length=1, max_length=50_000, description="合同全文或条款（请先脱敏或使用 /v1/desensitize）。")
     our_party: Literal["甲方", "乙方"] = Field("乙方", description="我方在合同中的身份；默认乙方（卖方）。")
 

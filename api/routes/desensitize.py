@@ -1,7 +1,7 @@
 """Desensitization as a service: any role may turn text into placeholders."""
 
 from fastapi import APIRouter
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import AnyRole, DesensitizerDep
 
@@ -9,6 +9,7 @@ router = APIRouter(prefix="/v1", tags=["desensitize"])
 
 
 class DesensitizeRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
     text: str = Field(max_length=10_000, description="原文；不会被存储或记录。最长 10,000 字符（约 0.3 秒 CPU）。")
 
 

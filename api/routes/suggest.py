@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from fastapi import APIRouter, Request, Response, status
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from agents.suggestions.model import (
     ActionRequest,
@@ -63,6 +63,7 @@ class Message(BaseModel):
 
 
 class SuggestRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
     conversation_id: str = Field(min_length=1, max_length=128)
     customer: Customer
     messages: list[Message] = Field(min_length=1, max_length=200)

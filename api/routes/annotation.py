@@ -81,7 +81,7 @@ class Recorded(BaseModel):
     progress: dict
 
 
-@router.post("/{snippet_id}", status_code=status.HTTP_201_CREATED)
+@router.post("/{snippet_id:snippet}", status_code=status.HTTP_201_CREATED)
 def annotation_post(
     snippet_id: SnippetId, labels: Labels, annotator: CurrentAnnotator, engine: EngineDep, settings: SettingsDep, desensitizer: DesensitizerDep, controls: ControlsDep
 ) -> Recorded:

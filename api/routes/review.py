@@ -61,7 +61,7 @@ class Decided(BaseModel):
     status: str
 
 
-@router.post("/{snippet_id}")
+@router.post("/{snippet_id:snippet}")
 def review_post(
     snippet_id: SnippetId, body: ReviewDecision, legal: CurrentLegal, engine: EngineDep, store: StoreDep, desensitizer: DesensitizerDep, controls: ControlsDep
 ) -> Decided:

@@ -102,7 +102,8 @@ SUGGEST = {"conversation_id": "c", "customer": {"id": "x"}, "messages": [{"role"
         (Role.rep, "post", "/v1/suggest", {"json": SUGGEST | {"budget_ms": "100"}}, 422),
         (Role.rep, "post", "/v1/suggest", {"json": SUGGEST | {"budget_ms": 100.5}}, 422),
         (Role.rep, "post", "/v1/suggest", {"content": json.dumps(SUGGEST)[:-1].encode() + b', "budget_ms": NaN}', "headers": {"Content-Type": "application/json"}}, 422),
-        (Role.annotator, "post", "/v1/annotation/next", {"json": {"outcome": "won", "scenario": "price", "quality": 3}}, 422),  # not a snippet id
+        (Role.annotator, "post", "/v1/annotation/next", {"json": {"outcome": "won", "scenario": "price", "quality": 3}}, 405),  # the next route, not a snippet id
+        (Role.legal, "post", "/v1/review/next", {"json": {"decision": "approve"}}, 405),
         (Role.auditor, "post", "/v1/suggest", {"content": b"{bad", "headers": {"Content-Type": "application/json"}}, 403),  # the key before the body
         (Role.annotator, "post", "/v1/annotation/labelstudio/import", {"content": b"[]"}, 403),  # the key before the body's type
     ],
@@ -129,3 +130,8 @@ def test_when_json_nesting_is_measured_then_brackets_inside_strings_do_not_count
     from api.middleware import json_nesting_exceeds
 
     assert json_nesting_exceeds(body) is deeper
+
+
+def test_when_a_get_only_route_is_asked_which_methods_it_has_then_the_label_route_beside_it_is_not_counted(client: TestClient, make_key) -> None:
+    answer = client.post("/v1/annotation/stats", json={}, headers=_auth(make_key, Role.manager))
+    assert answer.status_code == 405 and answer.headers["allow"] == "GET"

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, FastAPI, Request
+from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute, RouteContext, iter_route_contexts
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Engine
@@ -189,13 +190,15 @@ def role_refusal(app: FastAPI, method: str, path: str, role: str) -> Forbidden |
     return None
 
 
-def access_rules(route: RouteContext) -> list[AccessRule]:
-    """Every access declaration a served route depends on, however deep."""
-    found: list[AccessRule] = []
+def dependants(route: RouteContext) -> Iterator[Dependant]:
+    """The route's dependant and every one it depends on, however deep."""
     pending = [route.dependant]
     while pending:
         dependant = pending.pop()
-        if isinstance(dependant.call, AccessRule):
-            found.append(dependant.call)
+        yield dependant
         pending.extend(dependant.dependencies)
-    return found
+
+
+def access_rules(route: RouteContext) -> list[AccessRule]:
+    """Every access declaration a served route depends on, however deep."""
+    return [dependant.call for dependant in dependants(route) if isinstance(dependant.call, AccessRule)]

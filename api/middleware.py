@@ -175,6 +175,7 @@ def _replaying(body: bytes, receive: Receive) -> Receive:
 
     return replay
 
+
 MAX_JSON_DEPTH = 64  # the deepest body a client sends (a Label Studio export) nests about 8
 _JSON_STRUCTURE = re.compile(rb'[\[\]{}"\\]')
 

@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import RouteContext
 
-from api.deps import RoleGuard, access_rules, api_routes
+from api.deps import RoleGuard, access_rules, api_routes, dependants
 from api.problems import PROBLEM_MEDIA_TYPE
 
 PROBLEM_SCHEMA: dict[str, Any] = {
@@ -47,27 +47,20 @@ STATE_PROBLEMS: dict[tuple[str, str], frozenset[int]] = {
 
 def problem_statuses(route: RouteContext, method: str) -> set[int]:
     """The problem statuses an operation can answer with, from what it takes and who may call it."""
-    dependant, original = route.dependant, route.original_route
+    original = route.original_route
     statuses: set[int] = set(STATE_PROBLEMS.get((method, original.path_format), ()))
     if any(isinstance(rule, RoleGuard) for rule in access_rules(route)):
         statuses |= {401, 403}
-    params = [*_all(dependant, "query_params"), *_all(dependant, "path_params"), *_all(dependant, "header_params")]
-    if params or original.body_field is not None or method in ("POST", "PUT", "PATCH"):
+    path_params = any(d.path_params for d in dependants(route))
+    params = path_params or any(d.query_params or d.header_params for d in dependants(route))
+    has_body = original.body_field is not None or method in ("POST", "PUT", "PATCH")
+    if params or has_body:
         statuses.add(422)
-    if original.body_field is not None or method in ("POST", "PUT", "PATCH"):
+    if has_body:
         statuses |= {400, 413}
-    if _all(dependant, "path_params"):
+    if path_params:
         statuses.add(404)
     return statuses
-
-
-def _all(dependant: Any, kind: str) -> list[Any]:
-    found, pending = [], [dependant]
-    while pending:
-        current = pending.pop()
-        found.extend(getattr(current, kind))
-        pending.extend(current.dependencies)
-    return found
 
 
 def install_openapi(app: FastAPI) -> None:

@@ -23,7 +23,6 @@ fields generated from these models (``python -m audit.ledger_doc``).
 
 from __future__ import annotations
 
-import copy
 import json
 from collections.abc import Callable
 from typing import Any, ClassVar, Literal
@@ -57,8 +56,8 @@ class LedgerPayload(BaseModel):
 
     @classmethod
     def map_sealed(cls, data: dict[str, Any], change: Callable[[str], str]) -> dict[str, Any]:
-        """A copy of a payload dict with ``change`` applied to each sealed field that holds text."""
-        data = copy.deepcopy(data)
+        """``data`` (a payload dict of this kind, changed in place) with ``change`` applied to
+        each sealed field that holds text."""
         for path in cls.sealed:
             _map_path(data, path, change)
         return data

@@ -63,6 +63,21 @@ def _unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
+def _encrypt(aead: AESGCM, data: bytes, key_id: str) -> str:
+    """base64url(nonce ‖ ciphertext ‖ tag), the key id as associated data."""
+    nonce = os.urandom(_NONCE_BYTES)
+    return _b64(nonce + aead.encrypt(nonce, data, key_id.encode()))
+
+
+def _decrypt(aead: AESGCM, text: str, key_id: str) -> bytes | None:
+    """What :func:`_encrypt` sealed, or None when ``aead`` is not the key it was sealed with."""
+    raw = _unb64(text)
+    try:
+        return aead.decrypt(raw[:_NONCE_BYTES], raw[_NONCE_BYTES:], key_id.encode())
+    except InvalidTag:
+        return None
+
+
 class Sealer:
     """Seals text under one conversation's data key."""
 
@@ -71,8 +86,7 @@ class Sealer:
         self._aead = AESGCM(key)
 
     def seal(self, text: str) -> str:
-        nonce = os.urandom(_NONCE_BYTES)
-        return f"{_PREFIX}{self.key_id}:{_b64(nonce + self._aead.encrypt(nonce, text.encode('utf-8'), self.key_id.encode()))}"
+        return f"{_PREFIX}{self.key_id}:{_encrypt(self._aead, text.encode('utf-8'), self.key_id)}"
 
 
 class Opener:
@@ -97,11 +111,8 @@ class Opener:
         aead = self._keys[key_id]
         if isinstance(aead, str):
             return aead
-        raw = _unb64(body)
-        try:
-            return aead.decrypt(raw[:_NONCE_BYTES], raw[_NONCE_BYTES:], key_id.encode()).decode("utf-8")
-        except InvalidTag:
-            return UNREADABLE
+        plain = _decrypt(aead, body, key_id)
+        return plain.decode("utf-8") if plain is not None else UNREADABLE
 
     def _key(self, key_id: str) -> AESGCM | str:
         row = self._session.get(LedgerKey, key_id)
@@ -159,8 +170,7 @@ class Keyring:
         """A data key for ``conversation``; ``shredded``: stored without it (text sealed under it
         is unreadable from the start)."""
         key_id, key = uuid.uuid4().hex, AESGCM.generate_key(bit_length=256)
-        nonce = os.urandom(_NONCE_BYTES)
-        wrapped = None if shredded else _b64(nonce + self._kek.encrypt(nonce, key, key_id.encode()))
+        wrapped = None if shredded else _encrypt(self._kek, key, key_id)
         now = clock.now()
         row = LedgerKey(id=key_id, conversation=conversation, wrapped=wrapped, created_at=now, shredded_at=now if shredded else None)
         session.add(row)
@@ -209,13 +219,7 @@ class Keyring:
 
     def unwrap(self, row: LedgerKey) -> bytes | None:
         """The data key of ``row``; None when shredded or wrapped under another master key."""
-        if row.wrapped is None:
-            return None
-        raw = _unb64(row.wrapped)
-        try:
-            return self._kek.decrypt(raw[:_NONCE_BYTES], raw[_NONCE_BYTES:], row.id.encode())
-        except InvalidTag:
-            return None
+        return None if row.wrapped is None else _decrypt(self._kek, row.wrapped, row.id)
 
 
 @lru_cache(maxsize=4)

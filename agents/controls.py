@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from threading import Lock
@@ -35,7 +34,9 @@ from audit import ledger
 from audit.events import ControlUpdated
 from core import clock
 from core.db import after_commit, is_write_session, read_session
-from core.errors import NotFound, ValidationFailed, invalid_fields
+from core.errors import Conflict, NotFound, Unprocessable, ValidationFailed, invalid_fields
+from core.json_types import NUMBER_ONLY
+from core.printable import PRINTABLE_PATTERN, is_printable
 from core.settings import Settings
 from knowledge.scripts import ApprovedMove, approved_moves
 from knowledge.taxonomy import Scenario, Taxonomy, load_taxonomy
@@ -49,17 +50,19 @@ class CanaryRoute(BaseModel):
     """Send ``share`` of conversations (sticky per conversation) to prompt ``version``."""
 
     model_config = ConfigDict(extra="forbid")
-    version: int = Field(ge=1)
-    share: float = Field(ge=0.0, le=1.0)
+    version: Annotated[int, Field(ge=1), NUMBER_ONLY]
+    share: Annotated[float, Field(ge=0.0, le=1.0), NUMBER_ONLY]
 
 
 def _printable(value: str) -> str:
-    if any(unicodedata.category(char) in ("Cc", "Cf", "Cs") for char in value):
+    if not is_printable(value):
         raise ValueError("不能含控制字符或不可见字符")
     return value
 
 
-PrintableText = Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(_printable)]
+PrintableText = Annotated[
+    str, StringConstraints(strip_whitespace=True), AfterValidator(_printable), Field(json_schema_extra={"pattern": PRINTABLE_PATTERN})
+]
 
 
 class ScenarioAddition(BaseModel):
@@ -69,7 +72,8 @@ class ScenarioAddition(BaseModel):
     cues: list[Annotated[PrintableText, StringConstraints(min_length=1, max_length=20)]] = Field(default_factory=list, max_length=100)
 
 
-_THRESHOLDS = TypeAdapter(dict[str, float])
+Threshold = Annotated[float, Field(ge=0.0, le=1.0, description="最低置信度（0–1）"), NUMBER_ONLY]
+_THRESHOLDS = TypeAdapter(dict[str, Threshold])
 _CANARY = TypeAdapter(dict[str, CanaryRoute])
 _TAXONOMY = TypeAdapter(list[ScenarioAddition])
 
@@ -112,12 +116,9 @@ def _validated(key: ControlKey, value: Any, library: PromptLibrary | None = None
             from agents.registry import get_registry
 
             thresholds = _THRESHOLDS.validate_python(value)
-            bad = [agent for agent, t in thresholds.items() if not 0.0 <= t <= 1.0]
-            if bad:
-                raise ValidationFailed(f"阈值须在 0 到 1 之间：{', '.join(bad)}。")
             unknown = sorted(set(thresholds) - set(get_registry().names))
             if unknown:
-                raise ValidationFailed(f"没有这些智能体：{', '.join(unknown)}（可选 {', '.join(get_registry().names)}）。")
+                raise Unprocessable(f"没有这些智能体：{', '.join(unknown)}（可选 {', '.join(get_registry().names)}）。")
             return thresholds
         if key == "rules":
             if not isinstance(value, list):
@@ -132,15 +133,15 @@ def _validated(key: ControlKey, value: Any, library: PromptLibrary | None = None
             library = library or PromptLibrary.load()
             for agent, route in routes.items():
                 if route.version not in library.versions(agent):
-                    raise ValidationFailed(f"智能体 {agent} 没有第 {route.version} 版提示词：可选 {library.versions(agent)}。")
+                    raise Unprocessable(f"智能体 {agent} 没有第 {route.version} 版提示词：可选 {library.versions(agent)}。")
             return {agent: route.model_dump() for agent, route in routes.items()}
         additions = _TAXONOMY.validate_python(value)
         base = load_taxonomy().scenarios
         keys, labels = [a.key for a in additions], [a.label for a in additions]
         if {s.key for s in base} & set(keys) or len(set(keys)) != len(keys):
-            raise ValidationFailed("新增场景的 key 不能与已有场景重复。")
+            raise Conflict("新增场景的 key 不能与已有场景重复。")
         if {s.label for s in base} & set(labels) or len(set(labels)) != len(labels):
-            raise ValidationFailed("新增场景的名称不能与已有场景重复（标注页按名称区分场景）。")
+            raise Conflict("新增场景的名称不能与已有场景重复（标注页按名称区分场景）。")
         return [a.model_dump() for a in additions]
     except ValidationError as exc:
         raise ValidationFailed(f"{key} 的取值无效（{', '.join(invalid_fields(exc, root=key))}）：请按接口文档修改后重试。") from None
@@ -286,7 +287,7 @@ def remove_scenario(key: str) -> Callable[[list], list]:
 
     def remove(current: list) -> list:
         if key in {s.key for s in load_taxonomy().scenarios}:
-            raise ValidationFailed(f"场景 {key} 是内置场景，不能删除；只能删除经理新增的场景。")
+            raise Conflict(f"场景 {key} 是内置场景，不能删除；只能删除经理新增的场景。")
         if key not in {a["key"] for a in current}:
             raise NotFound(f"没有经理新增的场景 {key}。")
         return [a for a in current if a["key"] != key]

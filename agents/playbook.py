@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from agents.base import AgentContext, Draft, Source
 from agents.move_labels import won_votes
 from agents.slots import fill
-from core.errors import ValidationFailed
+from core.errors import Unprocessable
 from knowledge.lines import load_lines
 from knowledge.scripts import ApprovedMove
 
@@ -145,26 +145,26 @@ class Playbook(BaseModel):
         return self
 
     def check_script(self, scenario: str, move: str, label: str | None, text: str) -> None:
-        """Raise ValidationFailed (in Chinese, for the manager) unless ``text`` can phrase
+        """Raise Unprocessable (in Chinese, for the manager) unless ``text`` can phrase
         ``move``: known slots only; an existing move of the same scenario, or a new one
         named ``<scenario>.<name>`` with a label."""
         try:
             _Phrased(phrasings=(text,))
         except ValueError as error:
-            raise ValidationFailed(f"话术模板有误：只能用这些槽位 {', '.join('${' + s + '}' for s in sorted(SLOTS))}。") from error
+            raise Unprocessable(f"话术模板有误：只能用这些槽位 {', '.join('${' + s + '}' for s in sorted(SLOTS))}。") from error
         existing = next((m for m in self.moves if m.id == move), None)
         if existing is not None and existing.scenario not in (scenario, "*"):
-            raise ValidationFailed(f"打法 {move} 属于场景 {existing.scenario}，不能用在 {scenario}。")
+            raise Unprocessable(f"打法 {move} 属于场景 {existing.scenario}，不能用在 {scenario}。")
         if existing is None and (not move.startswith(f"{scenario}.") or not label):
-            raise ValidationFailed(f"新打法的编号须以 {scenario}. 开头，并填写 move_label（打法名称）。")
+            raise Unprocessable(f"新打法的编号须以 {scenario}. 开头，并填写 move_label（打法名称）。")
 
     def check_label(self, scenario: str, move: str) -> None:
-        """Raise ValidationFailed unless ``move`` is one of ``scenario``'s moves (or any scenario's)
+        """Raise Unprocessable unless ``move`` is one of ``scenario``'s moves (or any scenario's)
         an annotator may say a reply makes."""
         known = next((m for m in self.moves if m.id == move), None)
         if known is None or known.scenario not in (scenario, "*"):
             options = "、".join(m.id for m in self.moves if m.scenario == scenario)
-            raise ValidationFailed(f"场景 {scenario} 没有打法 {move}；可选：{options or '无'}。")
+            raise Unprocessable(f"场景 {scenario} 没有打法 {move}；可选：{options or '无'}。")
 
     def with_scripts(self, scripts: list[ApprovedMove]) -> Playbook:
         """This playbook with legal-approved script phrasings: ahead of a move's own (the
@@ -173,7 +173,7 @@ class Playbook(BaseModel):
         for script in scripts:
             try:
                 self.check_script(script.scenario, script.move, script.label, script.text)
-            except ValidationFailed:
+            except Unprocessable:
                 continue  # approved under older rules (a slot since renamed): skipped, never a failed request
             if script.move in moves:
                 moves[script.move] = moves[script.move].model_copy(update={"phrasings": (script.text, *moves[script.move].phrasings)})

@@ -6,10 +6,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib.metadata import version
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from agents.services import Services, build_services
-from api.deps import access_rules, api_routes
+from api.deps import access_rules, api_routes, known_query_only
 from api.middleware import (
     AuthenticationMiddleware,
     BodyChecksMiddleware,
@@ -74,6 +74,7 @@ def create_app(settings: Settings | None = None, *, demo: bool = False, services
         version=version("zhice"),
         description="销售对话 AI 副驾：合规话术建议、竞品应对、合同风险，附可审计的账本。",
         lifespan=lifespan,
+        dependencies=[Depends(known_query_only)],
     )
     for router in ROUTERS:
         app.include_router(router)

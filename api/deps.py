@@ -25,7 +25,7 @@ from agents.suggestions import SuggestionService
 from audit.ledger import Actor
 from audit.sealing import Keyring
 from core.db import read_session
-from core.errors import Forbidden
+from core.errors import Forbidden, ValidationFailed
 from core.keys import Role, require_live_key
 from core.settings import Settings
 from knowledge.desensitize import Desensitizer
@@ -202,3 +202,16 @@ def dependants(route: RouteContext) -> Iterator[Dependant]:
 def access_rules(route: RouteContext) -> list[AccessRule]:
     """Every access declaration a served route depends on, however deep."""
     return [dependant.call for dependant in dependants(route) if isinstance(dependant.call, AccessRule)]
+
+
+def known_query_only(request: Request) -> None:
+    """An app-wide dependency: an /v1/ route refuses query parameters it does not take
+    (a typo such as ``?form=`` would otherwise be ignored without a word)."""
+    route = request.scope.get("route")
+    if route is None or not request.url.path.startswith("/v1/"):
+        return
+    accepted = {field.alias for dependant in dependants(route) for field in dependant.query_params}
+    unknown = set(request.query_params) - accepted
+    if unknown:
+        takes = "、".join(sorted(accepted)) or "无"
+        raise ValidationFailed(f"请求带有此接口不接受的查询参数（{len(unknown)} 个）：此接口接受的查询参数为 {takes}。")

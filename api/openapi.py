@@ -42,6 +42,8 @@ STATE_PROBLEMS: dict[tuple[str, str], frozenset[int]] = {
     ("POST", "/v1/scripts/{script_id}/review"): frozenset({409}),
     ("POST", "/v1/scripts/{script_id}/retire"): frozenset({409}),
     ("PUT", "/v1/scripts/{script_id}"): frozenset({409}),
+    ("POST", "/v1/controls/taxonomy"): frozenset({409}),
+    ("DELETE", "/v1/controls/taxonomy/{key}"): frozenset({409}),
 }
 
 

@@ -7,21 +7,23 @@ from datetime import date
 from typing import Annotated, Any
 
 from fastapi import Path
-from pydantic import BeforeValidator
+from pydantic import BeforeValidator, Field
 from starlette.convertors import Convertor, register_url_convertor
 
-_ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# The years audit.periods can answer for (EARLIEST..LATEST), written where JSON Schema sees them
+ISO_DAY_PATTERN = r"^20[0-9]{2}-[0-9]{2}-[0-9]{2}$"
+QUARTER_PATTERN = r"^20[0-9]{2}Q[1-4]$"
 
 
 def _iso_day(value: Any) -> Any:
     """Only YYYY-MM-DD: pydantic would otherwise read ``to=0`` as a Unix time (1970-01-01)."""
-    if isinstance(value, str) and not _ISO_DAY.match(value):
-        raise ValueError("日期格式应为 YYYY-MM-DD，例如 2026-12-31")
+    if isinstance(value, str) and not re.match(ISO_DAY_PATTERN, value):
+        raise ValueError("日期应为 2000-01-01 至 2099-12-31 之间的 YYYY-MM-DD，例如 2026-12-31")
     return value
 
 
-IsoDay = Annotated[date, BeforeValidator(_iso_day)]
-"""A calendar day written as YYYY-MM-DD (nothing else is read as a date)."""
+IsoDay = Annotated[date, BeforeValidator(_iso_day), Field(json_schema_extra={"pattern": ISO_DAY_PATTERN})]
+"""A calendar day written as YYYY-MM-DD, 2000 to 2099 (nothing else is read as a date)."""
 
 SNIPPET_ID = r"[0-9a-f]{64}|demo-[0-9]{4}"
 

@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from audit.export import local_day_bounds
-from core.errors import ValidationFailed
+from core.errors import Unprocessable, ValidationFailed
 
 _QUARTER = re.compile(r"^(\d{4})Q([1-4])$")
 # The days a review or an export may cover: the ledger holds nothing earlier, and later
@@ -41,7 +41,7 @@ def quarter(label: str, tz: ZoneInfo) -> Period:
 def days(first: date, last: date, tz: ZoneInfo, label: str | None = None) -> Period:
     """``first`` 00:00 to the day after ``last`` 00:00 in ``tz``; both within EARLIEST..LATEST."""
     if last < first:
-        raise ValidationFailed("结束日期早于开始日期：请交换 from 与 to。")
+        raise Unprocessable("结束日期早于开始日期：请交换 from 与 to。")
     for day in (first, last):
         if not EARLIEST <= day <= LATEST:
             raise ValidationFailed(f"日期 {day.isoformat()} 超出可查询范围：应在 {EARLIEST.isoformat()} 至 {LATEST.isoformat()} 之间。")
@@ -58,7 +58,7 @@ def report_period(quarter_label: str | None, first: date | None, last: date | No
     ``last`` (both or neither), else the quarter ``quarter_label`` (default: the
     current one in ``tz``). ValidationFailed says what is wrong."""
     if (first is None) != (last is None):
-        raise ValidationFailed("from 与 to 需同时给出（或都不给，用 quarter）。")
+        raise Unprocessable("from 与 to 需同时给出（或都不给，用 quarter）。")
     if first is not None and last is not None:
         return days(first, last, tz)
     return quarter(quarter_label or current_quarter(datetime.now(tz).date()), tz)

@@ -22,7 +22,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from core.cli_context import ByName, console, load_settings, migrated_engine
 from core.db import current_revision, get_engine, read_session
-from core.errors import ZhiceError, describe_errors
+from core.errors import ClientError, ZhiceError, describe_errors
 from core.keys import list_keys
 
 GROUP = "zhice.commands"
@@ -67,19 +67,21 @@ def register_commands(root: typer.Typer) -> None:
 register_commands(app)
 
 
-# how each kind of failure reads at the command line: one line, exit code 1
+# how each kind of failure reads at the command line: one line, no traceback
 _FAILURES: tuple[tuple[type[Exception], Callable[[Any], str]], ...] = (
     (ZhiceError, lambda exc: f"[red]{exc.title}[/]: {exc.detail}"),
     (ValidationError, lambda exc: f"[red]输入有误[/]: {describe_errors(exc)}"),
     (SQLAlchemyError, lambda exc: f"[red]数据库错误[/]: {type(exc).__name__}: {str(exc).splitlines()[0]}。请检查 ZHICE_DATABASE_URL 与数据库状态。"),
     (OSError, lambda exc: f"[red]文件或系统错误[/]: {exc}"),
 )
+USAGE_ERROR, FAILURE = 2, 1  # 2: the input is wrong (as for a bad option); 1: the work itself failed
 
 
 def main() -> None:
-    """Console-script entry point: errors become one readable line and exit code 1."""
+    """Console-script entry point: errors become one readable line; exit code 2 when the
+    caller's input is wrong (what the API answers with a 4xx), 1 when the work failed."""
     try:
         app()
     except tuple(kind for kind, _ in _FAILURES) as exc:
         console.print(next(say for kind, say in _FAILURES if isinstance(exc, kind))(exc))
-        sys.exit(1)
+        sys.exit(USAGE_ERROR if isinstance(exc, ClientError | ValidationError) else FAILURE)

@@ -21,6 +21,9 @@ users see, and always saying how to fix it::
         ├── PayloadTooLarge         413 request body over ZHICE_MAX_BODY_BYTES
         ├── TooManyRequests         429 the key has too many requests in flight; Retry-After
         └── ValidationFailed        422 well-formed JSON with wrong fields or types
+            └── Unprocessable       422 the right shape, but it names something that does not
+                                        exist (a rule, an agent, a scenario, a move) or
+                                        contradicts itself or the data (from after to)
 
 Pydantic's validation errors become messages here too (:func:`describe_errors`,
 :func:`invalid_fields`, :func:`validation_failed`), for the API, the CLI and
@@ -144,6 +147,17 @@ class ValidationFailed(ClientError):
     status = 422
     slug = "validation-failed"
     title = "请求字段有误"
+
+
+class Unprocessable(ValidationFailed):
+    """Valid by the OpenAPI schema, refused on meaning: what JSON Schema cannot say.
+
+    Everything the schema can express is in the schema, so a schema-valid request never
+    gets ``validation-failed``; this slug marks the refusals that depend on the data in
+    force (unknown rule, agent, scenario or move) or on fields read together."""
+
+    slug = "unprocessable"
+    title = "请求内容无法处理"
 
 
 def field_errors(errors: Errors) -> list[dict[str, Any]]:

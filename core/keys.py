@@ -23,6 +23,7 @@ from sqlmodel import Field, Session, SQLModel, select
 
 from core.db import UtcDateTime
 from core.errors import Unauthorized
+from core.printable import PRINTABLE_PATTERN, is_printable
 
 KEY_PREFIX = "zk_"
 
@@ -42,13 +43,15 @@ class ApiKeyBase(SQLModel):
 
 
 class ApiKeyCreate(ApiKeyBase):
-    name: str = Field(min_length=1, max_length=100, description="No control characters.")
+    name: str = Field(
+        min_length=1, max_length=100, description="No control, format (zero-width, bidi) or surrogate characters.", schema_extra={"json_schema_extra": {"pattern": PRINTABLE_PATTERN}}
+    )
     role: Role
 
     @field_validator("name")
     @classmethod
     def _printable(cls, value: str) -> str:
-        if any(ord(char) < 32 or ord(char) == 127 for char in value):
+        if not is_printable(value):
             raise ValueError("name must not contain control characters")
         return value
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, model_validator
 
-from core.errors import ValidationFailed
+from core.errors import Unprocessable
 
 TAXONOMY_FILE = Path(__file__).with_name("taxonomy.yaml")
 FIXED_KEYS = ("price", "competitor", "contract", "stall", "delivery", "after_sales", "procurement", "other")
@@ -69,6 +69,6 @@ def load_taxonomy(path: Path = TAXONOMY_FILE) -> Taxonomy:
 
 
 def require_scenario(scenario: str, scenarios: Collection[str]) -> None:
-    """ValidationFailed unless ``scenario`` is a key of the taxonomy in force."""
+    """Unprocessable unless ``scenario`` is a key of the taxonomy in force."""
     if scenario not in scenarios:
-        raise ValidationFailed(f"场景 {scenario!r} 不在场景分类中：可选 {', '.join(sorted(scenarios))}。")
+        raise Unprocessable(f"场景 {scenario!r} 不在场景分类中：可选 {', '.join(sorted(scenarios))}。")

@@ -16,7 +16,7 @@ from audit.events import ExemplarAdded, ExemplarRetired
 from core import clock
 from core.db import read_session
 from core.desensitized import DesensitizedText
-from core.errors import Conflict, NotFound, ValidationFailed
+from core.errors import Conflict, NotFound, Unprocessable
 
 
 class ExemplarCreate(BaseModel):
@@ -31,7 +31,7 @@ class ExemplarCreate(BaseModel):
 def add(session: Session, text: DesensitizedText, rule: str, verdict: str, *, rules: set[str], actor: ledger.Actor, request_id: str | None = None) -> ComplianceExemplar:
     """Store a desensitized exemplar; it is read by every guard from its next refresh."""
     if rule not in rules:
-        raise ValidationFailed(f"没有合规规则 {rule!r}；可选：{'、'.join(sorted(rules))}。")
+        raise Unprocessable(f"没有合规规则 {rule!r}；可选：{'、'.join(sorted(rules))}。")
     row = ComplianceExemplar(id=uuid.uuid4().hex, text=text, rule=rule, verdict=verdict, added_at=clock.now(), added_by=actor.key_id)
     session.add(row)
     ledger.append(session, ExemplarAdded(exemplar_id=row.id, rule=rule, verdict=verdict, text=text), actor=actor, request_id=request_id)

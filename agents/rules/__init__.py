@@ -29,7 +29,9 @@ from agents.rules.engine import (
 )
 from agents.rules.model import (
     RULES_FILE,
+    SLUG_PATTERN,
     RuleAction,
+    RuleDefinition,
     Signals,
     TriggerRule,
     dump_rules,
@@ -38,9 +40,11 @@ from agents.rules.model import (
 
 __all__ = [
     "RULES_FILE",
+    "SLUG_PATTERN",
     "Effects",
     "Evaluation",
     "RuleAction",
+    "RuleDefinition",
     "RuleInvalid",
     "RuleSet",
     "Signals",

@@ -50,7 +50,7 @@ from celpy.evaluation import (
     bool_ne,
 )
 
-from core.errors import ValidationFailed
+from core.errors import Unprocessable
 
 VARIABLES = frozenset({"customer", "conversation"})
 # identifiers CEL itself gives meaning to (type denotations, as in `type(x) == string`)
@@ -63,7 +63,7 @@ _INT64 = (-(2**63), 2**63 - 1)
 _MAX_DEPTH = 400
 
 
-class RuleInvalid(ValidationFailed):
+class RuleInvalid(Unprocessable):
     """A trigger rule that cannot be used: its condition does not compile or names unknown variables."""
 
     slug = "rule-invalid"

@@ -18,19 +18,32 @@ from pydantic import (
 )
 
 from core.errors import ValidationFailed, validation_failed
+from core.json_types import JsonBool
 
 RULES_FILE = Path(__file__).with_name("rules.yaml")
 RULE_FORMAT = "触发规则的格式"
 
-Slug = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_-]{1,63}$")]
+SLUG_PATTERN = r"^[a-z][a-z0-9_-]{1,63}$"
+Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN)]
 # the pattern of snippet tags (knowledge.snippets.queue.Tag): a retrieve tag must be able to match one
 SnippetTag = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
+
+
+# "at least one field asks for something", as JSON Schema says it
+DOES_SOMETHING = [
+    *({"required": [name], "properties": {name: {"minItems": 1}}} for name in ("retrieve_tags", "tags", "boost_agents")),
+    {"required": ["case_library"], "properties": {"case_library": {"type": "string"}}},
+]
 
 
 class RuleAction(BaseModel):
     """What a fired rule does; at least one field must ask for something."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        json_schema_extra={"anyOf": DOES_SOMETHING},
+    )
 
     retrieve_tags: list[SnippetTag] = Field(
         default_factory=list, description="Prefer won-deal pool snippets carrying any of these tags (e.g. low_price)."
@@ -46,18 +59,23 @@ class RuleAction(BaseModel):
         return self
 
 
-class TriggerRule(BaseModel):
-    """A manager-defined rule: when the CEL ``condition`` holds, ``action`` applies."""
+class RuleDefinition(BaseModel):
+    """A rule as a manager sends it to ``PUT /v1/controls/rules/{id}`` (the id is in the path)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    id: Slug
     description: str = Field(min_length=1, max_length=500)
     condition: str = Field(
         min_length=1, max_length=2000, description="A CEL expression over `customer` and `conversation`, true to fire."
     )
     action: RuleAction
-    enabled: bool = True
+    enabled: JsonBool = True
+
+
+class TriggerRule(RuleDefinition):
+    """A manager-defined rule: when the CEL ``condition`` holds, ``action`` applies."""
+
+    id: Slug
 
 
 class RuleFile(BaseModel):

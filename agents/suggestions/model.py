@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from audit.ledger import Actor
 
@@ -143,6 +143,14 @@ SuggestEvent = Annotated[Started | Shown | ChartReady | Done, Field(discriminato
 
 class ActionRequest(BaseModel):
     """What the rep did with a suggestion: recorded once per suggestion."""
+
+    model_config = ConfigDict(
+        json_schema_extra={  # final_text with "edited" and only then, as JSON Schema says it
+            "if": {"properties": {"action": {"const": "edited"}}},
+            "then": {"required": ["final_text"], "properties": {"final_text": {"type": "string", "minLength": 1}}},
+            "else": {"properties": {"final_text": {"enum": [None, ""]}}},
+        }
+    )
 
     action: Literal["adopted", "edited", "rejected", "ignored"]
     final_text: str | None = Field(None, max_length=4000, description="发送给客户的最终文本：edited 时必填，其他操作不填。")

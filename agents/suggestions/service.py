@@ -54,7 +54,7 @@ from audit import events, ledger
 from audit.ledger import Actor
 from audit.sealing import ERASED, UNREADABLE, Keyring
 from core.db import read_session, write_session
-from core.errors import Conflict, NotFound, TooManyRequests, ValidationFailed
+from core.errors import Conflict, NotFound, TooManyRequests, Unprocessable
 from core.hashing import pseudonym
 from core.metrics import Metrics
 from knowledge.desensitize import Desensitizer, Pseudonyms
@@ -109,7 +109,7 @@ class SuggestionService:
         stream without ``Done``."""
         unknown = sorted(set(request.agents or ()) - set(self.agent_names))
         if unknown:
-            raise ValidationFailed(f"未知的智能体 {', '.join(unknown)}：可选 {', '.join(self.agent_names)}。")
+            raise Unprocessable(f"未知的智能体 {', '.join(unknown)}：可选 {', '.join(self.agent_names)}。")
         key = request.owner.key_id or ""
         if self._allowance is not None:
             try:
@@ -273,7 +273,7 @@ class SuggestionService:
         readable = suggested not in (ERASED, UNREADABLE)  # an erased conversation: no distance to measure
         distance = Levenshtein.distance(suggested, final.text) if final is not None and readable else None
         if distance == 0:
-            raise ValidationFailed("final_text 与建议完全相同：请把 action 记为 adopted。")
+            raise Unprocessable("final_text 与建议完全相同：请把 action 记为 adopted。")
         prints = tuple(p for masked in (final, reason) if masked is not None for p in masked.fingerprints)
         with write_session(self._engine) as session:
             if ledger.find(session, "suggestion.action", suggestion_id=suggestion_id):

@@ -18,7 +18,7 @@ from api.deps import (
 from api.params import IsoDay, SnippetId
 from core import clock
 from core.db import write_session
-from core.errors import ValidationFailed
+from core.errors import Unprocessable
 from core.keys import list_keys
 from core.logging import request_id_var
 from knowledge.snippets.agreement import agreement
@@ -111,7 +111,7 @@ def annotation_stats(
     until = until or date.fromisoformat(business_day(clock.now(), settings.tz))
     since = since or (until - timedelta(days=6) if until > date.min + timedelta(days=6) else date.min)
     if since > until:
-        raise ValidationFailed("from 不能晚于 to。")
+        raise Unprocessable("from 不能晚于 to。")
     names = {key.id: key.name for key in list_keys(session, include_revoked=True)}
     return {
         "from": since.isoformat(),

@@ -7,7 +7,7 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel
 
 from api.deps import AuditorOrManager, CurrentAuditor, KeyringDep, SessionDep, SettingsDep
-from api.params import IsoDay
+from api.params import QUARTER_PATTERN, IsoDay
 from audit.periods import report_period
 from audit.render import to_csv, to_html
 from audit.report import build_report
@@ -41,7 +41,7 @@ async def report(
     session: SessionDep,
     settings: SettingsDep,
     keyring: KeyringDep,
-    quarter_label: str | None = Query(None, alias="quarter", description="如 2026Q4（业务时区）；默认本季度。"),
+    quarter_label: str | None = Query(None, alias="quarter", pattern=QUARTER_PATTERN, description="如 2026Q4（业务时区）；默认本季度。"),
     from_day: IsoDay | None = Query(None, alias="from", description="第一天（YYYY-MM-DD，业务时区），与 to 同时给出。"),
     to_day: IsoDay | None = Query(None, alias="to", description="最后一天（含）。"),
     format: Literal["json", "csv", "html"] = "json",

@@ -1,19 +1,21 @@
 """Manager controls: thresholds, trigger rules, prompt canaries, the scenario taxonomy."""
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Body
+from fastapi import APIRouter, Path
 from pydantic import BaseModel
 
 from agents import controls as control_store
-from agents.controls import CanaryRoute, ControlKey, ScenarioAddition
-from agents.rules import validate_rule
+from agents.controls import CanaryRoute, ControlKey, ScenarioAddition, Threshold
+from agents.rules import SLUG_PATTERN, RuleDefinition, validate_rule
 from api.deps import ControlsDep, CurrentManager, ManagerOrAuditor, ServicesDep
 from core.db import write_session
+from core.errors import NotFound
 from core.logging import request_id_var
 from prompts.library import PromptLibrary
 
 router = APIRouter(prefix="/v1", tags=["controls"])
+RuleId = Annotated[str, Path(pattern=SLUG_PATTERN, description="规则 id：小写字母开头，2–64 个字符（a-z、0-9、_、-）。")]
 
 
 class ControlsPublic(BaseModel):
@@ -50,15 +52,15 @@ def _change(key: ControlKey, edit, manager, services) -> ControlsPublic:
 
 
 @router.put("/controls/thresholds")
-def thresholds_put(thresholds: dict[str, float], manager: CurrentManager, services: ServicesDep) -> ControlsPublic:
+def thresholds_put(thresholds: dict[str, Threshold], manager: CurrentManager, services: ServicesDep) -> ControlsPublic:
     """Per-agent minimum confidence (0–1) for the agents named; the others keep theirs."""
     return _change("thresholds", control_store.set_thresholds(thresholds), manager, services)
 
 
 @router.put("/controls/rules/{rule_id}")
-def rule_put(rule_id: str, manager: CurrentManager, services: ServicesDep, rule: dict[str, Any] = Body(...)) -> ControlsPublic:
+def rule_put(rule_id: RuleId, rule: RuleDefinition, manager: CurrentManager, services: ServicesDep) -> ControlsPublic:
     """Add or replace one trigger rule; a condition that does not compile is refused (422) with the CEL error."""
-    checked = validate_rule({**rule, "id": rule_id})
+    checked = validate_rule({**rule.model_dump(), "id": rule_id})
     return _change("rules", control_store.put_rule(checked.model_dump(mode="json")), manager, services)
 
 
@@ -70,6 +72,8 @@ def rule_delete(rule_id: str, manager: CurrentManager, services: ServicesDep) ->
 @router.put("/controls/canary/{agent}")
 def canary_put(agent: str, route: CanaryRoute, manager: CurrentManager, services: ServicesDep) -> ControlsPublic:
     """Route ``share`` of conversations (sticky per conversation) to prompt ``version``; share 0 ends the canary."""
+    if agent not in services.registry.names:
+        raise NotFound(f"没有智能体 {agent}：可选 {', '.join(services.registry.names)}。")
     return _change("canary", control_store.route_canary(agent, route.version, route.share), manager, services)
 
 
@@ -81,5 +85,5 @@ def taxonomy_post(addition: ScenarioAddition, manager: CurrentManager, services:
 
 @router.delete("/controls/taxonomy/{key}")
 def taxonomy_delete(key: str, manager: CurrentManager, services: ServicesDep) -> ControlsPublic:
-    """Take out a scenario a manager added (404 for an unknown key, 422 for a shipped one)."""
+    """Take out a scenario a manager added (404 for an unknown key, 409 for a shipped one)."""
     return _change("taxonomy", control_store.remove_scenario(key), manager, services)

@@ -9,9 +9,9 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import DesensitizerDep, EngineDep, ManagerOrAnnotator, SettingsDep
-from core.errors import ValidationFailed
+from core.errors import Unprocessable, ValidationFailed
 from core.logging import request_id_var
-from knowledge.ingest.formats import read_api_messages, read_file, read_transcript
+from knowledge.ingest.formats import Skipped, read_api_messages, read_file, read_transcript
 from knowledge.snippets.ingest import ingest
 
 router = APIRouter(prefix="/v1", tags=["fuel"])
@@ -26,6 +26,9 @@ class DialoguesIn(BaseModel):
         min_length=1, max_length=5000,
         description='Items {"conversation_id", "ts", "role": "customer"|"rep", "text"}; a malformed item is reported in skipped, the rest kept.',
     )
+
+
+MAX_SKIPPED_SHOWN = 50  # a refused file's problems listed in the answer; the count says how many in all
 
 
 class SkippedPublic(BaseModel):
@@ -49,7 +52,8 @@ def post_dialogues(body: DialoguesIn, caller: ManagerOrAnnotator, engine: Engine
     return _ingest(read_api_messages(body.messages, default_tz=settings.timezone), body.source, body.industry, caller, engine, settings, desensitizer)
 
 
-@router.post("/dialogues/import", status_code=status.HTTP_201_CREATED, openapi_extra={"requestBody": {"content": {"text/plain": {}}, "required": True}})
+@router.post("/dialogues/import", status_code=status.HTTP_201_CREATED, openapi_extra={"requestBody": {"content": {"text/plain": {"schema": {"type": "string", "pattern": r"\S"}}}, "required": True}},
+)
 async def import_dialogues(
     request: Request,
     caller: ManagerOrAnnotator,
@@ -78,6 +82,12 @@ async def import_dialogues(
             return list(read_file(path, fmt, default_tz=settings.timezone))
 
     records = await run_in_threadpool(read)
+    if records and all(isinstance(record, Skipped) for record in records):
+        first = records[0]
+        raise Unprocessable(
+            f"文件里没有一条可读的记录（{len(records)} 处有误；{first.location}：{first.reason}）。请确认 format={fmt} 与文件相符。",
+            skipped=[SkippedPublic(location=r.location, reason=r.reason, kind=r.kind).model_dump() for r in records[:MAX_SKIPPED_SHOWN]],
+        )
     return await run_in_threadpool(_ingest, records, source, industry, caller, engine, settings, desensitizer)
 
 

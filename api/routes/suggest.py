@@ -7,7 +7,7 @@ import json
 import time
 from collections.abc import AsyncIterator
 from contextlib import aclosing
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Request, Response, status
 from fastapi.responses import StreamingResponse
@@ -28,6 +28,7 @@ from agents.suggestions.model import (
     SuggestionPublic,
 )
 from api.deps import CurrentRep, Principal, RepManagerAuditor, SettingsDep, SuggestionsDep
+from core.json_types import NUMBER_ONLY
 
 router = APIRouter(prefix="/v1", tags=["suggest"])
 
@@ -66,9 +67,14 @@ class SuggestRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     conversation_id: str = Field(min_length=1, max_length=128)
     customer: Customer
-    messages: list[Message] = Field(min_length=1, max_length=200)
+    messages: list[Message] = Field(
+        min_length=1,
+        max_length=200,
+        description="对话（按时间顺序），至少一条客户消息。",
+        json_schema_extra={"contains": {"properties": {"role": {"const": "customer"}}, "required": ["role"]}},
+    )
     agents: list[str] | None = Field(None, description="只运行这些智能体（默认按场景选择）。")
-    budget_ms: int | None = Field(None, ge=50, le=10_000, strict=True, description="本次请求的时间预算（毫秒，整数）。")
+    budget_ms: Annotated[int, Field(ge=50, le=10_000), NUMBER_ONLY] | None = Field(None, description="本次请求的时间预算（毫秒，整数）。")
 
     @field_validator("messages")
     @classmethod

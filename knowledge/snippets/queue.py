@@ -24,6 +24,7 @@ from audit.events import AnnotationRecorded
 from core import clock
 from core.desensitized import require_desensitized
 from core.errors import Conflict, NotFound
+from core.json_types import NUMBER_ONLY, JsonBool
 from knowledge.snippets.models import Annotation, Lease, Snippet, SnippetStatus, Stage
 from knowledge.taxonomy import require_scenario
 
@@ -36,8 +37,8 @@ class Labels(BaseModel):
     model_config = ConfigDict(extra="forbid")
     outcome: Literal["won", "lost", "unknown"]
     scenario: str = Field(min_length=1, max_length=64)
-    quality: int = Field(ge=1, le=5)
-    high_value: bool = False
+    quality: Annotated[int, Field(ge=1, le=5), NUMBER_ONLY]
+    high_value: JsonBool = False
     tags: list[Tag] = Field(default_factory=list, max_length=10)
     move: str | None = Field(None, pattern=r"^[a-z_]+\.[a-z_]+$", max_length=64, description="回复所用的话术打法（playbook 的 move id，可不填）。")
     note: str = Field("", max_length=1000)

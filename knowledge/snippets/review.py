@@ -14,7 +14,7 @@ from audit import ledger
 from audit.events import ReviewApproved, ReviewRejected
 from core import clock
 from core.db import after_commit
-from core.errors import Conflict, NotFound, ValidationFailed
+from core.errors import Conflict, NotFound, Unprocessable
 from knowledge.lines import load_lines
 from knowledge.snippets.models import Annotation, Lease, Snippet, SnippetStatus, Stage
 from knowledge.snippets.queue import lease_next
@@ -25,7 +25,13 @@ from knowledge.taxonomy import require_scenario
 class Decision(BaseModel):
     """Legal's approve or reject (of a snippet here, of a sample script in knowledge.scripts); a rejection says why."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={  # a rejection's reason is not blank, as JSON Schema says it
+            "if": {"properties": {"decision": {"const": "reject"}}},
+            "then": {"required": ["reason"], "properties": {"reason": {"pattern": r"\S"}}},
+        },
+    )
     decision: Literal["approve", "reject"]
     reason: str = Field("", max_length=1000)
 
@@ -99,7 +105,7 @@ def decide(
     if other is not None:
         raise Conflict("另一位法务正在审核这条片段：请领取下一条。")
     if snippet.disputed and decision.decision == "approve" and (decision.outcome is None or decision.scenario is None):
-        raise ValidationFailed("标注员意见不一致：批准时请同时给出 outcome 和 scenario 作为定论。")
+        raise Unprocessable("标注员意见不一致：批准时请同时给出 outcome 和 scenario 作为定论。")
     if decision.scenario is not None:
         require_scenario(decision.scenario, scenarios)
     snippet.outcome = decision.outcome or snippet.outcome

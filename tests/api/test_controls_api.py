@@ -103,17 +103,24 @@ def test_when_a_scenario_is_added_then_annotators_may_use_it_and_fixed_ones_stay
     assert added.status_code == 200, added.text
     keys = {s["key"]: s["fixed"] for s in added.json()["taxonomy"]}
     assert keys["renewal"] is False and keys["price"] is True
-    assert client.post("/v1/controls/taxonomy", json={"key": "price", "label": "重复"}, headers=headers[Role.manager]).status_code == 422
+    assert client.post("/v1/controls/taxonomy", json={"key": "price", "label": "重复"}, headers=headers[Role.manager]).status_code == 409
     assert 'alias="renewal"' in client.get("/v1/annotation/labelstudio/config", headers=headers[Role.annotator]).text
 
 
 @pytest.mark.parametrize(
-    "addition",
-    [{"key": "price_talk", "label": "价格异议"}, {"key": "nul_label", "label": "续\x00约"}, {"key": "ctl_cue", "label": "回访", "cues": ["回\x07访"]}],
+    ("addition", "refused"),
+    [
+        ({"key": "price_talk", "label": "价格异议"}, 409),  # the label is taken
+        ({"key": "nul_label", "label": "续\x00约"}, 422),
+        ({"key": "ctl_cue", "label": "回访", "cues": ["回\x07访"]}, 422),
+        ({"key": "bidi_label", "label": "续\u202e约"}, 422),
+    ],
 )
-def test_when_a_scenario_label_duplicates_or_holds_control_characters_then_422_and_the_config_stays_usable(demo, addition: dict) -> None:
+def test_when_a_scenario_label_duplicates_or_holds_control_characters_then_it_is_refused_and_the_config_stays_usable(
+    demo, addition: dict, refused: int
+) -> None:
     client, headers, _ = demo
-    assert client.post("/v1/controls/taxonomy", json=addition, headers=headers[Role.manager]).status_code == 422
+    assert client.post("/v1/controls/taxonomy", json=addition, headers=headers[Role.manager]).status_code == refused
     assert client.get("/v1/annotation/labelstudio/config", headers=headers[Role.annotator]).status_code == 200
 
 
@@ -123,7 +130,7 @@ def test_when_an_added_scenario_is_removed_then_it_is_gone_and_shipped_ones_cann
     removed = client.delete("/v1/controls/taxonomy/upsell", headers=headers[Role.manager])
     assert removed.status_code == 200 and "upsell" not in {s["key"] for s in removed.json()["taxonomy"]}
     assert client.delete("/v1/controls/taxonomy/upsell", headers=headers[Role.manager]).status_code == 404
-    assert client.delete("/v1/controls/taxonomy/price", headers=headers[Role.manager]).status_code == 422
+    assert client.delete("/v1/controls/taxonomy/price", headers=headers[Role.manager]).status_code == 409
     assert client.delete("/v1/controls/taxonomy/upsell", headers=headers[Role.rep]).status_code == 403
 
 

@@ -135,3 +135,44 @@ def test_when_json_nesting_is_measured_then_brackets_inside_strings_do_not_count
 def test_when_a_get_only_route_is_asked_which_methods_it_has_then_the_label_route_beside_it_is_not_counted(client: TestClient, make_key) -> None:
     answer = client.post("/v1/annotation/stats", json={}, headers=_auth(make_key, Role.manager))
     assert answer.status_code == 405 and answer.headers["allow"] == "GET"
+
+
+SUGGEST = {"conversation_id": "t-1", "customer": {"id": "c1"}, "messages": [{"role": "customer", "text": "价格能再低点吗？"}]}
+
+
+@pytest.mark.parametrize(
+    ("role", "method", "path", "kwargs", "status", "kind"),
+    [
+        # the shape is wrong: the schema says so, and the answer is validation-failed
+        (Role.manager, "get", "/v1/annotation/stats", {"params": {"form": "2026-10-01"}}, 422, "validation-failed"),
+        (Role.rep, "post", "/v1/suggest", {"json": {**SUGGEST, "budget_ms": True}}, 422, "validation-failed"),
+        (Role.rep, "post", "/v1/suggest", {"json": {**SUGGEST, "budget_ms": "300"}}, 422, "validation-failed"),
+        (Role.manager, "put", "/v1/controls/canary/script_suggestion", {"json": {"version": 1, "share": False}}, 422, "validation-failed"),
+        (Role.manager, "put", "/v1/controls/thresholds", {"json": {"script_suggestion": "0.5"}}, 422, "validation-failed"),
+        (Role.manager, "put", "/v1/controls/rules/vip", {"json": {"description": "x", "condition": "true", "action": {"tags": ["vip"]}, "enabled": 0}}, 422, "validation-failed"),
+        (Role.manager, "put", "/v1/controls/rules/vip", {"json": {"description": "x", "condition": "true", "action": {}}}, 422, "validation-failed"),
+        (Role.admin, "post", "/v1/keys", {"json": {"name": "张三\u200b", "role": "rep"}}, 422, "validation-failed"),
+        (Role.auditor, "get", "/v1/audit/report", {"params": {"quarter": "1999Q4"}}, 422, "validation-failed"),
+        # the shape is right, the content is not: unprocessable
+        (Role.auditor, "get", "/v1/audit/report", {"params": {"from": "2026-10-01"}}, 422, "unprocessable"),
+        (Role.manager, "get", "/v1/annotation/stats", {"params": {"from": "2026-12-31", "to": "2026-12-01"}}, 422, "unprocessable"),
+        (Role.manager, "put", "/v1/controls/thresholds", {"json": {"no_such_agent": 0.5}}, 422, "unprocessable"),
+        (Role.rep, "post", "/v1/suggest", {"json": {**SUGGEST, "agents": ["no_such_agent"]}}, 422, "unprocessable"),
+        (Role.manager, "post", "/v1/dialogues/import", {"params": {"format": "wecom", "source": "s"}, "content": "不是 JSONL\n也不是".encode()}, 422, "unprocessable"),
+        # a path naming what does not exist
+        (Role.manager, "put", "/v1/controls/canary/no_such_agent", {"json": {"version": 1, "share": 0}}, 404, "not-found"),
+    ],
+)
+def test_when_a_request_is_refused_then_its_problem_type_says_whether_the_shape_or_the_content_is_wrong(
+    client: TestClient, make_key, role: Role, method: str, path: str, kwargs: dict, status: int, kind: str
+) -> None:
+    response = getattr(client, method)(path, headers=_auth(make_key, role), **kwargs)
+    assert response.status_code == status, response.text
+    assert response.json()["type"] == f"urn:zhice:problem:{kind}"
+
+
+def test_when_numbers_are_written_as_json_allows_then_they_are_taken(client: TestClient, make_key) -> None:
+    manager = _auth(make_key, Role.manager)
+    assert client.put("/v1/controls/thresholds", json={"script_suggestion": 1}, headers=manager).json()["thresholds"]["script_suggestion"] == 1.0
+    answer = client.put("/v1/controls/rules/vip", json={"description": "大客户", "condition": "true", "action": {"tags": ["vip"]}, "enabled": False}, headers=manager)
+    assert answer.status_code == 200 and any(r["id"] == "vip" and r["enabled"] is False for r in answer.json()["rules"])

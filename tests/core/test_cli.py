@@ -48,7 +48,7 @@ def test_when_keys_are_created_listed_and_revoked_then_the_cli_reports_each_step
     assert key_id in zhice("keys", "list", "--all", env=env).stdout
 
     missing = zhice("keys", "revoke", "00000000", env=env, check=False)
-    assert missing.returncode == 1 and "zhice keys list" in missing.stderr
+    assert missing.returncode == 2 and "zhice keys list" in missing.stderr
 
     bad_role = zhice("keys", "create", "--role", "boss", "--name", "x", env=env, check=False)
     assert bad_role.returncode == 2 and "boss" in bad_role.stderr

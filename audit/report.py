@@ -19,7 +19,6 @@ from sqlmodel import Session
 
 from audit import ledger
 from audit.events import SuggestionAction, SuggestionShown, SuggestSummary
-from audit.ledger import LedgerEvent
 from audit.periods import Period
 from audit.sealing import Keyring
 from audit.verify import verify_ledger
@@ -147,7 +146,7 @@ def collect(session: Session, period: Period, tz: ZoneInfo, keyring: Keyring) ->
     and the seqs of rows that do not parse as their kind (left out, and reported). Sealed
     text is opened; an erased conversation's reads 已删除, its counts stay."""
     opener = keyring.opener(session)
-    shown: list[tuple[LedgerEvent, SuggestionShown, str]] = []
+    shown: list[tuple[str | None, str | None, SuggestionShown, str]] = []  # ids, not rows: the rows go as they are read
     responses: list[ResponseRow] = []
     actions: dict[str | None, SuggestionAction] = {}
     unreadable: list[int] = []
@@ -166,16 +165,16 @@ def collect(session: Session, period: Period, tz: ZoneInfo, keyring: Keyring) ->
             responses.append(ResponseRow(row.request_id, event))
         elif isinstance(event, SuggestionShown):
             year, week, _ = row.ts.astimezone(tz).isocalendar()
-            shown.append((row, event, f"{year}-W{week:02d}"))
+            shown.append((row.suggestion_id, row.actor_key_id, event, f"{year}-W{week:02d}"))
     items = []
-    for row, event, week in shown:
-        action = actions.get(row.suggestion_id)
+    for suggestion_id, rep, event, week in shown:
+        action = actions.get(suggestion_id)
         items.append(
             Shown(
-                id=row.suggestion_id,
+                id=suggestion_id,
                 agent=event.agent,
                 scenario=event.scenario,
-                rep=row.actor_key_id or "?",
+                rep=rep or "?",
                 prompt_version=f"{event.agent}@{event.prompt_version or event.agent_version}",
                 confidence=event.confidence,
                 week=week,

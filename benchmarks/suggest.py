@@ -36,7 +36,9 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import httpx2
@@ -135,10 +137,33 @@ def run(url: str, keys: list[str], clients: int, requests: int, prefix: str = "b
         return tally, time.perf_counter() - started
 
 
-def rep_keys(url: str, admin: str, count: int) -> list[str]:
+def wait_until_ready(url: str) -> None:
+    """Until /healthz answers 200 (the demo data loaded), at most a minute."""
+    for _ in range(300):
+        try:
+            if httpx2.get(f"{url}/healthz", timeout=1).status_code == 200:
+                return
+        except httpx2.TransportError:
+            time.sleep(0.2)
+    raise SystemExit(f"{url} did not become ready within a minute")
+
+
+@contextmanager
+def demo_server(env: dict[str, str], port: int) -> Iterator[subprocess.Popen]:
+    """`zhice serve --demo` on 127.0.0.1:``port``, ready to answer; stopped on the way out."""
+    server = zhice("serve", "--demo", "--host", "127.0.0.1", "--port", str(port), env=env, output=subprocess.DEVNULL)
+    try:
+        wait_until_ready(f"http://127.0.0.1:{port}")
+        yield server
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def make_keys(url: str, admin: str, count: int, role: str = "rep") -> list[str]:
     with httpx2.Client() as client:
         return [
-            client.post(f"{url}/v1/keys", json={"name": f"benchmark rep {n}", "role": "rep"}, headers={"Authorization": f"Bearer {admin}"}).json()["key"]
+            client.post(f"{url}/v1/keys", json={"name": f"benchmark {role} {n}", "role": role}, headers={"Authorization": f"Bearer {admin}"}).json()["key"]
             for n in range(count)
         ]
 
@@ -183,17 +208,10 @@ def main() -> None:
             stub.configure("sleep" if args.llm_stub_delay_ms else "good", delay_ms=args.llm_stub_delay_ms)
             env |= {"ZHICE_LLM_BASE_URL": stub.base_url, "ZHICE_LLM_MODEL": "zhice-stub"}
         admin = zhice("keys", "create", "--role", "admin", "--name", "benchmark admin", env=env).communicate()[0].strip().splitlines()[-1]
-        server = zhice("serve", "--demo", "--port", str(args.port), env=env, output=subprocess.DEVNULL)
         url = f"http://127.0.0.1:{args.port}"
-        try:
-            for _ in range(300):
-                try:
-                    if httpx2.get(f"{url}/healthz", timeout=1).status_code == 200:
-                        break
-                except httpx2.TransportError:
-                    time.sleep(0.2)
+        with demo_server(env, args.port):
             counts = [int(c) for c in args.clients.split(",")]
-            keys = rep_keys(url, admin, max(counts) + 1)  # the last one abuses
+            keys = make_keys(url, admin, max(counts) + 1)  # the last one abuses
             with httpx2.Client() as warm:
                 for n in range(20):
                     warm.post(f"{url}/v1/suggest", json=body(n), headers={"Authorization": f"Bearer {keys[0]}"}, timeout=30)
@@ -213,9 +231,6 @@ def main() -> None:
                       f"slowest answered {max(abusive.server, default=0)} ms server-side")
             if args.llm_stub_delay_ms is not None:
                 print(f"model calls: {len(stub.requests)}")
-        finally:
-            server.terminate()
-            server.wait(timeout=20)
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ from audit.periods import report_period
 from audit.render import to_csv, to_html
 from audit.report import build_report
 from audit.verify import verify_ledger
+from core.memory import release_freed_memory
 
 router = APIRouter(prefix="/v1/audit", tags=["audit"])
 
@@ -32,6 +33,14 @@ def verify(_auditor: CurrentAuditor, session: SessionDep) -> VerifyPublic:
     return VerifyPublic(**result.__dict__)
 
 
+def _report_then_release(*args) -> dict:
+    """The report, then its working memory (the whole period's events) handed back to the OS."""
+    try:
+        return build_report(*args)
+    finally:
+        release_freed_memory()
+
+
 @router.get(
     "/report",
     responses={200: {"description": "JSON（默认）、CSV 或 HTML，按 format", "content": {"text/csv": {"schema": {"type": "string"}}, "text/html": {"schema": {"type": "string"}}}}},
@@ -49,7 +58,7 @@ async def report(
     """The quarterly human–AI collaboration review, from the ledger alone (verified first)."""
     tz = settings.tz
     period = report_period(quarter_label, from_day, to_day, tz)
-    body = await run_in_threadpool(build_report, session, period, tz, keyring)
+    body = await run_in_threadpool(_report_then_release, session, period, tz, keyring)
     if format == "csv":
         return Response(to_csv(body), media_type="text/csv; charset=utf-8")
     if format == "html":

@@ -52,7 +52,10 @@ def post_dialogues(body: DialoguesIn, caller: ManagerOrAnnotator, engine: Engine
     return _ingest(read_api_messages(body.messages, default_tz=settings.timezone), body.source, body.industry, caller, engine, settings, desensitizer)
 
 
-@router.post("/dialogues/import", status_code=status.HTTP_201_CREATED, openapi_extra={"requestBody": {"content": {"text/plain": {"schema": {"type": "string", "pattern": r"\S"}}}, "required": True}},
+@router.post(
+    "/dialogues/import",
+    status_code=status.HTTP_201_CREATED,
+    openapi_extra={"requestBody": {"content": {"text/plain": {"schema": {"type": "string", "pattern": r"\S"}}}, "required": True}},
 )
 async def import_dialogues(
     request: Request,
@@ -82,7 +85,7 @@ async def import_dialogues(
             return list(read_file(path, fmt, default_tz=settings.timezone))
 
     records = await run_in_threadpool(read)
-    if records and all(isinstance(record, Skipped) for record in records):
+    if records and all(isinstance(record, Skipped) and record.kind == "malformed" for record in records):  # not a file of this format
         first = records[0]
         raise Unprocessable(
             f"文件里没有一条可读的记录（{len(records)} 处有误；{first.location}：{first.reason}）。请确认 format={fmt} 与文件相符。",

@@ -3,6 +3,9 @@
 
 Entries hold raw text and the placeholder mapping, in this process's memory
 only, and expire ``ttl_seconds`` after the conversation was last used; nothing here is ever written anywhere.
+Memory is bounded by characters, not by conversations (one conversation of 64 messages of
+4,000 characters weighs as much as a thousand short ones): past ``max_chars`` the least
+recently used conversations go first.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from knowledge.desensitize.pseudonyms import Desensitized, Pseudonyms
 
 
 MESSAGES_KEPT = 64  # a suggest request looks at the last 20; keep a margin, not the whole history
+MAX_CHARS = 4_000_000  # raw and desensitized text kept in all: ~2,000 everyday conversations, ≤ ~100 MB
 
 
 @dataclass
@@ -27,13 +31,17 @@ class _Conversation:
     done: OrderedDict[str, Desensitized] = field(default_factory=OrderedDict)
     lock: Lock = field(default_factory=Lock)
 
+    def chars(self) -> int:
+        """Its weight in the cache: the characters it keeps (at least 1)."""
+        return 1 + sum(len(text) + len(result.text) for text, result in self.done.items())
+
 
 class ConversationCache:
     """Desensitize a conversation's messages, reusing earlier results and placeholders."""
 
-    def __init__(self, desensitizer: Desensitizer, *, ttl_seconds: float = 1800, max_conversations: int = 10_000) -> None:
+    def __init__(self, desensitizer: Desensitizer, *, ttl_seconds: float = 1800, max_chars: int = MAX_CHARS) -> None:
         self._desensitizer = desensitizer
-        self._conversations: TTLCache[str, _Conversation] = TTLCache(max_conversations, ttl_seconds)
+        self._conversations: TTLCache[tuple[str, str], _Conversation] = TTLCache(max_chars, ttl_seconds, getsizeof=_Conversation.chars)
         self._lock = Lock()
 
     def reply(self, text: str, pseudonyms: Pseudonyms) -> Desensitized:
@@ -55,7 +63,8 @@ class ConversationCache:
         numbered in the order messages are first seen, which is reading order
         as long as a conversation only grows at its end.
         """
-        conversation = self._conversation((owner, conversation_id))
+        key = (owner, conversation_id)
+        conversation = self._conversation(key)
         with conversation.lock:
             results = []
             for text in texts:
@@ -64,4 +73,7 @@ class ConversationCache:
                 results.append(result)
             while len(conversation.done) > MESSAGES_KEPT:
                 conversation.done.popitem(last=False)
+            with self._lock:  # weighed again now that it holds these messages (unless already evicted)
+                if key in self._conversations:
+                    self._conversations[key] = conversation
             return results, conversation.pseudonyms

@@ -90,3 +90,20 @@ def test_when_a_conversation_runs_long_then_the_cache_keeps_a_bounded_window(des
         cache.desensitize("rep", "long", [f"第{turn}条消息"])
     conversation = cache._conversations[("rep", "long")]
     assert len(conversation.done) == MESSAGES_KEPT
+
+
+def test_when_many_long_conversations_arrive_then_the_cache_keeps_within_its_character_budget() -> None:
+    from knowledge.desensitize.pseudonyms import Desensitized
+
+    class Echo:  # the cache's bookkeeping, without the analysers' cost
+        def desensitize(self, text, pseudonyms):
+            return Desensitized(text, (), ())
+
+    cache = ConversationCache(Echo(), max_chars=100_000)
+    long_message = "设备" * 2000  # 4,000 characters, as the API allows
+    for n in range(100):
+        cache.desensitize("rep", f"c{n}", [f"{long_message}{n}", f"第二条{n}"])
+    kept = cache._conversations
+    assert kept.currsize <= 100_000
+    assert ("rep", "c99") in kept and ("rep", "c0") not in kept  # the least recently used went first
+    assert 5 < len(kept) < 20  # weighed by what each holds, not counted

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
-from audit import ledger
+from audit import events, ledger
 from audit.events import SuggestionAction, SuggestionShown, SuggestSummary
 from audit.periods import Period
 from audit.sealing import Keyring
@@ -152,8 +152,8 @@ def collect(session: Session, period: Period, tz: ZoneInfo, keyring: Keyring) ->
     unreadable: list[int] = []
     kinds = [SuggestionShown.kind, SuggestionAction.kind, SuggestSummary.kind]
     for row in ledger.events(session, since=period.since, kinds=kinds):
-        try:
-            event = opener.event(row.kind, row.payload)
+        try:  # a response's conversation text is never shown here: left sealed, and dropped
+            event = events.parse(row.kind, row.payload) if row.kind == SuggestSummary.kind else opener.event(row.kind, row.payload)
         except (LedgerError, ValueError):  # pydantic's ValidationError and bad JSON are ValueErrors
             unreadable.append(row.seq)
             continue
@@ -162,7 +162,7 @@ def collect(session: Session, period: Period, tz: ZoneInfo, keyring: Keyring) ->
         elif row.ts >= period.until:
             continue
         elif isinstance(event, SuggestSummary):
-            responses.append(ResponseRow(row.request_id, event))
+            responses.append(ResponseRow(row.request_id, event.model_copy(update={"context": []})))
         elif isinstance(event, SuggestionShown):
             year, week, _ = row.ts.astimezone(tz).isocalendar()
             shown.append((row.suggestion_id, row.actor_key_id, event, f"{year}-W{week:02d}"))

@@ -4,10 +4,11 @@ their source, plus how won deals answered. Never a word against the other compan
 from __future__ import annotations
 
 from agents.base import AgentContext, Draft, Source
+from agents.reading import fit_to_need
 from agents.playbook import playbook_drafts
 from agents.retrieval import rival_and_ours, won_examples, won_replies
 from agents.slots import names_a_quote
-from knowledge.catalog import Product
+from knowledge.catalog import Metric, Product
 
 
 def _compare(ours_value: float, rival_value: float, better: str) -> int:
@@ -21,19 +22,19 @@ def _compare(ours_value: float, rival_value: float, better: str) -> int:
 _RAISED = {"质保": ("质保", "保修", "售后"), "交期": ("交期", "到货", "发货", "多久", "工期"), "参考价": ("价格", "便宜", "贵", "报价", "价")}
 
 
-def _rows(ours: Product, rival: Product, customer_text: str) -> list[tuple[str, float, float, str, str, bool]]:
-    """(label, ours, theirs, unit, better, raised) per comparable fact; list prices only
-    when the customer talks price without naming the quotes (a catalog's band is not this
-    deal's quote, and never contradicts one)."""
+def _rows(ours: Product, rival: Product, customer_text: str) -> list[tuple[str, float, float, str, str, bool, Metric | None]]:
+    """(label, ours, theirs, unit, better, raised, our metric) per comparable fact; list
+    prices only when the customer talks price without naming the quotes (a catalog's band
+    is not this deal's quote, and never contradicts one)."""
     raised_price = any(word in customer_text for word in _RAISED["参考价"]) and not names_a_quote(customer_text)
-    rows = [("质保", ours.warranty_months, rival.warranty_months, "个月", "higher", any(w in customer_text for w in _RAISED["质保"]))]
+    rows = [("质保", ours.warranty_months, rival.warranty_months, "个月", "higher", any(w in customer_text for w in _RAISED["质保"]), None)]
     if ours.industry != "saas":  # software is opened, not delivered
-        rows.append(("交期", ours.delivery_days, rival.delivery_days, "天", "lower", any(w in customer_text for w in _RAISED["交期"])))
+        rows.append(("交期", ours.delivery_days, rival.delivery_days, "天", "lower", any(w in customer_text for w in _RAISED["交期"]), None))
     if raised_price:
-        rows.append(("参考价", ours.price_band.middle, rival.price_band.middle, rival.price_band.unit, "lower", True))
+        rows.append(("参考价", ours.price_band.middle, rival.price_band.middle, rival.price_band.unit, "lower", True, None))
     rival_metrics = {m.key: m for m in rival.metrics}
     rows += [
-        (m.label, m.value, rival_metrics[m.key].value, m.unit, m.better, any(w in customer_text for w in (m.label, *m.asked_as)))
+        (m.label, m.value, rival_metrics[m.key].value, m.unit, m.better, any(w in customer_text for w in (m.label, *m.asked_as)), m)
         for m in ours.metrics
         if m.key in rival_metrics
     ]
@@ -43,19 +44,22 @@ def _rows(ours: Product, rival: Product, customer_text: str) -> list[tuple[str, 
 def fact_comparison(ours: Product, rival: Product, customer_text: str = "") -> str:
     """A fair reply on the verifiable differences: the points the customer raised first and
     honestly (the rival's edge said plainly), then where we are stronger, then a question
-    that ties the figures to their use. Sources go with the suggestion and the chart."""
+    that ties the figures to their use, unless they told us what they need: then how our
+    figure fits it. Sources go with the suggestion and the chart."""
     name = rival.aliases[0]
-    raised, others, first_raised = [], [], None
-    for label, mine, theirs, unit, better, was_raised in _rows(ours, rival, customer_text):
+    raised, others, first_raised, need_said = [], [], None, False
+    for label, mine, theirs, unit, better, was_raised, metric in _rows(ours, rival, customer_text):
         verdict = _compare(mine, theirs, better)
         if was_raised and len(raised) < 2:
             first_raised = first_raised or label
+            fit = fit_to_need(metric, customer_text.split("\n")) if metric else ""
+            need_said = need_said or bool(fit)
             if verdict < 0:
-                raised.append(f"{label}这点{name}确实占优（{theirs:g} {unit}，我们 {mine:g} {unit}）")
+                raised.append(f"{label}这点{name}确实占优（{theirs:g} {unit}，我们 {mine:g} {unit}）{fit}")
             elif verdict > 0:
-                raised.append(f"{label}上我们更有优势（{mine:g} {unit}，{name} {theirs:g} {unit}）")
+                raised.append(f"{label}上我们更有优势（{mine:g} {unit}，{name} {theirs:g} {unit}）{fit}")
             else:
-                raised.append(f"{label}两边一样，都是 {mine:g} {unit}")
+                raised.append(f"{label}两边一样，都是 {mine:g} {unit}{fit}")
         elif verdict > 0 and len(others) < 2:
             others.append(f"{label}（{mine:g} {unit}，对方 {theirs:g} {unit}）")
     if raised:
@@ -66,7 +70,7 @@ def fact_comparison(ours: Product, rival: Product, customer_text: str = "") -> s
     else:
         lead = f"理解您在和{name}做对比。"
     strengths = f"我们在{'、'.join(others)}上更有优势。" if others else ""
-    if first_raised in (None, "参考价", "质保", "交期"):
+    if first_raised in (None, "参考价", "质保", "交期") or need_said:
         ask = "我把逐项对比表发您，连同质保和服务一起算总账，您对照着看？"
     else:
         ask = f"您这边实际用下来{first_raised}需要多少？我们按您的场景一起算一下，够不够用我如实说。"

@@ -51,7 +51,7 @@ _HOURS = {"天": 24.0, "个小时": 1.0, "小时": 1.0, "个钟": 1.0, "个钟�
 AIR_NEED = re.compile(r"(?:要|需要|用气量)[^，。,.；;]{0,8}?(?P<number>\d+(?:\.\d+)?|[一二两三四五六七八九十]+)\s*个?(?:方|立方)")
 
 
-def _fit(metric: Metric, customer_turns: list[str]) -> str:
+def fit_to_need(metric: Metric, customer_turns: list[str]) -> str:
     """How a figure fits what the customer said they need: an hours figure against the
     duration they gave (路上得四天, 来回四十分钟), an air flow against the 方 they use;
     enough, tight, or not enough on its own; "" when they gave none."""
@@ -143,7 +143,7 @@ def asked_fact(customer_turns: list[str], product: Product | None) -> str | None
     recent = _recent(customer_turns, depth=3)  # questions come in bursts of short turns
     if any(ASKS_VALUE.search(turn) for turn in recent):
         said = "\n".join(recent)
-        facts += [f"{m.label}是 {m.value:g} {m.unit}{_fit(m, customer_turns)}" for m in product.metrics if any(word in said for word in m.asked_as)]
+        facts += [f"{m.label}是 {m.value:g} {m.unit}{fit_to_need(m, customer_turns)}" for m in product.metrics if any(word in said for word in m.asked_as)]
         if any(ASKS_VALUE.search(turn) and re.search(r"质保|保修", turn) for turn in recent):
             facts.append(f"质保是 {product.warranty_months} 个月")
     if facts:
@@ -207,4 +207,44 @@ def not_ours(customer_turns: list[str], our_words: tuple[str, ...]) -> str | Non
             thing = _LEADING.sub("", noun[0])
             if PRODUCTISH.search(thing) and foreign(thing):
                 return thing
+    return None
+
+
+_YEARS = r"(?:\d{1,2}|[一二两三四五六七八九十])"
+IN_USE = re.compile(  # how long the goods have been in use, as the customer says it
+    r"(?P<span>(?:用了|买了|装了|到了|快|有|都)(?P<n>一年半|半年|[一二两三四五六七八九十\d]+年半?多?|[一二两三四五六七八九十\d]+个多?月))"
+    r"|(?P<date>(?P<year>20\d{2}|\d{2}|去|前|今)年(?:(?P<month>\d{1,2}|[一二三四五六七八九十]{1,2})月|(?P<part>年初|年头|年中|年底|年末|初|底))?)"
+    r"(?:[^，。,.？?]{0,6}?(?P<verb>装|到|买|交付|上线|投用|验收|开始用|那批|用的))?"
+)
+_VERB_SAID = {"那批": "到的", "用的": "开始用的", "开始用": "开始用的"}
+_PART_MONTH = {"年初": 1, "年头": 1, "初": 1, "年中": 6, "年底": 12, "年末": 12, "底": 12}
+
+
+def months_in_use(customer_turns: list[str], today: tuple[int, int]) -> tuple[str, float] | None:
+    """How long the goods have been in use, by the customer's own words (用了一年半, 去年4月装的,
+    22年11月到的那批), as (what they said, months to ``today`` = (year, month)); None when
+    the recent turns do not say."""
+    for turn in _recent(customer_turns, depth=4):
+        match = IN_USE.search(turn)
+        if match is None:
+            continue
+        if match["span"]:
+            n, more = match["n"].rstrip("多"), match["n"].endswith("多")
+            months = 18.0 if n == "一年半" else 6.0 if n == "半年" else None
+            if months is None:
+                half = n.endswith("年半")
+                count = value_of(n.removesuffix("年半").removesuffix("年").removesuffix("个月"))
+                if count is None:
+                    continue
+                months = count * 12 + (6 if half else 3 if more else 0) if "年" in n else count
+            return match["span"].removeprefix("都").removeprefix("有"), float(months)
+        if match["verb"] is None:  # a bare date (去年3月) may be any event: only a date of delivery or use counts
+            continue
+        year = {"去": today[0] - 1, "前": today[0] - 2, "今": today[0]}.get(match["year"]) or int(match["year"])
+        year = year + 2000 if year < 100 else year
+        month = value_of(match["month"]) if match["month"] else _PART_MONTH.get(match["part"] or "", 6)
+        if month is None or not 1 <= month <= 12:
+            continue
+        verb = _VERB_SAID.get(match["verb"], match["verb"] + "的")
+        return match["date"] + verb, float((today[0] - year) * 12 + today[1] - month)
     return None

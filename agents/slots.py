@@ -11,6 +11,7 @@ import regex as re
 
 from agents import reading
 from agents.base import AgentContext
+from core import clock
 from knowledge.catalog import Catalog
 from knowledge.lines import Lines
 
@@ -101,6 +102,24 @@ def _by(deadline: str | None) -> str | None:
     return re.sub(r"之?前$", "", deadline) if deadline else None
 
 
+WARRANTY_MARGIN = 2  # months: closer to the warranty's end than this, the rep checks the serial number before saying either way
+
+
+def _warranty_status(customer_turns: list[str], warranty_months: int) -> dict[str, str]:
+    """``in_warranty`` or ``out_of_warranty`` when the customer said how long the goods have
+    been in use (用了一年半, 去年4月装的) and it is clearly inside or past the warranty."""
+    today = clock.now()
+    used = reading.months_in_use(customer_turns, (today.year, today.month))
+    if used is None:
+        return {}
+    said, months = used
+    if months <= warranty_months - WARRANTY_MARGIN:
+        return {"in_warranty": f"按您说的{said}，还在 {warranty_months} 个月的质保期内"}
+    if months >= warranty_months + WARRANTY_MARGIN:
+        return {"out_of_warranty": f"按您说的{said}，已经过了 {warranty_months} 个月的质保期"}
+    return {}
+
+
 def fill(context: AgentContext, lines: Lines) -> dict[str, str]:
     """Every slot this conversation can fill."""
     customer, everyone = context.customer_turns, [turn.text for turn in context.turns]
@@ -138,6 +157,7 @@ def fill(context: AgentContext, lines: Lines) -> dict[str, str]:
         if len(context.catalog.ours(line)) == 1:
             slots["only_model"] = ours.aliases[0]  # the line's one model: no smaller or larger one to offer
         slots["warranty"] = f"{ours.warranty_months} 个月质保"
+        slots.update(_warranty_status(customer, ours.warranty_months))
         slots["delivery"] = f"{ours.delivery_days} 天"
         slots["service"] = _service_for(ours.service_coverage, [*everyone, context.industry_label or ""], context.attributes)
         if fact := reading.asked_fact(customer, ours):

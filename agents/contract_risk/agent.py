@@ -27,12 +27,11 @@ class ContractRiskAgent:
                 if risk.type in answered:
                     continue
                 answered.add(risk.type)
-                text = f"这条我们建议改成：“{risk.counter_clause}”这样双方的责任更对等，您看可以吗？"
                 basis = "、".join(f"{a.law.removeprefix('中华人民共和国')}{a.article}" for a in risk.legal_anchors)
                 note = f"{risk.title}：{risk.explanation}（依据：{basis}）"
                 source = (Source(f"rule:{risk.type}", 1.0),)
                 confidence = _CONFIDENCE[risk.severity] - EARLIER_TURN * age
-                drafts.append(Draft(self.name, text, confidence, source, risk.legal_anchors, rep_note=note, proposes=risk.counter_clause))
+                drafts.append(Draft(self.name, risk.chat_reply, confidence, source, risk.legal_anchors, rep_note=note, proposes=risk.counter_clause))
         hits = won_examples(context, "contract")
         if len(drafts) < 3:
             drafts += won_replies(self.name, context, hits, limit=3 - len(drafts))

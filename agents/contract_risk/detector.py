@@ -47,6 +47,7 @@ class RiskRule(BaseModel):
     limits: Limits = Limits()
     explanation: str
     counter_clause: str
+    chat_reply: str = Field(description="The reply a rep sends when a customer raises the term in chat: the risk in plain words and the counter clause's fair term.")
     chat: ChatPatterns | None = None
 
 
@@ -64,6 +65,7 @@ class Risk:
     severity: str
     explanation: str
     counter_clause: str
+    chat_reply: str
     legal_anchors: tuple[LegalAnchor, ...]
 
 
@@ -144,6 +146,7 @@ class ContractReviewer:
                     severity=rule.severity,
                     explanation=rule.explanation,
                     counter_clause=rule.counter_clause.replace("{us}", our_party).replace("{them}", them),
+                    chat_reply=rule.chat_reply,
                     legal_anchors=self._anchors[rule.id],
                 )
                 for rule in sorted(fired, key=self._rules.index)

@@ -119,3 +119,38 @@ def test_when_a_customer_raises_two_terms_then_the_one_raised_last_is_answered_f
     context = AgentContext(turns, "contract", "industrial_equipment", {}, store, load_catalog())
     drafts = [d for d in ContractRiskAgent().draft(context) if d.sources[0].snippet_id.startswith("rule:")]
     assert [d.sources[0].snippet_id for d in sorted(drafts, key=lambda d: -d.confidence)][:2] == ["rule:deposit_over_20_percent", "rule:excessive_liquidated_damages"]
+
+
+@pytest.mark.parametrize(
+    ("said", "months"),
+    [("用了一年半了 最近噪音大了", 18.0), ("去年4月按装的 还在包修吧", 20.0), ("22年11月到的那批", 49.0), ("用了两年多了", 27.0), ("买了8个月", 8.0)],
+)
+def test_when_the_customer_says_how_long_goods_are_in_use_then_the_months_are_read(said: str, months: float) -> None:
+    from agents.reading import months_in_use
+
+    assert months_in_use([said], (2026, 12))[1] == months
+
+
+def test_when_a_date_names_no_delivery_or_use_then_it_is_not_read_as_one() -> None:
+    from agents.reading import months_in_use
+
+    assert months_in_use(["去年3月我们开过会"], (2026, 12)) is None
+
+
+def test_when_the_goods_are_clearly_in_or_out_of_warranty_then_the_reply_says_so_with_their_words(store) -> None:
+    from datetime import UTC, datetime
+
+    from agents.base import AgentContext, Turn
+    from agents.playbook import playbook_drafts
+    from core.clock import simulated
+    from knowledge.catalog import load_catalog
+
+    def first(said: str) -> str:
+        turns = (Turn("customer", "QF-75最近噪音大了"), Turn("customer", said))
+        return playbook_drafts("script_suggestion", AgentContext(turns, "after_sales", "industrial_equipment", {}, store, load_catalog()))[0].text
+
+    with simulated(datetime(2026, 12, 5, tzinfo=UTC)):
+        inside, past, unsure = first("去年4月装的 还在保修吧"), first("22年11月装的 还在保修吧"), first("24年12月装的 还在保修吧")
+    assert inside.startswith("按您说的去年4月装的，还在 24 个月的质保期内") and "不收费" in inside
+    assert past.startswith("按您说的22年11月装的，已经过了 24 个月的质保期") and "先报给您确认" in past
+    assert "质保期内" not in unsure and "已经过了" not in unsure and "查在不在保" in unsure  # at the edge: the serial decides

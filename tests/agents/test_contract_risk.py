@@ -95,3 +95,13 @@ def test_when_the_contract_classifier_ships_then_it_knows_every_risk_type_and_le
     assert model is not None, "agents/contract_risk/contract_model.npz must ship (zhice eval train-contracts)"
     assert set(model.classes) == {rule.id for rule in get_reviewer().rules} | {"none"}
     assert model.risk("甲方应在验收合格并收到发票后30日内支付全部货款。") is None
+
+
+def test_when_a_rule_replies_in_chat_then_its_figures_are_the_counter_clauses_and_it_asks_back() -> None:
+    import regex
+
+    figure = regex.compile(r"\d+(?:\.\d+)?\s*(?:%|日|个工作日)")
+    for rule in get_reviewer().rules:
+        assert "“" not in rule.chat_reply and "{" not in rule.chat_reply, rule.id  # plain words, no quoted clause
+        assert set(figure.findall(rule.chat_reply)) <= set(figure.findall(rule.counter_clause)), rule.id
+        assert rule.chat_reply.endswith(("？", "?")), rule.id

@@ -37,7 +37,7 @@ CALLED_FOR_BONUS = 0.1  # a scenario move the customer's own words triggered (wh
 WON_DEALS_BONUS = 0.06  # at most: the move the won deals nearest this conversation made most ranks this much higher
 APPROVED_MOVE_WEIGHT = 0.64  # the prior of a move legal approved from the script library, until won deals say more
 SLOTS = frozenset(
-    {"budget", "their_price", "quantity", "deadline", "reply_by", "later", "approver", "missing", "fact", "metric_fact", "issue", "conceded", "clause_topic", "only_model", "chasing", "budget_fits", "budget_short", "lineup", "address", "rival", "product", "warranty", "in_warranty", "out_of_warranty", "delivery", "service"}
+    {"budget", "their_price", "quantity", "deadline", "reply_by", "later", "approver", "missing", "fact", "metric_fact", "raised_fact", "issue", "conceded", "clause_topic", "only_model", "chasing", "budget_fits", "budget_short", "lineup", "address", "rival", "product", "warranty", "in_warranty", "out_of_warranty", "delivery", "service"}
 )
 
 

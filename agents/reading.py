@@ -24,7 +24,7 @@ QUOTE_NAMED = re.compile(rf"(?:报|报价|卖|要价)[^，。,.]{{0,3}}?(?:{PRIC
 UNIT_PRICE = re.compile(
     rf"(?:单台|单价|单个报价|单个|每台|每个|一台|一个)\s*(?P<a>{PRICE})|(?P<b>{PRICE})\s*(?:/人/年|/人|/台|/个|/账号|元/人|一台|一个|每台)"
 )
-LATER = re.compile(r"年后|过完年|节后|过完节|下半年|明年|下个月中旬|下个月|下月|下周|下礼拜|月底|年底|开春|下季度|过段时间|过阵子|过两天")
+LATER = re.compile(r"年后|过完年|节后|过完节|下半年|明年|天热了?|天暖和了?|下个月中旬|下个月|下月|下周|下礼拜|月底|年底|开春|下季度|过段时间|过阵子|过两天")
 PUT_OFF = re.compile(r"再说|再看|再聊|再定|再议|放放|放一放|等|以后|之后|不急|才回|才开会")
 APPROVER = re.compile(r"集团|总部|老板|领导|合伙人|董事会|院领导|院里|设备科|采购部|上级|总经理|老总|一把手|上面")
 DECIDES = re.compile(r"批|商量|拍板|上会|同意|审批|决定|做主|签字|点头|过会|流程|开会")
@@ -48,7 +48,15 @@ TRIP = re.compile(
     r"(?P<number>\d+(?:\.\d+)?|[一二两三四五六七八九十半]+)\s*(?P<unit>天|个小时|小时|个钟头?|分钟)"
 )
 _HOURS = {"天": 24.0, "个小时": 1.0, "小时": 1.0, "个钟": 1.0, "个钟头": 1.0, "分钟": 1 / 60}
-AIR_NEED = re.compile(r"(?:要|需要|用气量)[^，。,.；;]{0,8}?(?P<number>\d+(?:\.\d+)?|[一二两三四五六七八九十]+)\s*个?(?:方|立方)")
+AIR_NEED = re.compile(r"(?:要|需要|用气量|算了下|算下来|大概|差不多)[^，。,.；;]{0,8}?(?P<number>\d+(?:\.\d+)?|[一二两三四五六七八九十]+)\s*个?(?:方|立方)")
+_RANGE = re.compile(r"^(?P<tens>[二三四五六七八九]?十)(?P<low>[一二三四五六七八九])(?P<high>[一二三四五六七八九])$")  # 二十五六: 25 to 26
+
+
+def _need_of(number: str) -> float | None:
+    """A figure the customer needs, the top of a spoken range (二十五六 → 26)."""
+    if match := _RANGE.match(number):
+        return value_of(match["tens"] + match["high"])
+    return value_of(number)
 
 
 def fit_to_need(metric: Metric, customer_turns: list[str]) -> str:
@@ -57,10 +65,12 @@ def fit_to_need(metric: Metric, customer_turns: list[str]) -> str:
     enough, tight, or not enough on its own; "" when they gave none."""
     if metric.unit == "m³/min":
         for turn in _recent(customer_turns, depth=3):
-            if (match := AIR_NEED.search(turn)) and (need := value_of(match["number"])):
+            if (match := AIR_NEED.search(turn)) and (need := _need_of(match["number"])):
                 said = f"{match['number']}个方"
                 if metric.value >= need:
                     return f"，按您说的{said}算够用" + ("" if metric.value >= 1.1 * need else "，但余量不大")
+                if 1.25 * metric.value < need <= 2 * metric.value:  # well past one unit: two side by side
+                    return f"，按您说的{said}算单台不够，两台并联能覆盖，我们一起核一下配置和总价"
                 return f"，按您说的{said}算单台不够，需要一起核一下配置，我不建议硬上"
         return ""
     if metric.unit != "小时":
@@ -119,11 +129,12 @@ def budget_fit(texts: list[str], budget: str | None, quantity: str | None) -> tu
 
 
 def put_off_until(customer_turns: list[str]) -> str | None:
-    """When the customer puts the matter off to (年后, 下半年, 下个月 …)."""
-    for turn in _recent(customer_turns):
-        if PUT_OFF.search(turn) and (match := LATER.search(turn)):
-            return match[0]
-    return None
+    """When the customer puts the matter off to (年后, 下半年, 下个月 …), said in the same
+    burst of turns as the putting off (等他回来再说吧 / 估计得下礼拜)."""
+    recent = _recent(customer_turns, depth=3)
+    if not any(PUT_OFF.search(turn) for turn in recent):
+        return None
+    return next((match[0] for turn in recent if (match := LATER.search(turn))), None)
 
 
 def approver(customer_turns: list[str]) -> str | None:
@@ -149,6 +160,14 @@ def asked_fact(customer_turns: list[str], product: Product | None) -> str | None
     if facts:
         return f"{product.aliases[0]}的" + "；".join(dict.fromkeys(facts))
     return None
+
+
+def raised_facts(customer_turns: list[str], product: Product) -> str | None:
+    """Our catalog figures for the metrics the customer's last two turns bring up, asked or
+    not (你们才4个钟, 是不是落后了): AL-12的监测参数是 6 项."""
+    said = "\n".join(customer_turns[-2:])
+    facts = [f"{m.label}是 {m.value:g} {m.unit}" for m in product.metrics if any(word in said for word in (m.label, *m.asked_as))]
+    return f"{product.aliases[0]}的" + "；".join(facts) if facts else None
 
 
 _GRANTED = r"[一二三四五六七八九\d]{1,2}(?:\.\d)?折|特价[^，。,.]{0,2}?\d+(?:\.\d+)?万\d?|\d+(?:\.\d+)?万\d?"  # 九七折, 特价38万6, 36万

@@ -185,6 +185,8 @@ def fill(context: AgentContext, lines: Lines) -> dict[str, str]:
         slots.update(_warranty_status(customer, ours.warranty_months))
         slots["delivery"] = f"{ours.delivery_days} 天"
         slots["service"] = _service_for(ours.service_coverage, [*everyone, context.industry_label or ""], context.attributes)
+        if raised := reading.raised_facts(customer, ours):
+            slots["raised_fact"] = raised
         if fact := reading.asked_fact(customer, ours):
             slots["fact"] = fact
             if ("质保是" not in fact or "；" in fact) and "不够" not in fact:

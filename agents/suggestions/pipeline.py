@@ -320,7 +320,7 @@ class SuggestPipeline:
         """One agent's drafts, best first, through the grounding check, the guard and the
         threshold, added to the outcome until it holds three; returns the ones added now."""
         kept: list[Suggestion] = []
-        for draft in _diverse(drafts):
+        for draft in _ranked(drafts):
             if len(outcome.suggestions) + len(kept) == TOP:
                 break
             grounded = check(draft.text, grounding.plus(draft.proposes))
@@ -363,15 +363,10 @@ def _anchor(anchor: LegalAnchor, topic: str, complies: str) -> dict[str, str]:
     return {"id": anchor.id, "law": anchor.law, "article": anchor.article, "summary": anchor.summary, "topic": topic, "complies": complies}
 
 
-def _diverse(drafts: list[Draft], most: int = TOP - 1) -> list[Draft]:
-    """Best first, but no more than ``most`` playbook moves or retrieved replies ahead of
-    the best of the other kind: three cards are three different kinds of help when there
-    are both (a won deal's reply among the moves)."""
-    ranked = sorted(drafts, key=lambda d: d.confidence, reverse=True)
-    order: list[Draft] = []
-    while ranked:
-        kinds = [d.move is not None for d in order]
-        pick = next((d for d in ranked if kinds.count(d.move is not None) < most), ranked[0])
-        order.append(pick)
-        ranked.remove(pick)
-    return order
+def _ranked(drafts: list[Draft]) -> list[Draft]:
+    """Best first, with won deals' replies after every other draft: another deal's words,
+    shown as they were written, fill a place only when fewer than three drafts written for
+    this conversation (moves, counter-terms, comparisons, a model's) fit. Judged on the dev
+    split they were the weakest kind (mean usefulness 1.8 of 5, 1 in 10 sendable): they carry
+    their own deal's claims that no specifics check can see."""
+    return sorted(drafts, key=lambda d: (d.composer == "retrieved", -d.confidence))

@@ -105,3 +105,11 @@ def test_when_a_rule_replies_in_chat_then_its_figures_are_the_counter_clauses_an
         assert "“" not in rule.chat_reply and "{" not in rule.chat_reply, rule.id  # plain words, no quoted clause
         assert set(figure.findall(rule.chat_reply)) <= set(figure.findall(rule.counter_clause)), rule.id
         assert rule.chat_reply.endswith(("？", "?")), rule.id
+
+
+def test_when_chat_names_a_deposit_forfeit_or_losses_without_liquidated_damages_then_those_rules_speak() -> None:
+    reviewer = get_reviewer()
+    assert [r.type for r in reviewer.review_chat("签完付30%定金 你们要是延期交货 定金双倍返还")] == ["deposit_over_20_percent"]
+    assert [r.type for r in reviewer.review_chat("因乙方原因导致数据泄露 乙方承担全部损失 含间接损失和监管罚款 不设上限")] == ["unlimited_liability"]
+    both = {r.type for r in reviewer.review_chat("违约金按总价百分之二十走，然后我们所有损失全部你们兜底，没有上限")}
+    assert both == {"excessive_liquidated_damages", "unlimited_liability"}

@@ -168,3 +168,18 @@ def test_when_a_service_promise_is_for_one_tier_then_only_customers_of_that_tier
     tertiary = AgentContext(county.turns, "after_sales", "medical_devices", {}, None, load_catalog(), industry_label="三甲医院")
     assert "三级医院" not in fill(county, load_lines())["service"]
     assert "三级医院 24 小时响应" in fill(tertiary, load_lines())["service"]
+
+
+def test_when_the_need_is_a_spoken_range_well_past_one_unit_then_two_units_are_offered() -> None:
+    from knowledge.catalog import load_catalog
+
+    flow = next(m for m in load_catalog().get("qf-75").metrics if m.key == "flow")
+    fit = reading.fit_to_need(flow, ["算了下 二十五六个方吧", "拓峰那台TF-90排气量16个方", "你们才13.2 一台肯定不够啊"])
+    assert fit == "，按您说的二十五六个方算单台不够，两台并联能覆盖，我们一起核一下配置和总价"
+
+
+def test_when_the_customer_brings_up_a_metric_without_asking_then_our_figure_is_read() -> None:
+    from knowledge.catalog import load_catalog
+
+    assert reading.raised_facts(["华岐的监护仪有8个参数", "你们6个 是不是落后了"], load_catalog().get("al-12")) is None  # 参数 alone names no metric
+    assert reading.raised_facts(["你们电池才4个钟"], load_catalog().get("al-12")) == "AL-12的电池续航是 4 小时"

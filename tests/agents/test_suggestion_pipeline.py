@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 
-from agents.base import AgentContext, Draft
+from agents.base import AgentContext, Draft, Source
 from agents.compliance import get_guard
 from agents.controls import Controls, build_controls
 from agents.registry import AgentRegistry
@@ -87,10 +87,10 @@ def test_when_trigger_rules_are_too_costly_then_they_are_skipped_within_the_budg
     assert any("触发规则未在" in note for note in outcome.reasons)
 
 
-def test_when_moves_outrank_won_deals_then_a_won_deal_still_makes_the_top_three() -> None:
-    from agents.suggestions.pipeline import _diverse
+def test_when_moves_fit_then_a_won_deals_reply_only_fills_what_is_left() -> None:
+    from agents.suggestions.pipeline import _ranked
 
-    moves = [Draft("a", f"打法{n}", 0.9 - n / 100, move=f"price.m{n}") for n in range(3)]
-    retrieved = [Draft("a", "赢单回复", 0.5)]
-    assert [d.text for d in _diverse(moves + retrieved)][:3] == ["打法0", "打法1", "赢单回复"]
-    assert [d.text for d in _diverse(moves)] == ["打法0", "打法1", "打法2"]  # one kind only: best first
+    moves = [Draft("a", f"打法{n}", 0.6 - n / 100, move=f"price.m{n}") for n in range(3)]
+    retrieved = [Draft("a", "赢单回复", 0.9, sources=(Source("snippet-1", 0.9),))]
+    assert [d.text for d in _ranked(moves + retrieved)] == ["打法0", "打法1", "打法2", "赢单回复"]
+    assert [d.text for d in _ranked(moves[:2] + retrieved)][2] == "赢单回复"  # two moves fit: the won deal's reply is the third

@@ -35,9 +35,10 @@ TRIGGER_TURNS = 3  # when_any and unless_any read the customer's last turns: a q
 ANSWERS_BONUS = 0.15  # a move that answers what the customer just asked ranks above one that does not
 CALLED_FOR_BONUS = 0.1  # a scenario move the customer's own words triggered (when_any, when_slots) ranks above its untriggered ones
 WON_DEALS_BONUS = 0.06  # at most: the move the won deals nearest this conversation made most ranks this much higher
-APPROVED_MOVE_WEIGHT = 0.64  # the prior of a move legal approved from the script library, until won deals say more
+APPROVED_MOVE_WEIGHT = 0.64
+MAX_ADDENDA = 2  # a reply answers at most this many other asks besides its own: more reads as a form  # the prior of a move legal approved from the script library, until won deals say more
 SLOTS = frozenset(
-    {"budget", "their_price", "quantity", "deadline", "reply_by", "later", "approver", "missing", "fact", "metric_fact", "raised_fact", "issue", "conceded", "clause_topic", "only_model", "chasing", "budget_fits", "budget_short", "lineup", "address", "rival", "product", "warranty", "in_warranty", "out_of_warranty", "delivery", "service"}
+    {"budget", "their_price", "quantity", "deadline", "reply_by", "later", "approver", "missing", "fact", "metric_fact", "raised_fact", "requirement_met", "requirement_short", "credential", "issue", "conceded", "clause_topic", "only_model", "chasing", "budget_fits", "budget_short", "lineup", "address", "rival", "product", "warranty", "in_warranty", "out_of_warranty", "delivery", "service"}
 )
 
 
@@ -210,12 +211,15 @@ class Playbook(BaseModel):
         return first + best(scenario)
 
     def addendum(self, move: Move, customer_turns: list[str], slots: dict[str, str]) -> str:
-        """What to add to ``move`` for the other thing the customer's last two turns ask ("" when nothing)."""
+        """What to add to ``move`` for the other things the customer's last two turns ask (at
+        most MAX_ADDENDA sentences, in the order of ``also``; "" when nothing)."""
         asked = self.asked("\n".join(customer_turns[-2:]))
-        for extra in self.also:
-            if extra.ask in asked and move.scenario in extra.scenarios and extra.ask not in move.answers:
-                return extra.written(slots) or ""
-        return ""
+        added = [
+            written
+            for extra in self.also
+            if extra.ask in asked and move.scenario in extra.scenarios and extra.ask not in move.answers and (written := extra.written(slots))
+        ]
+        return "".join(added[:MAX_ADDENDA])
 
 
 def rules_out_chart(move_id: str | None, playbook: Playbook | None = None) -> bool:

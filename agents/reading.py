@@ -267,3 +267,48 @@ def months_in_use(customer_turns: list[str], today: tuple[int, int]) -> tuple[st
         verb = _VERB_SAID.get(match["verb"], match["verb"] + "的")
         return match["date"] + verb, float((today[0] - year) * 12 + today[1] - month)
     return None
+
+
+_AT_LEAST = r"不低于|不少于|至少|不小于|大于|高于|超过|≥|>="
+_AT_MOST = r"不高于|不超过|不大于|小于|低于|≤|<="
+REQUIREMENT = (
+    r"(?P<op>{at_least}|{at_most})?\s*(?P<number>\d+(?:\.\d+)?)\s*(?P<unit>个?小时|个钟头?|h|天|分贝|dB|公斤|kg|项|个|个?方|立方|%|％|周)?\s*(?P<post>以上|以内|以下)?"
+)
+_TO_METRIC_UNIT = {"天": 24.0}  # a requirement in days read against a figure in hours
+
+
+def requirement_fit(customer_turns: list[str], product: Product) -> tuple[str, bool] | None:
+    """Whether ``product`` meets a requirement the customer states for one of its metrics
+    (续航要求不低于5小时, 噪音不超过65分贝), said with their words and our catalog figure:
+    (AL-12的电池续航是 4 小时，达不到不低于5小时的要求, False); None when they state none."""
+    for turn in _recent(customer_turns, depth=3):
+        for metric in product.metrics:
+            words = "|".join(re.escape(w) for w in (metric.label, *metric.asked_as))
+            pattern = rf"(?:{words})[^，。,.？?！!\d]{{0,8}}?" + REQUIREMENT.format(at_least=_AT_LEAST, at_most=_AT_MOST)
+            for match in re.finditer(pattern, turn):
+                at_least = bool(match["op"] and re.fullmatch(_AT_LEAST, match["op"])) or match["post"] == "以上"
+                at_most = bool(match["op"] and re.fullmatch(_AT_MOST, match["op"])) or match["post"] in ("以内", "以下")
+                if not (at_least or at_most):
+                    continue  # a figure, not a requirement (他们能保6个小时)
+                need = float(match["number"]) * _TO_METRIC_UNIT.get(match["unit"] or "", 1.0) if metric.unit == "小时" else float(match["number"])
+                meets = metric.value >= need if at_least else metric.value <= need
+                said = re.sub(r"\s+", "", match[0][match.start("op") - match.start() if match["op"] else match.start("number") - match.start() :])
+                verdict = f"满足{said}的要求" if meets else f"达不到{said}的要求"
+                return f"{product.aliases[0]}的{metric.label}是 {metric.value:g} {metric.unit}，{verdict}", meets
+    return None
+
+
+CREDENTIAL = re.compile(
+    r"(?P<thing>等保[一二三四]级|等保|ISO\s?\d{4,5}|ISO|注册证|授权书|生产许可证|经营许可证|软著|软件著作权|检测报告|CE认证|CE|FDA|3C认证|高新技术企业|资质)"
+    r"[^，。,.]{0,6}?(?:有没有?|有吗|有木有|有么|能出吗|能不能出|能提供吗|能不能提供|能给吗|出得了|齐吗|有没)"
+    r"|(?:有没有|有木有|能不能出|能不能提供)[^，。,.]{0,4}?(?P<thing2>等保[一二三四]级|ISO\s?\d{4,5}|注册证|授权书|软著|检测报告|资质)"
+)
+
+
+def credential_asked(customer_turns: list[str]) -> str | None:
+    """A certificate or document the customer asks whether we have (得有等保三级 你们有没):
+    the catalog does not list them, so a reply checks before it says yes."""
+    for turn in _recent(customer_turns, depth=2):
+        if match := CREDENTIAL.search(turn):
+            return re.sub(r"\s+", "", match["thing"] or match["thing2"])
+    return None

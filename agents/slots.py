@@ -159,6 +159,7 @@ def fill(context: AgentContext, lines: Lines) -> dict[str, str]:
         ("missing", reading.not_ours(customer, _our_words(context.catalog, lines))),
         ("issue", reading.complaint(customer)),
         ("clause_topic", _clause_topic(customer)),
+        ("credential", reading.credential_asked(customer)),
         ("conceded", reading.concession([turn.text for turn in context.turns if turn.role == "rep"])),
     ):
         if value:
@@ -185,6 +186,8 @@ def fill(context: AgentContext, lines: Lines) -> dict[str, str]:
         slots.update(_warranty_status(customer, ours.warranty_months))
         slots["delivery"] = f"{ours.delivery_days} 天"
         slots["service"] = _service_for(ours.service_coverage, [*everyone, context.industry_label or ""], context.attributes)
+        if fit := reading.requirement_fit(customer, ours):
+            slots["requirement_met" if fit[1] else "requirement_short"] = fit[0]
         if raised := reading.raised_facts(customer, ours):
             slots["raised_fact"] = raised
         if fact := reading.asked_fact(customer, ours):

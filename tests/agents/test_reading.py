@@ -183,3 +183,22 @@ def test_when_the_customer_brings_up_a_metric_without_asking_then_our_figure_is_
 
     assert reading.raised_facts(["华岐的监护仪有8个参数", "你们6个 是不是落后了"], load_catalog().get("al-12")) is None  # 参数 alone names no metric
     assert reading.raised_facts(["你们电池才4个钟"], load_catalog().get("al-12")) == "AL-12的电池续航是 4 小时"
+
+
+@pytest.mark.parametrize(
+    ("turns", "product", "fit"),
+    [
+        (["续航要求不低于5小时", "你们是不是不满足"], "al-12", ("AL-12的电池续航是 4 小时，达不到不低于5小时的要求", False)),
+        (["噪音要在70分贝以下"], "qf-75", ("QF-75的噪声是 68 dB(A)，满足70分贝以下的要求", True)),
+        (["保温至少3天"], "bt-40", ("BT-40的2–8℃ 保温时长是 96 小时，满足至少3天的要求", True)),
+        (["人家电池能撑6个钟"], "al-12", None),  # a figure, not a requirement
+    ],
+)
+def test_when_the_customer_states_a_requirement_then_our_figure_is_held_against_it(turns: list[str], product: str, fit: tuple | None) -> None:
+    assert reading.requirement_fit(turns, load_catalog().get(product)) == fit
+
+
+def test_when_the_customer_asks_whether_we_hold_a_certificate_then_it_is_named() -> None:
+    assert reading.credential_asked(["要进我们集团供应商库", "得有等保三级 你们有没"]) == "等保三级"
+    assert reading.credential_asked(["授权书今天能出吗 明天截止"]) == "授权书"
+    assert reading.credential_asked(["证书我们回头再看"]) is None

@@ -33,7 +33,7 @@ def phrasing_meaning(phrasing: str) -> str:
 PLAYBOOK_FILE = Path(__file__).with_name("playbook.yaml")
 TRIGGER_TURNS = 3  # when_any and unless_any read the customer's last turns: a question often comes in a burst of short ones
 ANSWERS_BONUS = 0.15  # a move that answers what the customer just asked ranks above one that does not
-CALLED_FOR_BONUS = 0.1  # a scenario move the customer's own words triggered (when_any, when_slots) ranks above its untriggered ones
+CALLED_FOR_BONUS = 0.1  # a scenario move the customer's last turn triggered (when_any, when_slots) ranks above the others
 WON_DEALS_BONUS = 0.06  # at most: the move the won deals nearest this conversation made most ranks this much higher
 APPROVED_MOVE_WEIGHT = 0.64
 MAX_ADDENDA = 2  # a reply answers at most this many other asks besides its own: more reads as a form  # the prior of a move legal approved from the script library, until won deals say more
@@ -200,9 +200,12 @@ class Playbook(BaseModel):
         nearest won deals made (``votes``, see :mod:`agents.move_labels`)."""
         asked = self.asked(customer_turns[-1] if customer_turns else "")
 
+        last = customer_turns[-1:]
+
         def best(of_scenario: str) -> list[tuple[Move, float]]:
             offers = ((m, m.offer(customer_turns, slots)) for m in self.moves if m.scenario == of_scenario and m.fits(line))
-            scored = [(m, self.score(m, asked, votes, called and of_scenario != "*")) for m, called in offers if called is not None]
+            # the bonus goes to what the last turn calls for: answer what the customer pressed on last
+            scored = [(m, self.score(m, asked, votes, bool(called) and of_scenario != "*" and m.triggered(last, slots))) for m, called in offers if called is not None]
             return sorted(scored, key=lambda pair: pair[1], reverse=True)
 
         first = best("*")

@@ -161,11 +161,29 @@ def test_when_legal_approved_a_new_move_then_it_joins_its_scenario_and_a_broken_
         ("other", "你们那个箱子有没有迷你款 我们就送几盒酸奶", "answer.only_model"),
         ("other", "能不能把那边设备科的电话给我 我自己打过去问问", "decline.other_customer"),
         ("other", "你们卖叉车不 电动的 3吨左右", "honest.not_ours"),
+        ("delivery", "物流单号也查不到 你们到底咋回事", "delivery.chase_shipment"),
+        ("procurement", "要进我们集团供应商库 得有等保三级 你们有没", "answer.credential"),
+        ("contract", "我们供应商一律货到验收后90天账期 这是集团规定 不是针对你们哈", "contract.house_rule"),
+        ("competitor", "德锐的业务员说他们机器比你们省电百分之十五 真的假的", "competitor.claim_check"),
+        ("stall", "今年预算基本用完了 得等下半年", "stall.budget_cycle"),
     ],
 )
 def test_when_the_customer_asks_a_plain_question_then_the_move_answering_it_leads(scenario: str, text: str, move: str) -> None:
     drafts = playbook_drafts("a", _context(("customer", text), scenario=scenario))
     assert drafts[0].move == move
+
+
+@pytest.mark.parametrize(
+    ("scenario", "line", "text", "move"),
+    [
+        ("delivery", "cold_chain", "BT-40现在手上有没有现货 要30个 明天能送到吗", "delivery.stock_check"),
+        ("procurement", "medical_devices", "招标要求续航不低于5小时 你们是不是不满足", "answer.requirement_short"),
+        ("price", "cold_chain", "7600那个还算数吗 量可能要加到80个", "price.more_volume"),
+    ],
+)
+def test_when_the_customer_asks_about_a_line_then_the_move_answering_it_is_among_the_first_two(scenario: str, line: str, text: str, move: str) -> None:
+    drafts = playbook_drafts("a", _context(("customer", text), scenario=scenario, line=line))
+    assert move in [d.move for d in drafts[:2]]
 
 
 @pytest.mark.parametrize(

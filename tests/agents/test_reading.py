@@ -181,7 +181,8 @@ def test_when_the_need_is_a_spoken_range_well_past_one_unit_then_two_units_are_o
 def test_when_the_customer_brings_up_a_metric_without_asking_then_our_figure_is_read() -> None:
     from knowledge.catalog import load_catalog
 
-    assert reading.raised_facts(["华岐的监护仪有8个参数", "你们6个 是不是落后了"], load_catalog().get("al-12")) is None  # 参数 alone names no metric
+    assert reading.raised_facts(["华岐的监护仪有8个参数", "你们6个 是不是落后了"], load_catalog().get("al-12")) == "AL-12的监测参数是 6 项"
+    assert reading.raised_facts(["你们这个好用吗"], load_catalog().get("al-12")) is None
     assert reading.raised_facts(["你们电池才4个钟"], load_catalog().get("al-12")) == "AL-12的电池续航是 4 小时"
 
 

@@ -20,6 +20,7 @@ def _compare(ours_value: float, rival_value: float, better: str) -> int:
 
 # words a customer uses for the dimensions that are not metrics: the point they raised leads the answer
 _RAISED = {"质保": ("质保", "保修", "售后"), "交期": ("交期", "到货", "发货", "多久", "工期"), "参考价": ("价格", "便宜", "贵", "报价", "价")}
+SERVICE_WORDS = ("客服", "服务", "响应", "到场", "上门", "晚上", "夜里", "半夜", "夜间", "网点", "售后", "7×24", "7x24")
 
 
 def _rows(ours: Product, rival: Product, customer_text: str) -> list[tuple[str, float, float, str, str, bool, Metric | None]]:
@@ -62,15 +63,18 @@ def fact_comparison(ours: Product, rival: Product, customer_text: str = "") -> s
                 raised.append(f"{label}两边一样，都是 {mine:g} {unit}{fit}")
         elif verdict > 0 and len(others) < 2:
             others.append(f"{label}（{mine:g} {unit}，对方 {theirs:g} {unit}）")
+    if any(word in customer_text for word in SERVICE_WORDS) and ours.service_coverage != rival.service_coverage:
+        raised.insert(0, f"服务上，我们是{ours.service_coverage}，{name}是{rival.service_coverage}")
+        first_raised = first_raised or "服务"
     if raised:
-        lead = "；".join(raised) + "。"
+        lead = "；".join(raised[:2]) + "。"
     elif names_a_quote(customer_text):  # their quotes, not our catalog's bands, are the prices in play
         cheaper = rival.price_band.middle < ours.price_band.middle
         lead = f"两边的报价差距我看到了，单看价格{name}确实有优势。" if cheaper else "两边的报价我都看到了。"
     else:
         lead = f"理解您在和{name}做对比。"
-    strengths = f"我们在{'、'.join(others)}上更有优势。" if others else ""
-    if first_raised in (None, "参考价", "质保", "交期") or need_said:
+    strengths = (f"另外，{'、'.join(others)}{'这几项' if len(others) > 1 else '这一项'}我们更好一些。" if raised else f"我们在{'、'.join(others)}上更有优势。") if others else ""
+    if first_raised in (None, "参考价", "质保", "交期", "服务") or need_said:
         ask = "我把逐项对比表发您，连同质保和服务一起算总账，您对照着看？"
     else:
         ask = f"您这边实际用下来{first_raised}需要多少？我们按您的场景一起算一下，够不够用我如实说。"

@@ -107,7 +107,9 @@ class Move(_Phrased):
         return cues
 
     def triggered(self, customer_turns: list[str], slots: dict[str, str]) -> bool:
-        said = bool(self.when_any) and any(_any_of(self.when_any).search(turn) for turn in customer_turns[-TRIGGER_TURNS:])
+        recent = customer_turns[-TRIGGER_TURNS:]
+        # each turn, then the burst as one text (a cue written with (?s:…) may span turns: 想做代理 / 保底能赚多少)
+        said = bool(self.when_any) and any(_any_of(self.when_any).search(text) for text in (*recent, "\n".join(recent)))
         return said or bool(self.when_slots) and all(name in slots for name in self.when_slots)
 
     def offer(self, customer_turns: list[str], slots: dict[str, str]) -> bool | None:
@@ -213,14 +215,17 @@ class Playbook(BaseModel):
             return first
         return first + best(scenario)
 
-    def addendum(self, move: Move, customer_turns: list[str], slots: dict[str, str]) -> str:
+    def addendum(self, move: Move, customer_turns: list[str], slots: dict[str, str], scenario: str) -> str:
         """What to add to ``move`` for the other things the customer's last two turns ask (at
-        most MAX_ADDENDA sentences, in the order of ``also``; "" when nothing)."""
+        most MAX_ADDENDA sentences, in the order of ``also``; "" when nothing). A move of any
+        scenario (a refusal, an honest "we do not sell it") takes the addenda of the
+        conversation's ``scenario``."""
         asked = self.asked("\n".join(customer_turns[-2:]))
+        of = scenario if move.scenario == "*" else move.scenario
         added = [
             written
             for extra in self.also
-            if extra.ask in asked and move.scenario in extra.scenarios and extra.ask not in move.answers and (written := extra.written(slots))
+            if extra.ask in asked and of in extra.scenarios and extra.ask not in move.answers and (written := extra.written(slots))
         ]
         return "".join(added[:MAX_ADDENDA])
 
@@ -246,7 +251,7 @@ def playbook_drafts(agent: str, context: AgentContext, limit: int = 3, won: list
     for move, score in playbook.for_conversation(context.scenario, turns, slots, context.product_line, votes):
         chosen = move.chosen(slots)
         if chosen is not None:
-            text, phrasing = chosen[0] + playbook.addendum(move, turns, slots), phrasing_meaning(chosen[1])
+            text, phrasing = chosen[0] + playbook.addendum(move, turns, slots, context.scenario), phrasing_meaning(chosen[1])
             drafts.append(Draft(agent, text, score, (Source(f"playbook:{move.id}", 1.0),), move=move.id, rep_note=move.rep_note, phrasing=phrasing))
         if len(drafts) == limit:
             break

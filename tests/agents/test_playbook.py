@@ -215,3 +215,15 @@ def test_when_the_customer_asks_what_happens_if_a_service_level_is_missed_then_i
     assert sla and not any(d.move.startswith("decline.") for d in sla if d.move)
     savings = playbook_drafts("a", _context(("customer", "节电要是达不到20%你们得赔"), scenario="contract"))
     assert savings[0].move == "decline.guaranteed_return"
+
+
+def test_when_a_cue_spans_a_burst_of_turns_then_the_move_is_triggered() -> None:
+    turns = (("customer", "我想做你们箱子的地区代理"), ("customer", "一年保底能赚多少"), ("customer", "你打包票我就干"))
+    moves = [d.move for d in playbook_drafts("a", _context(*turns, scenario="other", line="cold_chain"))]
+    assert moves[0].startswith("decline.reseller_") and "decline.guaranteed_measure" not in moves
+
+
+def test_when_a_refusal_leads_then_the_other_ask_of_the_turn_is_still_answered() -> None:
+    turns = (("customer", "你们卖叉车不"), ("customer", "另外QF-75质保几年"))
+    first = playbook_drafts("a", _context(*turns, scenario="other"))[0]
+    assert first.move.startswith("honest.") and "质保是 24 个月" in first.text

@@ -26,6 +26,11 @@ from knowledge.scripts import ApprovedMove
 _SLOT = re.compile(r"\$\{\w+\}")
 
 
+def _slots_of(phrasing: str) -> set[str]:
+    """The slots a phrasing names."""
+    return {m.group("named") or m.group("braced") for m in Template.pattern.finditer(phrasing) if m.group("named") or m.group("braced")}
+
+
 def phrasing_meaning(phrasing: str) -> str:
     """A phrasing with its slots left out: what the guard's learned checks read (cached across requests)."""
     return _SLOT.sub("", phrasing)
@@ -58,7 +63,7 @@ class _Phrased(BaseModel):
     @classmethod
     def _known_slots(cls, phrasings: tuple[str, ...]) -> tuple[str, ...]:
         for phrasing in phrasings:
-            unknown = {m.group("named") or m.group("braced") for m in Template.pattern.finditer(phrasing) if m.group("named") or m.group("braced")} - SLOTS
+            unknown = _slots_of(phrasing) - SLOTS
             if unknown:
                 raise ValueError(f"unknown slots {sorted(unknown)} in {phrasing!r}: known are {sorted(SLOTS)}")
         return phrasings
@@ -222,10 +227,12 @@ class Playbook(BaseModel):
         conversation's ``scenario``."""
         asked = self.asked("\n".join(customer_turns[-2:]))
         of = scenario if move.scenario == "*" else move.scenario
+        said = _slots_of(own[1]) if (own := move.chosen(slots)) else set()
         added = [
-            written
+            chosen[0]
             for extra in self.also
-            if extra.ask in asked and of in extra.scenarios and extra.ask not in move.answers and (written := extra.written(slots))
+            if extra.ask in asked and of in extra.scenarios and extra.ask not in move.answers
+            and (chosen := extra.chosen(slots)) and not _slots_of(chosen[1]) & said  # never a sentence repeating what the move says
         ]
         return "".join(added[:MAX_ADDENDA])
 

@@ -227,3 +227,8 @@ def test_when_a_refusal_leads_then_the_other_ask_of_the_turn_is_still_answered()
     turns = (("customer", "你们卖叉车不"), ("customer", "另外QF-75质保几年"))
     first = playbook_drafts("a", _context(*turns, scenario="other"))[0]
     assert first.move.startswith("honest.") and "质保是 24 个月" in first.text
+
+
+def test_when_a_move_states_the_figure_asked_then_no_addendum_repeats_it() -> None:
+    first = playbook_drafts("a", _context(("customer", "BT-40保温能保多久来着"), scenario="other", line="cold_chain"))[0]
+    assert first.text.count("96 小时") == 1 and "另外，您问的参数" not in first.text

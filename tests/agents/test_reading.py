@@ -201,5 +201,6 @@ def test_when_the_customer_states_a_requirement_then_our_figure_is_held_against_
 
 def test_when_the_customer_asks_whether_we_hold_a_certificate_then_it_is_named() -> None:
     assert reading.credential_asked(["要进我们集团供应商库", "得有等保三级 你们有没"]) == "等保三级"
-    assert reading.credential_asked(["授权书今天能出吗 明天截止"]) == "授权书"
+    assert reading.credential_asked(["注册证能提供吗 明天截止"]) == "注册证"
+    assert reading.credential_asked(["授权书今天能出吗 明天截止"]) is None  # a letter we issue, not a certificate we may lack
     assert reading.credential_asked(["证书我们回头再看"]) is None

@@ -232,3 +232,8 @@ def test_when_a_refusal_leads_then_the_other_ask_of_the_turn_is_still_answered()
 def test_when_a_move_states_the_figure_asked_then_no_addendum_repeats_it() -> None:
     first = playbook_drafts("a", _context(("customer", "BT-40保温能保多久来着"), scenario="other", line="cold_chain"))[0]
     assert first.text.count("96 小时") == 1 and "另外，您问的参数" not in first.text
+
+
+@pytest.mark.parametrize("scenario", ["price", "competitor", "contract", "stall", "delivery", "after_sales", "procurement", "other"])
+def test_when_nothing_in_the_turn_triggers_a_move_then_every_scenario_still_has_one(scenario: str) -> None:
+    assert playbook_drafts("a", _context(("customer", "嗯"), scenario=scenario, line=None))

@@ -26,6 +26,7 @@ from api.routes import (
     controls,
     desensitize,
     dialogues,
+    docs,
     health,
     keys,
     labelstudio,
@@ -42,7 +43,7 @@ from core.settings import Settings, get_settings
 from knowledge.demo_data import demo_rep_key, revoke_demo_keys_of
 
 ROUTERS = (
-    health.router, pages.router, suggest.router, keys.router, desensitize.router, compliance.router, contracts.router, audit.router,
+    health.router, docs.router, pages.router, suggest.router, keys.router, desensitize.router, compliance.router, contracts.router, audit.router,
     dialogues.router, labelstudio.router, annotation.router, review.router, pool.router, controls.router, scripts.router,
     metrics.router,
 )
@@ -75,6 +76,8 @@ def create_app(settings: Settings | None = None, *, demo: bool = False, services
         description="销售对话 AI 副驾：合规话术建议、竞品应对、合同风险，附可审计的账本。",
         lifespan=lifespan,
         dependencies=[Depends(known_query_only)],
+        docs_url=None,  # served by api.routes.docs from local assets: FastAPI's own pages load theirs from a CDN
+        redoc_url=None,
     )
     for router in ROUTERS:
         app.include_router(router)

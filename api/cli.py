@@ -27,11 +27,34 @@ def serve(
         os.environ["ZHICE_DATA_DIR"] = str(data_dir)
         get_settings.cache_clear()
     current = load_settings()
+    refuse_taken_port(host, port)
     if demo:
         console.print("[yellow]演示模式[/]：加载合成演示数据（首次约需数秒）。")
-    console.print(f"智策 listening on http://{host}:{port} (docs: /docs), data in {current.data_dir.resolve()}")
-    console.print("Create a key first: [bold]zhice keys create --role rep --name 张三[/]")
-    uvicorn.run(create_app(current, demo=demo), host=host, port=port, log_config=None)
+    console.print(f"智策 正在启动，数据目录 {current.data_dir.resolve()} …")
+
+    class AnnouncingServer(uvicorn.Server):
+        async def startup(self, sockets: list | None = None) -> None:
+            await super().startup(sockets=sockets)
+            if self.started:  # the port is bound: only now is it true that we listen
+                console.print(f"智策 listening on http://{host}:{port}  （首页 /，接口文档 /docs）")
+                if not demo:
+                    console.print("Create a key first: [bold]zhice keys create --role rep --name 张三[/]")
+
+    AnnouncingServer(uvicorn.Config(create_app(current, demo=demo), host=host, port=port, log_config=None)).run()
+
+
+def refuse_taken_port(host: str, port: int) -> None:
+    """Exit with a Chinese message naming the port and the --port fix when it cannot be bound."""
+    import socket
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            console.print(f"[red]无法监听 {host}:{port}[/]（{error.strerror or error}）：端口可能已被占用。换一个端口，例如 [bold]zhice serve --port {port + 1}[/]。")
+            raise typer.Exit(1) from error
 
 
 def register_commands(app: typer.Typer) -> None:

@@ -84,6 +84,8 @@ class Draft:
     phrasing: str | None = None  # the approved wording it was filled from: what the exemplar bank reads (cached across requests)
     proposes: str = ""  # approved terms of ours the text puts forward (a counter-clause): their specifics are grounded too
     prompt_version: str | None = None  # the prompt (id@version) when an LLM wrote it
+    asked_for: bool = False  # a won deal's reply a manager's trigger rule asked for (its tags): shown right after the best draft
+    high_value: bool = False  # a won deal's reply annotators marked high-value and legal approved: ranked with the drafts, not after them
 
     @property
     def composer(self) -> str:

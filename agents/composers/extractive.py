@@ -83,7 +83,7 @@ def compose(agent: str, hits: list[Hit], limit: int = 3, conversation: str = "",
     for score, text, hit in sorted(candidates, key=lambda c: c[0], reverse=True):
         if len(text) < 8 or any(near_duplicate(text, d.text) for d in drafts):
             continue
-        drafts.append(Draft(agent=agent, text=text, confidence=score, sources=(Source(hit.id, round(hit.score, 4)),)))
+        drafts.append(Draft(agent=agent, text=text, confidence=score, sources=(Source(hit.id, round(hit.score, 4)),), asked_for=hit.id in chosen, high_value=bool(hit.metadata.get("high_value"))))
         if len(drafts) == limit:
             break
     return drafts

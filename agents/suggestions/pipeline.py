@@ -364,9 +364,16 @@ def _anchor(anchor: LegalAnchor, topic: str, complies: str) -> dict[str, str]:
 
 
 def _ranked(drafts: list[Draft]) -> list[Draft]:
-    """Best first, with won deals' replies after every other draft: another deal's words,
-    shown as they were written, fill a place only when fewer than three drafts written for
-    this conversation (moves, counter-terms, comparisons, a model's) fit. Judged on the dev
-    split they were the weakest kind (mean usefulness 1.8 of 5, 1 in 10 sendable): they carry
-    their own deal's claims that no specifics check can see."""
-    return sorted(drafts, key=lambda d: (d.composer == "retrieved", -d.confidence))
+    """Best first, with won deals' replies after every other draft unless annotators marked
+    them high-value (and legal approved them): another deal's words, shown as they were
+    written, fill a place only when fewer than three drafts written for this conversation
+    (moves, counter-terms, comparisons, a model's) fit. Judged on the dev split they were
+    the weakest kind (mean usefulness 1.8 of 5, 1 in 10 sendable): they carry their own
+    deal's claims that no specifics check can see. Right after the best draft come the
+    replies a manager's trigger rule asked for (its tags), so the rule is seen to work even
+    when the grounding check drops the first of them, and the model's best draft when an
+    LLM is configured, so it is seen (and checked) beside the playbook's."""
+    ranked = sorted(drafts, key=lambda d: (d.composer == "retrieved" and not d.high_value, -d.confidence))
+    promoted = [d for d in ranked if d.asked_for] + [d for d in ranked if d.composer == "llm"][:1]
+    rest = [d for d in ranked if not any(d is p for p in promoted)]
+    return rest[:1] + promoted + rest[1:]

@@ -94,3 +94,20 @@ def test_when_moves_fit_then_a_won_deals_reply_only_fills_what_is_left() -> None
     retrieved = [Draft("a", "赢单回复", 0.9, sources=(Source("snippet-1", 0.9),))]
     assert [d.text for d in _ranked(moves + retrieved)] == ["打法0", "打法1", "打法2", "赢单回复"]
     assert [d.text for d in _ranked(moves[:2] + retrieved)][2] == "赢单回复"  # two moves fit: the won deal's reply is the third
+
+
+def test_when_a_trigger_rule_asked_for_a_won_deal_then_it_takes_second_place() -> None:
+    from agents.suggestions.pipeline import _ranked
+
+    moves = [Draft("a", f"打法{n}", 0.6 - n / 100, move=f"price.m{n}") for n in range(3)]
+    asked = Draft("a", "规则要的赢单回复", 0.5, sources=(Source("snippet-2", 0.5),), asked_for=True)
+    assert [d.text for d in _ranked([*moves, asked])][:3] == ["打法0", "规则要的赢单回复", "打法1"]
+
+
+def test_when_a_model_draft_and_high_value_won_deals_compete_then_each_has_its_place() -> None:
+    from agents.suggestions.pipeline import _ranked
+
+    moves = [Draft("a", f"打法{n}", 0.9 - n / 100, move=f"price.m{n}") for n in range(3)]
+    model = Draft("a", "模型写的", 0.55, prompt_version="script@1")
+    vetted = Draft("a", "高价值赢单", 0.95, sources=(Source("snippet-3", 0.95),), high_value=True)
+    assert [d.text for d in _ranked([*moves, model, vetted])][:3] == ["高价值赢单", "模型写的", "打法0"]

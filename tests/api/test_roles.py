@@ -15,7 +15,7 @@ from api.deps import PublicAccess, RoleGuard, access_rules, api_routes
 from core.keys import Role
 from core.settings import Settings
 
-PUBLIC_PATHS = {"/healthz", "/readyz", "/annotate", "/audit", "/review", "/sidebar", "/sidebar/demo.json", "/static/{name}"}
+PUBLIC_PATHS = {"/healthz", "/readyz", "/", "/docs", "/redoc", "/docs-assets/{name}", "/annotate", "/audit", "/review", "/sidebar", "/sidebar/demo.json", "/static/{name}"}
 
 
 def _routes(client: TestClient) -> list[tuple[str, str, RoleGuard | PublicAccess]]:

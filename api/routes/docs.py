@@ -19,28 +19,22 @@ TITLE = "智策 Zhice API"
 router = APIRouter(tags=["docs"], dependencies=[Public], include_in_schema=False)
 
 
+ASSET = "/docs-assets/"
+
+
 @router.get("/docs", response_class=HTMLResponse)
 def swagger_ui() -> HTMLResponse:
     """Swagger UI over /openapi.json, from local assets."""
     return get_swagger_ui_html(
-        openapi_url="/openapi.json",
-        title=f"{TITLE} · Swagger UI",
-        swagger_js_url="/docs-assets/swagger-ui-bundle.js",
-        swagger_css_url="/docs-assets/swagger-ui.css",
-        swagger_favicon_url="/docs-assets/favicon.png",
+        openapi_url="/openapi.json", title=f"{TITLE} · Swagger UI", swagger_favicon_url=f"{ASSET}favicon.png",
+        swagger_js_url=f"{ASSET}swagger-ui-bundle.js", swagger_css_url=f"{ASSET}swagger-ui.css",
     )
 
 
 @router.get("/redoc", response_class=HTMLResponse)
 def redoc() -> HTMLResponse:
     """ReDoc over /openapi.json, from local assets (no web fonts)."""
-    return get_redoc_html(
-        openapi_url="/openapi.json",
-        title=f"{TITLE} · ReDoc",
-        redoc_js_url="/docs-assets/redoc.standalone.js",
-        redoc_favicon_url="/docs-assets/favicon.png",
-        with_google_fonts=False,
-    )
+    return get_redoc_html(openapi_url="/openapi.json", title=f"{TITLE} · ReDoc", redoc_js_url=f"{ASSET}redoc.standalone.js", redoc_favicon_url=f"{ASSET}favicon.png", with_google_fonts=False)
 
 
 @router.get("/docs-assets/{name}")

@@ -40,8 +40,8 @@ TRIGGER_TURNS = 3  # when_any and unless_any read the customer's last turns: a q
 ANSWERS_BONUS = 0.15  # a move that answers what the customer just asked ranks above one that does not
 CALLED_FOR_BONUS = 0.1  # a scenario move the customer's last turn triggered (when_any, when_slots) ranks above the others
 WON_DEALS_BONUS = 0.06  # at most: the move the won deals nearest this conversation made most ranks this much higher
-APPROVED_MOVE_WEIGHT = 0.64
-MAX_ADDENDA = 2  # a reply answers at most this many other asks besides its own: more reads as a form  # the prior of a move legal approved from the script library, until won deals say more
+APPROVED_MOVE_WEIGHT = 0.64  # the prior of a move legal approved from the script library, until won deals say more
+MAX_ADDENDA = 2  # a reply answers at most this many other asks besides its own: more reads as a form
 SLOTS = frozenset(
     {"budget", "their_price", "quantity", "deadline", "reply_by", "later", "approver", "missing", "fact", "metric_fact", "raised_fact", "requirement_met", "requirement_short", "credential", "issue", "conceded", "clause_topic", "only_model", "chasing", "budget_fits", "budget_short", "lineup", "address", "rival", "product", "warranty", "in_warranty", "out_of_warranty", "delivery", "service"}
 )

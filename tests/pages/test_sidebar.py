@@ -125,6 +125,6 @@ def test_when_a_contract_clause_is_risky_then_the_card_proposes_the_counter_term
     noted.wait_for()
     assert "不会发送" in noted.locator(".rep-note").inner_text()
     text = noted.locator(".text").inner_text()
-    assert "建议改成" in text and "建议回复客户" not in text and "不会发送" not in text
+    assert "不超过合同总价的10%" in text and "建议回复客户" not in text and "不会发送" not in text  # the fair term, in plain words
     page.screenshot(path=str(ARTIFACTS / "sidebar-contract-note.png"), full_page=True)
     page.close()

@@ -9,9 +9,11 @@ loads no engine.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable
 from importlib.metadata import entry_points
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -24,6 +26,7 @@ from core.cli_context import ByName, console, load_settings, migrated_engine
 from core.db import current_revision, get_engine, read_session
 from core.errors import ClientError, ZhiceError, describe_errors
 from core.keys import list_keys
+from core.settings import get_settings
 
 GROUP = "zhice.commands"
 
@@ -32,6 +35,16 @@ db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 keys_app = typer.Typer(cls=ByName, help="API keys; each carries one role.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(keys_app, name="keys")
+
+
+@app.callback()
+def use_data_dir(
+    data_dir: Annotated[Path | None, typer.Option("--data-dir", help="The data folder every command works on (overrides ZHICE_DATA_DIR): zhice --data-dir D keys create …")] = None,
+) -> None:
+    """One data folder for the whole command, so a key made from another folder lands in the database the server reads."""
+    if data_dir is not None:
+        os.environ["ZHICE_DATA_DIR"] = str(data_dir)
+        get_settings.cache_clear()
 
 
 @db_app.command("upgrade")

@@ -155,3 +155,12 @@ def test_when_a_date_is_out_of_bounds_then_the_cli_says_so_and_exits_2(tmp_path:
     refused = zhice(*args, env=env, check=False)
     assert refused.returncode == 2 and "Traceback" not in refused.stderr
     assert "2000" in refused.stderr  # the bounds are named
+
+
+def test_when_data_dir_is_given_before_a_command_then_the_command_works_on_that_folder(tmp_path: Path) -> None:
+    env = {key: value for key, value in os.environ.items() if key not in ("ZHICE_DATA_DIR", "ZHICE_DATABASE_URL")}
+    elsewhere, data = tmp_path / "elsewhere", tmp_path / "served"
+    created = zhice("--data-dir", str(data), "keys", "create", "--role", "rep", "--name", "另一目录", env=env | {"ZHICE_DATA_DIR": str(elsewhere)})
+    key_id = created.stdout.strip().split("_")[1]
+    assert (data / "zhice.db").exists() and not (elsewhere / "zhice.db").exists()
+    assert key_id in zhice("keys", "list", env=env | {"ZHICE_DATA_DIR": str(data), "COLUMNS": "200"}).stdout

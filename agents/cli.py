@@ -141,11 +141,18 @@ def simulate_command(
     days: Annotated[int, typer.Option(min=1, max=400, help="Days to simulate, ending today.")] = 90,
     per_day: Annotated[int, typer.Option(min=1, max=50, help="Requests per rep and day.")] = 4,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 7,
+    force: Annotated[bool, typer.Option(help="Simulate even into a data dir where other keys have acted.")] = False,
 ) -> None:
     """Drive the real suggest and action paths with synthetic reps (use a fresh data dir)."""
-    from agents.demo_simulation import REPS, simulate
+    from agents.demo_simulation import REPS, others_activity, simulate
+    from core.errors import Conflict
 
     settings = load_settings()
+    if not force and (others := others_activity(settings)):
+        raise Conflict(
+            f"数据目录 {settings.data_dir.resolve()} 里已有 {others} 条其他密钥产生的账本事件：模拟数据会混进它的审计报告。"
+            "请用一个新的数据目录（zhice --data-dir 新目录 demo simulate），或加 --force 确认。"
+        )
     columns = (TextColumn("模拟"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
     with Progress(*columns, console=console) as progress:
         task = progress.add_task("requests", total=days * per_day * len(REPS))

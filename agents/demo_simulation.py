@@ -52,6 +52,23 @@ def _action(rng: random.Random, propensity: float, confidence: float) -> str | N
     return "ignored" if roll < adopt + 0.5 else None
 
 
+def others_activity(settings: Settings) -> int:
+    """Ledger events caused by keys other than the simulation's reps (real or other demo
+    users): simulating into such a data dir would mix synthetic behaviour into its review."""
+    from sqlmodel import func, select
+
+    from audit.ledger import LedgerEvent
+    from core.db import get_engine, read_session, upgrade
+    from core.keys import ApiKey
+
+    engine = get_engine(settings.resolved_database_url)
+    upgrade(engine)
+    ours = select(ApiKey.id).where(ApiKey.name.in_([name for name, _ in REPS]))
+    query = select(func.count()).select_from(LedgerEvent).where(LedgerEvent.actor_key_id.is_not(None), LedgerEvent.actor_key_id.not_in(ours))
+    with read_session(engine) as session:
+        return int(session.exec(query).one())
+
+
 def simulate(settings: Settings, *, days: int = 90, per_day: int = 4, seed: int = 7, progress: Callable[[], None] = lambda: None) -> SimulationSummary:
     """Ask the suggestion service and record actions for ``days`` days ending today."""
     return asyncio.run(_simulate(settings, days, per_day, random.Random(seed), progress))

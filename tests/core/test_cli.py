@@ -164,3 +164,22 @@ def test_when_data_dir_is_given_before_a_command_then_the_command_works_on_that_
     key_id = created.stdout.strip().split("_")[1]
     assert (data / "zhice.db").exists() and not (elsewhere / "zhice.db").exists()
     assert key_id in zhice("keys", "list", env=env | {"ZHICE_DATA_DIR": str(data), "COLUMNS": "200"}).stdout
+
+
+def test_when_other_keys_acted_in_the_data_dir_then_demo_simulate_refuses_without_force(tmp_path: Path) -> None:
+    from agents import controls
+    from audit.ledger import Actor
+    from audit.key_lifecycle import create_key
+    from core.db import get_engine, upgrade, write_session
+    from core.keys import ApiKeyCreate, Role
+
+    data = tmp_path / "used"
+    data.mkdir()
+    engine = get_engine(f"sqlite:///{data / 'zhice.db'}")
+    upgrade(engine)
+    with write_session(engine) as session:
+        manager = create_key(session, ApiKeyCreate(name="真实经理", role=Role.manager), actor=Actor(None, "admin"))
+        controls.change(session, "thresholds", lambda current: current | {"script_suggestion": 0.55}, actor=Actor(manager.id, "manager"))
+    env = {key: value for key, value in os.environ.items() if key not in ("ZHICE_DATA_DIR", "ZHICE_DATABASE_URL")}
+    refused = zhice("--data-dir", str(data), "demo", "simulate", "--days", "1", "--per-day", "1", env=env | {"COLUMNS": "200"}, check=False)
+    assert refused.returncode == 2 and "--force" in refused.stderr and "1 条其他密钥" in refused.stderr, refused.stderr

@@ -30,6 +30,7 @@ def serve(
     refuse_taken_port(host, port)
     if demo:
         console.print("[yellow]演示模式[/]：加载合成演示数据（首次约需数秒）。")
+        seed_queue(current)
     console.print(f"智策 正在启动，数据目录 {current.data_dir.resolve()} …")
 
     class AnnouncingServer(uvicorn.Server):
@@ -41,6 +42,17 @@ def serve(
                     console.print("Create a key first: [bold]zhice keys create --role rep --name 张三[/]")
 
     AnnouncingServer(uvicorn.Config(create_app(current, demo=demo), host=host, port=port, log_config=None)).run()
+
+
+def seed_queue(settings) -> None:
+    """Under --demo, the sample WeCom export ingested once: the annotation queue has work."""
+    from core.cli_context import migrated_engine
+    from knowledge.demo_data import seed_demo_queue
+    from knowledge.desensitize import get_desensitizer
+
+    created = seed_demo_queue(migrated_engine(), get_desensitizer(settings.secret_key.get_secret_value()), settings)
+    if created:
+        console.print(f"演示标注队列：从 knowledge/demo/wecom_sample.jsonl 导入 {created} 条合成片段（/annotate）。")
 
 
 def refuse_taken_port(host: str, port: int) -> None:

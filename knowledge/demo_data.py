@@ -18,9 +18,10 @@ from sqlmodel import select
 from audit.key_lifecycle import create_key, revoke_demo_keys
 from audit.ledger import CLI_ADMIN
 from core import clock
-from core.db import get_engine, write_session
+from core.db import get_engine, read_session, write_session
 from core.keys import ApiKeyCreate, Role
 from core.settings import Settings
+from knowledge.desensitize import Desensitizer
 from knowledge.snippets.models import Snippet, SnippetStatus
 from knowledge.store import CLAUSES, POOL, SCRIPTS, KnowledgeStore
 from knowledge.taxonomy import load_taxonomy, require_scenario
@@ -155,3 +156,26 @@ def revoke_demo_keys_of(settings: Settings) -> list[str]:
     """Revoke every live demo key: at each start (whatever ended the last demo) and at shutdown."""
     with write_session(get_engine(settings.resolved_database_url)) as session:
         return revoke_demo_keys(session, actor=CLI_ADMIN)
+
+
+DEMO_EXPORT = DEMO_DIR / "wecom_sample.jsonl"
+DEMO_EXPORT_SOURCE = "demo-wecom"
+
+
+def seed_demo_queue(engine: Engine, desensitizer: Desensitizer, settings: Settings) -> int:
+    """Ingest the sample WeCom export once (source ``demo-wecom``), so that the demo's
+    annotation queue has snippets to label; returns how many were created (0 when seeded)."""
+    from knowledge.ingest.formats import read_file
+    from knowledge.snippets.ingest import ingest
+
+    with read_session(engine) as session:
+        if session.exec(select(Snippet.id).where(Snippet.source == DEMO_EXPORT_SOURCE).limit(1)).first() is not None:
+            return 0
+    secret = settings.secret_key.get_secret_value()
+    records = read_file(DEMO_EXPORT, "wecom", default_tz=settings.timezone, rep_speakers=(), customer_speakers=())
+    report = ingest(
+        engine, records, desensitizer=desensitizer, secret=secret, source=DEMO_EXPORT_SOURCE, industry=None,
+        double_share=settings.annotation_double_share, actor=CLI_ADMIN,
+    )
+    return report.snippets_created
+

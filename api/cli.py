@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from core.cli_context import console, load_settings
-from core.settings import get_settings
+from core.settings import Settings, get_settings
 
 
 def serve(
@@ -44,7 +44,7 @@ def serve(
     AnnouncingServer(uvicorn.Config(create_app(current, demo=demo), host=host, port=port, log_config=None)).run()
 
 
-def seed_queue(settings) -> None:
+def seed_queue(settings: Settings) -> None:
     """Under --demo, the sample WeCom export ingested once: the annotation queue has work."""
     from core.cli_context import migrated_engine
     from knowledge.demo_data import seed_demo_queue

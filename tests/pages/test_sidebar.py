@@ -128,3 +128,42 @@ def test_when_a_contract_clause_is_risky_then_the_card_proposes_the_counter_term
     assert "不超过合同总价的10%" in text and "建议回复客户" not in text and "不会发送" not in text  # the fair term, in plain words
     page.screenshot(path=str(ARTIFACTS / "sidebar-contract-note.png"), full_page=True)
     page.close()
+
+
+def test_when_the_rep_closes_cards_or_leaves_the_conversation_then_unacted_ones_are_ignored_once(server: LiveServer, browser) -> None:
+    page = _open(browser, server, demo_index=4)
+    page.click("#go")
+    page.wait_for_function("document.querySelectorAll('.card').length === 3")
+    ids = page.evaluate("cards.map((c) => c.s.id)")
+    page.locator(".card").nth(0).locator("[data-act=adopt]").click()
+    page.wait_for_function("window.__sent.length === 1")
+    page.evaluate("document.activeElement.blur()")
+    page.keyboard.press("Escape")
+    assert page.locator(".card").count() == 0
+    page.select_option("#demo", "5")  # another conversation: the adopted reply leaves the send box
+    assert page.input_value("#chat-input") == ""
+    page.wait_for_timeout(500)
+    recorded = {a["suggestion_id"]: a["action"] for a in _actions(server) if a["suggestion_id"] in ids}
+    assert recorded == {ids[0]: "adopted", ids[1]: "ignored", ids[2]: "ignored"}
+
+    page.click("#go")
+    page.wait_for_function("document.querySelectorAll('.card').length >= 1")
+    later = page.evaluate("cards.map((c) => c.s.id)")
+    page.select_option("#demo", "6")  # leaving with cards shown records them as ignored too
+    page.wait_for_timeout(500)
+    assert {a["suggestion_id"]: a["action"] for a in _actions(server) if a["suggestion_id"] in later} == dict.fromkeys(later, "ignored")
+    page.close()
+
+
+def test_when_there_is_no_chat_host_then_send_copies_the_reply_and_says_so(server: LiveServer, browser) -> None:
+    context = browser.new_context(viewport={"width": 360, "height": 900}, permissions=["clipboard-read", "clipboard-write"])
+    page = context.new_page()
+    page.goto(f"{server.url}/sidebar")
+    page.wait_for_selector("#demo:not([hidden])")
+    page.select_option("#demo", "0")
+    page.fill("#chat-input", "王总，报价单我今天发您。")
+    page.locator("#outbox button").click()
+    page.wait_for_function("document.querySelector('#notice').textContent.includes('剪贴板')")
+    assert page.evaluate("navigator.clipboard.readText()") == "王总，报价单我今天发您。"
+    page.screenshot(path=str(ARTIFACTS / "sidebar-standalone-copied.png"), full_page=True)
+    context.close()

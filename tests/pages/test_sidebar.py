@@ -93,15 +93,21 @@ def test_when_a_card_is_rejected_then_neither_keyboard_nor_clicks_send_it(server
     page = _open(browser, server, demo_index=3)
     page.on("dialog", lambda dialog: dialog.accept("客户不喜欢这种说法"))
     page.click("#go")
-    page.wait_for_function("document.querySelectorAll('.card').length >= 1")
+    page.wait_for_function("document.querySelectorAll('.card').length >= 2")
+    page.locator(".card").nth(1).locator("[data-act=reject]").click()
+    assert [chip.inner_text() for chip in page.locator(".card").nth(1).locator(".chip").all()] == ["不相关", "信息不对", "语气不合适", "合规顾虑", "其他"]
+    page.screenshot(path=str(ARTIFACTS / "sidebar-reject-chips.png"), full_page=True)
+    page.locator(".card").nth(1).locator(".chip", has_text="语气不合适").click()
+    page.locator(".card").nth(1).locator(".done").wait_for()
     page.locator(".card").nth(0).locator("[data-act=reject]").click()
+    page.locator(".card").nth(0).locator(".chip", has_text="其他").click()  # 其他 asks for the words
     page.locator(".card").nth(0).locator(".done").wait_for()
     page.keyboard.press("1")
     page.keyboard.press("Enter")
     page.wait_for_timeout(300)
     assert page.evaluate("window.__sent.length") == 0
     rejected = [a for a in _actions(server) if a["action"] == "rejected"]
-    assert rejected and rejected[-1]["reason"] == "客户不喜欢这种说法"
+    assert [a["reason"] for a in rejected[-2:]] == ["语气不合适", "其他：客户不喜欢这种说法"]
     page.close()
 
 

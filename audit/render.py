@@ -138,11 +138,12 @@ def to_html(report: dict[str, Any]) -> str:
         f"<h3>{title}</h3><ul>" + ("".join(f"<li>{html.escape(key)}：{count} 次</li>" for key, count in report[section].items()) or "<li>无</li>") + "</ul>"
         for title, section in (("按规则", "compliance_interventions"), ("按法条", "compliance_interventions_by_anchor"))
     )
+    reasons = "".join(f"<li>{html.escape(key)}：{count} 次</li>" for key, count in report["rejection_reasons"].items()) or "<li>无</li>"
     css_class = "" if report["trusted"] else ' class="untrusted"'
     return f"""<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">
 <title>智策 人机协作季度复盘 {html.escape(period["label"])}</title><style>{STYLE}</style></head>
 <body{css_class}><h1>智策 人机协作季度复盘 · {html.escape(period["label"])}</h1>
 <p>{html.escape(period["first_day"])} 至 {html.escape(period["last_day"])}（{html.escape(period["time_zone"])}）</p>
 {banner}<div class="figures">{figures}</div>{charts}
-<h2>置信度校准</h2><ul>{calibration}</ul>{tables}<h2>合规干预（守卫修改或拦下的草稿）</h2>{compliance}<h2>偏差清单</h2>{deviations}
+<h2>置信度校准</h2><ul>{calibration}</ul>{tables}<h2>不采用的原因</h2><ul>{reasons}</ul><h2>合规干预（守卫修改或拦下的草稿）</h2>{compliance}<h2>偏差清单</h2>{deviations}
 </body></html>"""

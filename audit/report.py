@@ -44,6 +44,7 @@ class Shown:
     text: str
     action: str | None = None
     edit_distance: int | None = None
+    reason: str | None = None  # why the rep rejected it (the sidebar's one-tap reasons, or their words)
 
 
 def metrics(items: list[Shown]) -> dict[str, Any]:
@@ -131,6 +132,20 @@ def deviations(items: list[Shown], responses: list[ResponseRow]) -> dict[str, li
     }
 
 
+REJECT_REASONS = ("不相关", "信息不对", "语气不合适", "合规顾虑")  # the sidebar's chips; anything else counts as 其他
+
+
+def rejection_reasons(items: list[Shown]) -> dict[str, int]:
+    """Rejections by the reason the rep tapped: the four chips, 其他 (their own words) and 未填写."""
+    def category(reason: str | None) -> str:
+        if not reason or not reason.strip():
+            return "未填写"
+        return reason if reason in REJECT_REASONS else "其他"
+
+    counts = Counter(category(i.reason) for i in items if i.action == "rejected")
+    return {name: counts[name] for name in (*REJECT_REASONS, "其他", "未填写") if counts[name]}
+
+
 def _percentiles(values: Iterable[float]) -> dict[str, float] | None:
     values = sorted(values)
     if not values:
@@ -181,6 +196,7 @@ def collect(session: Session, period: Period, tz: ZoneInfo, keyring: Keyring) ->
                 text=event.text,
                 action=action.action if action else None,
                 edit_distance=action.edit_distance if action else None,
+                reason=action.reason if action else None,
             )
         )
     return items, responses, unreadable
@@ -215,6 +231,7 @@ def build_report(session: Session, period: Period, tz: ZoneInfo, keyring: Keyrin
         "degraded_share": round(sum(r.event.degraded for r in responses) / len(responses), 4) if responses else None,
         "compliance_interventions": dict(sorted(interventions.items())),
         "compliance_interventions_by_anchor": dict(sorted(by_anchor.items())),
+        "rejection_reasons": rejection_reasons(items),
         "edit_distance": _percentiles(i.edit_distance for i in items if i.action == "edited" and i.edit_distance is not None),
         "calibration": {agent: calibration([i for i in items if i.agent == agent]) for agent in sorted({i.agent for i in items})},
         "deviations": deviations(items, responses),

@@ -15,7 +15,7 @@ from audit.events import Intervention, SuggestionAction, SuggestionShown, Sugges
 from audit.periods import days, quarter
 from audit.render import to_csv, to_html
 from audit.sealing import ERASED, Keyring
-from audit.report import Shown, build_report, calibration, metrics
+from audit.report import Shown, build_report, calibration, metrics, rejection_reasons
 from core.db import get_engine, read_session, write_session
 from core.keys import Role
 from core.settings import Settings
@@ -37,6 +37,14 @@ def test_when_actions_are_counted_then_the_rates_are_those_worked_out_by_hand() 
     assert (result["shown"], result["adopted"], result["edited"], result["rejected"], result["none"]) == (6, 3, 1, 1, 1)
     assert result["adoption_rate"] == 0.5 and result["correction_rate"] == round(2 / 6, 4)
     assert result["adoption_to_correction_ratio"] == 1.5 and result["target_met"] is False
+
+
+def test_when_reps_reject_with_the_chips_then_the_reasons_are_counted_by_category() -> None:
+    def rejected(reason: str | None) -> Shown:
+        return Shown("r", "script_suggestion", "price", "rep-a", "v1", 0.5, "2026-W40", "x", "rejected", reason=reason)
+
+    items = [rejected("语气不合适"), rejected("语气不合适"), rejected("合规顾虑"), rejected("其他：客户不喜欢"), rejected("价格写错了"), rejected(None), *_shown(2, action="adopted")]
+    assert rejection_reasons(items) == {"合规顾虑": 1, "语气不合适": 2, "其他": 2, "未填写": 1}
 
 
 def test_when_nothing_was_corrected_then_the_ratio_is_null_and_the_target_met() -> None:
@@ -82,7 +90,8 @@ def _record(engine: Engine, actor: ledger.Actor, suggestion_id: str, confidence:
         ledger.append(session, shown, actor=actor, request_id=f"r-{suggestion_id}", suggestion_id=suggestion_id, sealer=sealer)
         ledger.append(session, response, actor=actor, request_id=f"r-{suggestion_id}", sealer=sealer)
         if action:
-            event = SuggestionAction(action=action, final_text=None, edit_distance=7 if action == "edited" else None)
+            reason = get_desensitizer("test-secret-" + "x" * 32).desensitize("合规顾虑").text if action == "rejected" else None
+            event = SuggestionAction(action=action, final_text=None, edit_distance=7 if action == "edited" else None, reason=reason)
             ledger.append(session, event, actor=actor, request_id=f"r-{suggestion_id}", suggestion_id=suggestion_id, sealer=sealer)
 
 
@@ -102,6 +111,8 @@ def test_when_the_ledger_holds_a_period_then_the_report_is_built_from_it(engine:
     assert report["compliance_interventions_by_anchor"] == {"ad-absolute": 6}
     assert report["degraded_share"] == round(1 / 6, 4)
     assert report["edit_distance"]["p50"] == 7
+    assert report["rejection_reasons"] == {"合规顾虑": 1}  # sealed in the ledger, opened for the count
+    assert "<h2>不采用的原因</h2><ul><li>合规顾虑：1 次</li></ul>" in to_html(report)
     assert [d["suggestion_id"] for d in report["deviations"]["high_confidence_rejected"]] == ["s4"]
     assert len(report["deviations"]["compliance_blocked"]) == 1 and len(report["deviations"]["degraded_responses"]) == 1
     with read_session(engine) as session:

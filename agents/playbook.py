@@ -220,14 +220,14 @@ class Playbook(BaseModel):
             return first
         return first + best(scenario)
 
-    def addendum(self, move: Move, customer_turns: list[str], slots: dict[str, str], scenario: str) -> str:
+    def addendum(self, move: Move, phrasing: str, customer_turns: list[str], slots: dict[str, str], scenario: str) -> str:
         """What to add to ``move`` for the other things the customer's last two turns ask (at
         most MAX_ADDENDA sentences, in the order of ``also``; "" when nothing). A move of any
         scenario (a refusal, an honest "we do not sell it") takes the addenda of the
-        conversation's ``scenario``."""
+        conversation's ``scenario``; none repeats a slot ``phrasing`` (the move's, as chosen) states."""
         asked = self.asked("\n".join(customer_turns[-2:]))
         of = scenario if move.scenario == "*" else move.scenario
-        said = _slots_of(own[1]) if (own := move.chosen(slots)) else set()
+        said = _slots_of(phrasing)
         added = [
             chosen[0]
             for extra in self.also
@@ -258,7 +258,7 @@ def playbook_drafts(agent: str, context: AgentContext, limit: int = 3, won: list
     for move, score in playbook.for_conversation(context.scenario, turns, slots, context.product_line, votes):
         chosen = move.chosen(slots)
         if chosen is not None:
-            text, phrasing = chosen[0] + playbook.addendum(move, turns, slots, context.scenario), phrasing_meaning(chosen[1])
+            text, phrasing = chosen[0] + playbook.addendum(move, chosen[1], turns, slots, context.scenario), phrasing_meaning(chosen[1])
             drafts.append(Draft(agent, text, score, (Source(f"playbook:{move.id}", 1.0),), move=move.id, rep_note=move.rep_note, phrasing=phrasing))
         if len(drafts) == limit:
             break

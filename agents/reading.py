@@ -9,6 +9,8 @@ in this conversation.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import regex as re
 
 from knowledge.catalog import Metric, Product
@@ -277,15 +279,20 @@ REQUIREMENT = (
 _TO_METRIC_UNIT = {"天": 24.0}  # a requirement in days read against a figure in hours
 
 
+@lru_cache(maxsize=64)
+def _requirement_of(words: tuple[str, ...]) -> re.Pattern:
+    """A requirement stated for a metric named by ``words`` (compiled once per metric)."""
+    named = "|".join(re.escape(w) for w in words)
+    return re.compile(rf"(?:{named})[^，。,.？?！!\d]{{0,8}}?" + REQUIREMENT.format(at_least=_AT_LEAST, at_most=_AT_MOST))
+
+
 def requirement_fit(customer_turns: list[str], product: Product) -> tuple[str, bool] | None:
     """Whether ``product`` meets a requirement the customer states for one of its metrics
     (续航要求不低于5小时, 噪音不超过65分贝), said with their words and our catalog figure:
     (AL-12的电池续航是 4 小时，达不到不低于5小时的要求, False); None when they state none."""
     for turn in _recent(customer_turns, depth=3):
         for metric in product.metrics:
-            words = "|".join(re.escape(w) for w in (metric.label, *metric.asked_as))
-            pattern = rf"(?:{words})[^，。,.？?！!\d]{{0,8}}?" + REQUIREMENT.format(at_least=_AT_LEAST, at_most=_AT_MOST)
-            for match in re.finditer(pattern, turn):
+            for match in _requirement_of((metric.label, *metric.asked_as)).finditer(turn):
                 at_least = bool(match["op"] and re.fullmatch(_AT_LEAST, match["op"])) or match["post"] == "以上"
                 at_most = bool(match["op"] and re.fullmatch(_AT_MOST, match["op"])) or match["post"] in ("以内", "以下")
                 if not (at_least or at_most):

@@ -102,25 +102,27 @@ def _by(deadline: str | None) -> str | None:
     return re.sub(r"之?前$", "", deadline) if deadline else None
 
 
-CLAUSE_TOPICS = (  # what a contract term is about, in the words a reply names it by (the first found, latest turn first)
-    (re.compile(r"违约金|罚款|扣钱|扣款|按天扣"), "违约金"),
-    (re.compile(r"赔偿|赔|损失|兜底|上限|封顶"), "赔偿责任"),
-    (re.compile(r"账期|付款|尾款|预付|首付|回款|月结|承兑"), "付款"),
-    (re.compile(r"质保金"), "质保金"),
-    (re.compile(r"验收|终验"), "验收"),
-    (re.compile(r"知识产权|源码|源代码|著作权|版权|专利"), "知识产权"),
-    (re.compile(r"保密|宣传|案例|商标"), "保密和宣传"),
-    (re.compile(r"续约|续费|续签|续期"), "续约"),
-    (re.compile(r"解约|解除|终止"), "解约"),
-    (re.compile(r"独家|排他"), "独家"),
-    (re.compile(r"交期|到货|交货|工期"), "交期"),
-    (re.compile(r"管辖|仲裁|法院|起诉"), "争议解决"),
-)
+CLAUSE_TOPICS = {  # what a contract term is about (the name a reply uses) and the words that say it
+    "违约金": "违约金|罚款|扣钱|扣款|按天扣",
+    "赔偿责任": "赔偿|赔|损失|兜底|上限|封顶",
+    "付款": "账期|付款|尾款|预付|首付|回款|月结|承兑",
+    "质保金": "质保金",
+    "验收": "验收|终验",
+    "知识产权": "知识产权|源码|源代码|著作权|版权|专利",
+    "保密和宣传": "保密|宣传|案例|商标",
+    "续约": "续约|续费|续签|续期",
+    "解约": "解约|解除|终止",
+    "独家": "独家|排他",
+    "交期": "交期|到货|交货|工期",
+    "争议解决": "管辖|仲裁|法院|起诉",
+}
+_CLAUSE_PATTERNS = tuple((re.compile(words), topic) for topic, words in CLAUSE_TOPICS.items())
 
 
 def _clause_topic(customer_turns: list[str]) -> str | None:
+    """The first topic the last three customer turns name, latest turn first."""
     for turn in reversed(customer_turns[-3:]):
-        for pattern, topic in CLAUSE_TOPICS:
+        for pattern, topic in _CLAUSE_PATTERNS:
             if pattern.search(turn):
                 return topic
     return None
